@@ -1,0 +1,25 @@
+// Package orgmodel is the authoritative organisation model that orgsync keeps
+// every directory in step with: institutions (schools, daycares, youth
+// education, the municipality), organisation units in several parallel
+// hierarchies, persons, their affiliations with STIL roles, and groups such as
+// classes (hovedgrupper, main groups).
+//
+// Every fact that can change carries a validity Period, so that a start date
+// next month or a leaver at the end of term takes effect on its date: queries
+// take an explicit "at time.Time" and the package never reads the clock.
+//
+// A Snapshot is a plain value that serialises to JSON. Validate reports every
+// problem at once, each naming the record and the field. Derived views (global
+// role, primary institution, the logical group catalogue) are computed from a
+// validated Snapshot.
+//
+// orgmodel is part of the pure core: it does no I/O and imports no vendor SDK.
+// It is not a store, not a source parser (see the adapters) and not a
+// directory projection (see package diff/desired).
+//
+// The role model of the Danish "Begrebsmodel til brugerstyring" (users, user
+// roles, rules, assignments with restrictions, attestation) is meant to be
+// added beside Person as further slices of Snapshot that refer to persons,
+// institutions and units by ID; nothing here assumes one person is one
+// account.
+package orgmodel
