@@ -1,0 +1,119 @@
+package orgsync_test
+
+import (
+	"encoding/json"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// goList runs "go list -json" on the patterns and decodes the packages.
+func goList(t *testing.T, args ...string) []pkg {
+	t.Helper()
+	cmd := exec.Command("go", append([]string{"list", "-json"}, args...)...)
+	out, err := cmd.Output()
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			t.Fatalf("go list %v: %v\n%s", args, err, ee.Stderr)
+		}
+		t.Fatalf("go list %v: %v", args, err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	var pkgs []pkg
+	for dec.More() {
+		var p pkg
+		if err := dec.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	return pkgs
+}
+
+type pkg struct {
+	ImportPath string
+	Name       string
+	Doc        string
+	Deps       []string
+	Standard   bool
+	GoFiles    []string
+}
+
+const module = "github.com/orgsync/orgsync"
+
+// corePatterns are the pure core packages and their subpackages.
+var corePatterns = []string{"./orgmodel/...", "./diff/...", "./naming/...", "./yearroll/..."}
+
+// TestCoreIsPure fails when a core package (or anything it imports) is
+// outside the standard library, golang.org/x and the core itself: no vendor
+// SDK, no adapter, and above all never msgraph-sdk-go.
+func TestCoreIsPure(t *testing.T) {
+	for _, p := range goList(t, corePatterns...) {
+		for _, dep := range p.Deps {
+			if allowedCoreDep(dep) {
+				continue
+			}
+			t.Errorf("core package %s depends on %s; the core may import only the standard library, golang.org/x and other core packages", p.ImportPath, dep)
+		}
+	}
+}
+
+func allowedCoreDep(dep string) bool {
+	if !strings.Contains(strings.Split(dep, "/")[0], ".") {
+		return true // standard library
+	}
+	if strings.HasPrefix(dep, "golang.org/x/") {
+		return true
+	}
+	for _, core := range []string{"orgmodel", "diff", "naming", "yearroll"} {
+		if dep == module+"/"+core || strings.HasPrefix(dep, module+"/"+core+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// TestCoreNoIO fails when a core package imports a package that does I/O
+// on its own (files, network, processes). Writing to an io.Writer a caller
+// hands in is fine.
+func TestCoreNoIO(t *testing.T) {
+	forbidden := []string{"os", "os/exec", "net", "net/http", "database/sql", "syscall", "io/ioutil"}
+	for _, p := range goList(t, corePatterns...) {
+		for _, dep := range p.Deps {
+			for _, f := range forbidden {
+				if dep == f {
+					t.Errorf("core package %s depends on %s: the core does no I/O", p.ImportPath, dep)
+				}
+			}
+		}
+	}
+}
+
+// TestOnlyEntraImportsGraph keeps msgraph-sdk-go (minutes and gigabytes to
+// compile) out of everything but the Entra adapter and its binary.
+func TestOnlyEntraImportsGraph(t *testing.T) {
+	for _, p := range goList(t, "./...") {
+		if strings.HasPrefix(p.ImportPath, module+"/adapters/entra") && !strings.Contains(p.ImportPath, "graphfake") ||
+			strings.HasPrefix(p.ImportPath, module+"/examples/entra-sync") {
+			continue
+		}
+		for _, dep := range p.Deps {
+			if strings.HasPrefix(dep, "github.com/microsoftgraph/") {
+				t.Errorf("%s depends on %s; only adapters/entra may import msgraph-sdk-go", p.ImportPath, dep)
+				break
+			}
+		}
+	}
+}
+
+// TestPackageComments fails for a package without a package comment.
+func TestPackageComments(t *testing.T) {
+	for _, p := range goList(t, "./...") {
+		if len(p.GoFiles) == 0 {
+			continue
+		}
+		if strings.TrimSpace(p.Doc) == "" {
+			t.Errorf("package %s has no package comment", p.ImportPath)
+		}
+	}
+}

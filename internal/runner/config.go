@@ -1,0 +1,150 @@
+package runner
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/diff/desired"
+)
+
+// ErrConfig is wrapped by configuration errors.
+var ErrConfig = errors.New("invalid configuration")
+
+// Config is the part of a starter binary's YAML configuration that every
+// target shares. A binary embeds it inline next to its target section.
+type Config struct {
+	// Snapshot is the path of the organisation snapshot (orgmodel.Snapshot
+	// as JSON, e.g. written by examples/stil-import).
+	Snapshot string `yaml:"snapshot"`
+	// State is the path of the deployment state file (usernames, class
+	// identities, last snapshot for the year roll). Default: next to the
+	// snapshot, "<snapshot>.state.json".
+	State string `yaml:"state"`
+	// Projection is the layout and names (see desired.Config); fields left
+	// out keep desired.DefaultConfig's values.
+	Projection desired.Config `yaml:"projection"`
+	// Usernames configures the username standard.
+	Usernames UsernameConfig `yaml:"usernames"`
+	// Plan configures disable/delete behaviour.
+	Plan PlanConfig `yaml:"plan"`
+	// Thresholds are the safety rails (default 10 % / 50 per kind and per
+	// institution).
+	Thresholds *ThresholdConfig `yaml:"thresholds"`
+	// Concurrency is the number of changes applied at once (default 4).
+	Concurrency int `yaml:"concurrency"`
+	// AuditLog is the path of the hash-chained JSON-lines audit log that
+	// every applied change is appended to; "" = no audit file.
+	AuditLog string `yaml:"auditLog"`
+	// Actor names who runs the job in audit records (default "orgsync").
+	Actor string `yaml:"actor"`
+}
+
+// UsernameConfig selects and tunes the username standard.
+type UsernameConfig struct {
+	// Standard is the name of a standard or a template; see package naming.
+	Standard string `yaml:"standard"`
+	// Prefix is used by the prefix standard.
+	Prefix string `yaml:"prefix"`
+	// DenyList lists substrings no username may contain.
+	DenyList []string `yaml:"denyList"`
+	// Seed makes generation deterministic (tests, demos); 0 uses crypto/rand.
+	Seed int64 `yaml:"seed"`
+}
+
+// PlanConfig is the disable/delete policy.
+type PlanConfig struct {
+	// RetentionDays before a disabled account is deleted, by global role
+	// (student, employee, external); default 60 for each. -1 never deletes.
+	RetentionDays map[string]int `yaml:"retentionDays"`
+	// GroupRetentionDays before a retired group is deleted; 0 never.
+	GroupRetentionDays int `yaml:"groupRetentionDays"`
+	// KeepAlive lists usernames or keys that are never disabled or deleted.
+	KeepAlive []string `yaml:"keepAlive"`
+	// AdoptBy lists attributes that adopt existing unmanaged objects, e.g.
+	// ["cpr"] or ["username"]. Empty: nothing is adopted.
+	AdoptBy []string `yaml:"adoptBy"`
+	// DisableInPlace leaves disabled accounts where they are instead of
+	// moving them to the quarantine container.
+	DisableInPlace bool `yaml:"disableInPlace"`
+}
+
+// ThresholdConfig is the YAML form of diff.Thresholds, in percent and count.
+type ThresholdConfig struct {
+	DisablePercent float64 `yaml:"disablePercent"`
+	DisableCount   int     `yaml:"disableCount"`
+	DeletePercent  float64 `yaml:"deletePercent"`
+	DeleteCount    int     `yaml:"deleteCount"`
+	// PerInstitutionPercent and PerInstitutionCount limit disables plus
+	// deletes within one institution.
+	PerInstitutionPercent float64 `yaml:"perInstitutionPercent"`
+	PerInstitutionCount   int     `yaml:"perInstitutionCount"`
+}
+
+// Thresholds converts the configuration to diff.Thresholds; nil gives the
+// defaults.
+func (t *ThresholdConfig) Thresholds() diff.Thresholds {
+	if t == nil {
+		return diff.DefaultThresholds()
+	}
+	lim := func(p float64, n int) diff.Limit { return diff.Limit{Percent: p, Count: n} }
+	kinds := func(l diff.Limit) map[diff.Kind]diff.Limit {
+		return map[diff.Kind]diff.Limit{diff.User: l, diff.Group: l, diff.Container: l}
+	}
+	return diff.Thresholds{
+		Disable:        kinds(lim(t.DisablePercent, t.DisableCount)),
+		Delete:         kinds(lim(t.DeletePercent, t.DeleteCount)),
+		PerInstitution: lim(t.PerInstitutionPercent, t.PerInstitutionCount),
+	}
+}
+
+// LoadYAML reads a YAML configuration file into v, which should embed
+// Config inline; unknown fields are an error so that typos do not pass
+// silently. Fields of Config.Projection that the file leaves out keep
+// their defaults.
+func LoadYAML(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("load config: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("load config %s: %w: %w", path, ErrConfig, err)
+	}
+	return nil
+}
+
+// Defaults returns a Config with the defaults filled in, ready to be
+// overlaid by a YAML file.
+func Defaults() Config {
+	return Config{Projection: desired.DefaultConfig(), Concurrency: 4, Actor: "orgsync"}
+}
+
+func (c *Config) statePath() string {
+	if c.State != "" {
+		return c.State
+	}
+	return c.Snapshot + ".state.json"
+}
+
+// DiffOptions returns the planning options for the configuration.
+func (c *Config) DiffOptions() diff.Options {
+	o := diff.Options{
+		Retention:      c.Plan.RetentionDays,
+		GroupRetention: c.Plan.GroupRetentionDays,
+		Protected:      c.Plan.KeepAlive,
+		AdoptBy:        c.Plan.AdoptBy,
+	}
+	if !c.Plan.DisableInPlace && c.Projection.DisabledOU != "" && c.Projection.Layout != desired.Flat {
+		o.Quarantine = desired.KeyDisabled
+	}
+	if c.Projection.RetiredOU != "" && c.Projection.Layout != desired.Flat {
+		o.Retired = desired.KeyRetired
+	}
+	return o
+}
