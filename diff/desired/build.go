@@ -3,6 +3,7 @@ package desired
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -68,7 +69,8 @@ func (p *Projection) Build(s *orgmodel.Snapshot, in Input) ([]diff.Object, error
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBuild, err)
 	}
-	b := &builder{p: p, s: s, in: in, seen: map[string]bool{}}
+	n := len(s.Persons) + 4*len(s.Groups) + 8*len(s.Institutions) + 16
+	b := &builder{p: p, s: s, in: in, seen: make(map[string]bool, n), out: make([]diff.Object, 0, n)}
 	b.containers()
 	b.users()
 	b.groups()
@@ -399,7 +401,8 @@ func (b *builder) user(person orgmodel.Person, elig []orgmodel.Affiliation) erro
 		}
 		insts = append(insts, b.s.AffiliationInstitution(a))
 	}
-	attrs := map[string]string{
+	attrs := make(map[string]string, 12)
+	maps.Copy(attrs, map[string]string{
 		"username":          username,
 		"givenName":         given,
 		"familyName":        family,
@@ -407,7 +410,7 @@ func (b *builder) user(person orgmodel.Person, elig []orgmodel.Affiliation) erro
 		"roles":             joinSet(roles),
 		"institutions":      joinSet(insts),
 		diff.AttrGlobalRole: string(role),
-	}
+	})
 	if person.UNIID != "" {
 		attrs["uniId"] = person.UNIID
 	}
@@ -544,6 +547,9 @@ func (b *builder) checkNames() error {
 	first := map[slot]string{}
 	var errs []error
 	for _, o := range b.out {
+		if o.Kind == diff.User {
+			continue // user names carry the unique username
+		}
 		s := slot{o.Parent, strings.ToLower(o.Name)}
 		if other, ok := first[s]; ok {
 			errs = append(errs, fmt.Errorf("%s: field name: %q is also the name of %s in the same container; adjust the name standard", o.Key, o.Name, other))

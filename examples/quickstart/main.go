@@ -44,8 +44,7 @@ func main() {
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	q := &quickstart{dir: *dir, size: *size, seed: *seed, dry: *dry, out: os.Stdout, log: log,
-		now: time.Date(2026, time.August, 3, 6, 0, 0, 0, time.UTC)}
+	q := &quickstart{dir: *dir, size: *size, seed: *seed, dry: *dry, out: os.Stdout, log: log}
 	if err := q.run(context.Background()); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(runner.ExitCode(err))
@@ -58,7 +57,9 @@ type quickstart struct {
 	dry       bool
 	out       io.Writer
 	log       *slog.Logger
-	now       time.Time
+	// now is the instant of the current step: a school day of the
+	// snapshot's school year (synth.ReferenceTime).
+	now time.Time
 }
 
 func preset(size string) (synth.Config, error) {
@@ -93,6 +94,7 @@ func (q *quickstart) run(ctx context.Context) error {
 	}
 	cfg.Seed = q.seed
 	snap := synth.Generate(cfg)
+	q.now = synth.ReferenceTime(snap.SchoolYear)
 	q.step(fmt.Sprintf("Generated a synthetic municipality (%s): %s", q.size, describe(snap)))
 
 	if q.dry {
@@ -144,18 +146,19 @@ func (q *quickstart) run(ctx context.Context) error {
 
 	q.step("Next school year: classes move up and are renamed, not recreated")
 	next := synth.NextYear(snap, q.seed+1)
+	q.now = synth.ReferenceTime(next.SchoolYear)
 	fmt.Fprintf(q.out, "%s -> %s: %s\n", snap.SchoolYear, next.SchoolYear, describe(next))
+	fmt.Fprintln(q.out, "A new school year retires last year's 10th grade, more than the default threshold allows;\nthe administrator approves the year roll, so this run uses the override (-override in the starter binaries).")
 	out, err = q.applyOverride(ctx, next, d, "plan-3.txt")
 	if err != nil {
 		return err
 	}
-	s := out.Plan.Summary()
 	fmt.Fprintf(q.out, "Renamed: %d, created: %d, retired/disabled: %d.\n",
 		count(out.Plan, diff.Rename), count(out.Plan, diff.Create), count(out.Plan, diff.Disable))
 	for _, c := range firstRenames(out.Plan, 5) {
 		fmt.Fprintf(q.out, "  rename %s: %q -> %q\n", c.Key, c.Before.Name, c.After.Name)
 	}
-	_ = s
+	fmt.Fprintf(q.out, "The year-roll explanation (which class became which, and why) is at the top of %s.\n", filepath.Join(q.dir, "plan-3.txt"))
 
 	q.step("Run 4: the new school year again")
 	out, err = q.apply(ctx, next, d, "plan-4.txt")

@@ -118,7 +118,11 @@ func (j *Job) Run(ctx context.Context) (*Outcome, error) {
 
 	res := &Outcome{}
 	if st.Previous != nil && st.SchoolYear != "" && snap.SchoolYear != "" && st.SchoolYear != snap.SchoolYear {
-		oldC, newC := yearroll.FromSnapshotsAt(st.Previous, j.Now, snap, j.Now)
+		prevAt := st.PreviousAt
+		if prevAt.IsZero() {
+			prevAt = j.Now
+		}
+		oldC, newC := yearroll.FromSnapshotsAt(st.Previous, prevAt, snap, j.Now)
 		roll := yearroll.Roll(oldC, newC, yearroll.Options{})
 		res.Roll = &roll
 		st.ClassIDs = desired.CarryClassIDs(st.ClassIDs, roll.Lineage())
@@ -171,6 +175,7 @@ func (j *Job) Run(ctx context.Context) (*Outcome, error) {
 	}
 	st.SchoolYear = snap.SchoolYear
 	st.Previous = snap
+	st.PreviousAt = j.Now
 	if err := SaveJSON(cfg.statePath(), st); err != nil {
 		return res, err
 	}

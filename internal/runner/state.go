@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/orgsync/orgsync/diff/desired"
 	"github.com/orgsync/orgsync/orgmodel"
@@ -65,6 +66,9 @@ type State struct {
 	// Previous is the snapshot of the last successful run, kept for the
 	// year roll (matching last year's classes to this year's).
 	Previous *orgmodel.Snapshot `json:"previous,omitempty"`
+	// PreviousAt is the instant the previous snapshot was applied for; last
+	// year's classes are read as they were then.
+	PreviousAt time.Time `json:"previousAt,omitzero"`
 }
 
 // LoadState reads the state file; a missing file is an empty state.

@@ -1,0 +1,208 @@
+package runner_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/orgsync/orgsync/adapters/memdir"
+	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/internal/runner"
+	"github.com/orgsync/orgsync/orgmodel"
+	"github.com/orgsync/orgsync/orgmodel/synth"
+)
+
+func job(t *testing.T, s *orgmodel.Snapshot, d *memdir.Dir, apply bool) *runner.Job {
+	t.Helper()
+	cfg := runner.Defaults()
+	cfg.State = filepath.Join(t.TempDir(), "state.json")
+	cfg.Usernames.Seed = 3
+	return &runner.Job{Config: cfg, Snapshot: s, Target: d, Now: synth.ReferenceTime(s.SchoolYear), Apply: apply}
+}
+
+func TestDryRunChangesNothing(t *testing.T) {
+	d := memdir.New()
+	j := job(t, synth.Generate(synth.Tiny), d, false)
+	var out strings.Builder
+	j.Out = &out
+	res, err := j.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Plan.Empty() || d.Len() != 0 {
+		t.Errorf("dry run: plan empty=%v, directory has %d objects; want a plan and an untouched directory", res.Plan.Empty(), d.Len())
+	}
+	if !strings.Contains(out.String(), "Dry run: nothing was applied") {
+		t.Errorf("output does not say it was a dry run:\n%s", out.String())
+	}
+	if _, err := os.Stat(j.Config.State); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("dry run wrote the state file (err=%v)", err)
+	}
+}
+
+func TestApplyThenConverged(t *testing.T) {
+	d := memdir.New()
+	s := synth.Generate(synth.Tiny)
+	j := job(t, s, d, true)
+	audit := filepath.Join(t.TempDir(), "audit.jsonl")
+	j.Config.AuditLog = audit
+	if _, err := j.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	res, err := j.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Plan.Empty() {
+		t.Errorf("second run planned %d changes, want 0", len(res.Plan.Changes))
+	}
+	f, err := os.Open(audit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := diff.VerifyAuditLog(f); err != nil {
+		t.Errorf("audit log does not verify: %v", err)
+	}
+	b, _ := os.ReadFile(audit)
+	if strings.Count(string(b), "\n") < d.Len() {
+		t.Errorf("audit log has %d lines for %d objects created", strings.Count(string(b), "\n"), d.Len())
+	}
+}
+
+// TestUsernamesSurviveLostState: the state file is lost after a run (a
+// crash before it was saved, a restored backup); usernames are read back
+// from the directory, so nobody is renamed.
+func TestUsernamesSurviveLostState(t *testing.T) {
+	d := memdir.New()
+	s := synth.Generate(synth.Tiny)
+	j := job(t, s, d, true)
+	if _, err := j.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(j.Config.State)
+	j.Config.Usernames.Seed = 99 // a different walk would give different names
+	res, err := j.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range res.Plan.Changes {
+		if c.Kind == diff.User {
+			t.Errorf("user change after losing the state: %s %s %v", c.Action, c.Key, c.Attrs)
+		}
+	}
+}
+
+func TestThresholdRefusal(t *testing.T) {
+	d := memdir.New()
+	s := synth.Generate(synth.Tiny)
+	if _, err := job(t, s, d, true).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	before := d.Objects()
+	empty := *s
+	empty.Affiliations = nil
+	empty.Index()
+	j := job(t, &empty, d, true)
+	_, err := j.Run(context.Background())
+	if !errors.Is(err, diff.ErrThreshold) || runner.ExitCode(err) != runner.ExitThreshold {
+		t.Fatalf("err = %v (exit %d), want a threshold refusal (exit %d)", err, runner.ExitCode(err), runner.ExitThreshold)
+	}
+	after := d.Objects()
+	if len(before) != len(after) {
+		t.Fatalf("directory changed: %d objects before, %d after", len(before), len(after))
+	}
+	for i := range before {
+		if before[i].Disabled != after[i].Disabled || before[i].Parent != after[i].Parent {
+			t.Errorf("%s changed despite the refusal", before[i].Key)
+		}
+	}
+	j.Override = true
+	if _, err := j.Run(context.Background()); err != nil {
+		t.Fatalf("override: %v", err)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"ok", nil, runner.ExitOK},
+		{"threshold", &diff.ThresholdError{}, runner.ExitThreshold},
+		{"invalid snapshot", &orgmodel.ValidationError{}, runner.ExitInput},
+		{"bad config", runner.ErrConfig, runner.ExitInput},
+		{"partial", runner.ErrPartial, runner.ExitPartial},
+		{"other", errors.New("connection refused"), runner.ExitError},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := runner.ExitCode(tc.err); got != tc.want {
+				t.Errorf("ExitCode(%v) = %d, want %d", tc.err, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadYAML(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	os.WriteFile(good, []byte(`
+snapshot: snap.json
+usernames:
+  standard: "{first:3}{last:3}{n}"
+  denyList: [fuck]
+plan:
+  retentionDays: {student: 30}
+  keepAlive: [admin1]
+thresholds:
+  disablePercent: 5
+  disableCount: 20
+projection:
+  layout: institutions-last
+  groups:
+    cohort: {name: ""}
+`), 0o644)
+	var cfg struct {
+		runner.Config `yaml:",inline"`
+	}
+	cfg.Config = runner.Defaults()
+	if err := runner.LoadYAML(good, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Projection.Layout != "institutions-last" || cfg.Projection.StudentsOU != "elever" {
+		t.Errorf("projection = %+v; want the layout overridden and the rest defaulted", cfg.Projection)
+	}
+	if _, err := cfg.Projection.Compile(); err != nil {
+		t.Errorf("compile: %v", err)
+	}
+	if _, err := cfg.Usernames.NamingStandard(); err != nil {
+		t.Errorf("standard: %v", err)
+	}
+	th := cfg.Thresholds.Thresholds()
+	if th.Disable[diff.User].Count != 20 {
+		t.Errorf("thresholds = %+v", th)
+	}
+
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("snapshot: x\nthreshold: {}\n"), 0o644)
+	err := runner.LoadYAML(bad, &cfg)
+	if !errors.Is(err, runner.ErrConfig) || !strings.Contains(err.Error(), "threshold") {
+		t.Errorf("unknown field: err = %v, want ErrConfig naming the field", err)
+	}
+}
+
+func TestLoadSnapshotRejectsUnknownFields(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "s.json")
+	b, _ := json.Marshal(map[string]any{"institutions": []any{}, "persons": []any{}, "affiliations": []any{}, "personz": 1})
+	os.WriteFile(p, b, 0o644)
+	_, err := runner.LoadSnapshot(p)
+	if !errors.Is(err, runner.ErrInput) || !strings.Contains(err.Error(), "personz") {
+		t.Errorf("err = %v, want ErrInput naming the field", err)
+	}
+}
