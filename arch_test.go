@@ -2,7 +2,11 @@ package orgsync_test
 
 import (
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -35,8 +39,10 @@ type pkg struct {
 	Name       string
 	Doc        string
 	Deps       []string
+	Imports    []string
 	Standard   bool
 	GoFiles    []string
+	Dir        string
 }
 
 const module = "github.com/orgsync/orgsync"
@@ -74,12 +80,13 @@ func allowedCoreDep(dep string) bool {
 }
 
 // TestCoreNoIO fails when a core package imports a package that does I/O
-// on its own (files, network, processes). Writing to an io.Writer a caller
-// hands in is fine.
+// on its own (files, network, processes, the clock's wall time is checked by
+// review). Writing to an io.Writer a caller hands in is fine. Only direct
+// imports count: fmt itself imports os.
 func TestCoreNoIO(t *testing.T) {
-	forbidden := []string{"os", "os/exec", "net", "net/http", "database/sql", "syscall", "io/ioutil"}
+	forbidden := []string{"os", "os/exec", "os/signal", "net", "net/http", "database/sql", "syscall", "io/ioutil", "io/fs", "path/filepath"}
 	for _, p := range goList(t, corePatterns...) {
-		for _, dep := range p.Deps {
+		for _, dep := range p.Imports {
 			for _, f := range forbidden {
 				if dep == f {
 					t.Errorf("core package %s depends on %s: the core does no I/O", p.ImportPath, dep)
@@ -114,6 +121,34 @@ func TestPackageComments(t *testing.T) {
 		}
 		if strings.TrimSpace(p.Doc) == "" {
 			t.Errorf("package %s has no package comment", p.ImportPath)
+		}
+	}
+}
+
+// TestCoreReadsNoClock fails when non-test code of a core package reads the
+// wall clock; the core takes "now" from its caller so that plans are
+// reproducible and future-dated facts can be tested.
+func TestCoreReadsNoClock(t *testing.T) {
+	for _, p := range goList(t, corePatterns...) {
+		for _, name := range p.GoFiles {
+			path := filepath.Join(p.Dir, name)
+			f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				sel, ok := n.(*ast.SelectorExpr)
+				if !ok {
+					return true
+				}
+				if id, ok := sel.X.(*ast.Ident); ok && id.Name == "time" {
+					switch sel.Sel.Name {
+					case "Now", "Since", "Until":
+						t.Errorf("%s reads the clock with time.%s; take now from the caller", path, sel.Sel.Name)
+					}
+				}
+				return true
+			})
 		}
 	}
 }
