@@ -11,7 +11,25 @@
 // A Snapshot is a plain value that serialises to JSON. Validate reports every
 // problem at once, each naming the record and the field. Derived views (global
 // role, primary institution, the logical group catalogue) are computed from a
-// validated Snapshot.
+// validated Snapshot:
+//
+//   - GlobalRole, Roles, InstitutionsOf and PrimaryInstitution answer per
+//     person at a time, with a RolePolicy deciding which kind wins (student
+//     by default);
+//   - Catalogue computes the twelve kinds of logical group of the school
+//     data brokers (all students, per class, per cohort, ...) with stable
+//     keys and sorted member IDs, in one pass over the persons.
+//
+// Names belong to the Person: where the reference broker prefers the name a
+// school reports over a daycare's, the source adapter that merges records
+// applies that rule when it builds the Person (see PrimaryInstitution for the
+// order of institutions).
+//
+// The snapshot's index is built by Index or Validate, or on first use by a
+// lookup; after that, reads may run concurrently. Build the index before
+// sharing a Snapshot between goroutines, and again after changing it.
+//
+// Package synth generates synthetic municipalities of any size.
 //
 // orgmodel is part of the pure core: it does no I/O and imports no vendor SDK.
 // It is not a store, not a source parser (see the adapters) and not a
