@@ -1,0 +1,353 @@
+package stil
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/orgsync/orgsync/orgmodel"
+)
+
+// collapse trims s and folds inner runs of white space to one space, as the
+// schema's token type does.
+func collapse(s string) string {
+	if s == "" {
+		return ""
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// parseDate reads an xs:date, with or without a time zone suffix, as
+// midnight UTC of that day.
+func parseDate(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if len(s) < 10 {
+		return time.Time{}, fmt.Errorf("%w: date %q, want YYYY-MM-DD", ErrInvalid, s)
+	}
+	tz := s[10:]
+	if tz != "" && tz != "Z" && !(len(tz) == 6 && (tz[0] == '+' || tz[0] == '-') && tz[3] == ':') {
+		return time.Time{}, fmt.Errorf("%w: date %q, want YYYY-MM-DD", ErrInvalid, s)
+	}
+	t, err := time.Parse("2006-01-02", s[:10])
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: date %q, want YYYY-MM-DD", ErrInvalid, s)
+	}
+	return t, nil
+}
+
+// parseDateTime reads an xs:dateTime; a value without a zone is taken as
+// UTC.
+func parseDateTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%w: dateTime %q", ErrInvalid, s)
+}
+
+// schoolYearStart returns the first calendar year of a school year such as
+// "2024-2025", by the model's rule (orgmodel.ParseSchoolYear).
+func schoolYearStart(y string) (int, bool) { return orgmodel.ParseSchoolYear(y) }
+
+// parseBool reads an xs:boolean.
+func parseBool(s string) (bool, error) {
+	switch strings.TrimSpace(s) {
+	case "true", "1":
+		return true, nil
+	case "false", "0", "":
+		return false, nil
+	}
+	return false, fmt.Errorf("%w: boolean %q", ErrInvalid, s)
+}
+
+// normaliseCPR returns a CPR number as ten digits of text using the
+// model's rule (orgmodel.NormaliseCPR: "DDMMYY-SSSS" accepted, leading zeros
+// kept, date part checked with its century, no modulus-11 rule). An empty
+// input gives "" and no error.
+func normaliseCPR(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	c, err := orgmodel.NormaliseCPR(s)
+	if err != nil {
+		return "", fmt.Errorf("%w: CivilRegistrationNumber: %w", ErrInvalid, err)
+	}
+	return c, nil
+}
+
+var groupTypes = map[string]orgmodel.GroupType{
+	string(orgmodel.Hovedgruppe): orgmodel.Hovedgruppe,
+	string(orgmodel.Aargang):     orgmodel.Aargang,
+	string(orgmodel.Retning):     orgmodel.Retning,
+	string(orgmodel.Hold):        orgmodel.Hold,
+	string(orgmodel.SFO):         orgmodel.SFO,
+	string(orgmodel.Team):        orgmodel.Team,
+	string(orgmodel.Andet):       orgmodel.Andet,
+}
+
+// convertGroup maps one Group element. The returned RecordError has only
+// the relative path and the cause filled in; the caller adds the rest.
+func convertGroup(inst string, xg xGroup) (orgmodel.Group, *RecordError) {
+	g := orgmodel.Group{
+		ID:          collapse(xg.ID),
+		Institution: inst,
+		Name:        collapse(xg.Name),
+		Level:       collapse(xg.Level),
+		Line:        collapse(xg.Line),
+	}
+	if g.ID == "" {
+		return g, &RecordError{Path: "/GroupId", Err: fmt.Errorf("%w: GroupId", ErrMissing)}
+	}
+	typ := collapse(xg.Type)
+	if typ == "" {
+		return g, &RecordError{Path: "/GroupType", Err: fmt.Errorf("%w: GroupType", ErrMissing)}
+	}
+	gt, ok := groupTypes[typ]
+	if !ok {
+		return g, &RecordError{Path: "/GroupType", Err: fmt.Errorf("%w: GroupType %q", ErrUnknown, typ)}
+	}
+	g.Type = gt
+	if g.Name == "" {
+		g.Name = g.ID
+	}
+	if xg.FromDate != "" {
+		t, err := parseDate(xg.FromDate)
+		if err != nil {
+			return g, &RecordError{Path: "/FromDate", Err: err}
+		}
+		g.Valid.From = t
+	}
+	if xg.ToDate != "" {
+		t, err := parseDate(xg.ToDate)
+		if err != nil {
+			return g, &RecordError{Path: "/ToDate", Err: err}
+		}
+		g.Valid.To = t.AddDate(0, 0, 1) // ToDate is the last day; Period is half-open
+	}
+	if !g.Valid.Valid() {
+		return g, &RecordError{Path: "/ToDate", Err: fmt.Errorf("%w: ToDate before FromDate", ErrInvalid)}
+	}
+	return g, nil
+}
+
+// personData is the converted Person element.
+type personData struct {
+	person orgmodel.Person
+	field  string // relative path of the first problem
+	err    error
+}
+
+// convertPersonData maps a Person element (of an institution person or of a
+// contact person). userID is the UNI-Login user id found anywhere in the
+// record.
+func convertPersonData(xp *xPerson, ul *xUNILogin, base string) personData {
+	var pd personData
+	if xp == nil {
+		pd.field, pd.err = base, fmt.Errorf("%w: Person", ErrMissing)
+		return pd
+	}
+	p := orgmodel.Person{
+		GivenName:       collapse(xp.FirstName),
+		FamilyName:      collapse(xp.FamilyName),
+		AliasGivenName:  collapse(xp.AliasFirstName),
+		AliasFamilyName: collapse(xp.AliasFamilyName),
+		Email:           collapse(xp.Email),
+		UNIID:           collapse(xp.UserID),
+	}
+	if p.UNIID == "" && ul != nil {
+		p.UNIID = collapse(ul.UserID)
+	}
+	prot, err := parseBool(xp.Protected)
+	if err != nil {
+		pd.field, pd.err = base+"/@protected", err
+		return pd
+	}
+	p.Protected = prot
+	cprText := xp.CPR
+	if strings.TrimSpace(cprText) == "" && ul != nil {
+		cprText = ul.CPR
+	}
+	cpr, err := normaliseCPR(cprText)
+	if err != nil && strings.TrimSpace(xp.CPRType) != "CPR_REPLACEMENT_ID" {
+		pd.field, pd.err = base+"/CivilRegistrationNumber", err
+		return pd
+	}
+	if err != nil {
+		cpr = strings.TrimSpace(cprText) // replacement ids are not real CPRs; keep the text
+	}
+	p.CPR = cpr
+	if p.GivenName == "" && p.FamilyName == "" {
+		pd.field, pd.err = base+"/FirstName", fmt.Errorf("%w: FirstName and FamilyName", ErrMissing)
+		return pd
+	}
+	pd.person = p
+	return pd
+}
+
+// roleOf checks that s is a STIL role of the wanted kind.
+func roleOf(s string, want orgmodel.RoleKind) (orgmodel.Role, error) {
+	s = collapse(s)
+	if s == "" {
+		return "", fmt.Errorf("%w: Role", ErrMissing)
+	}
+	r := orgmodel.Role(s)
+	if r.Kind() != want {
+		return "", fmt.Errorf("%w: %s role %q", ErrUnknown, want, s)
+	}
+	return r, nil
+}
+
+func collapseAll(in []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range in {
+		s = collapse(s)
+		if s == "" || seen[s] {
+			continue
+		}
+		seen[s] = true
+		out = append(out, s)
+	}
+	return out
+}
+
+// person converts one InstitutionPerson, appending the person, its
+// affiliations and contact persons to exp (or a problem), and returns refs
+// extended with the group references to check.
+func (d *decoder) person(exp *Export, xp xInstitutionPerson, path string, line int, personAt map[string]int, refs []ref) []ref {
+	inst := exp.Institution.Number
+	userID := ""
+	if xp.Person != nil {
+		userID = collapse(xp.Person.UserID)
+	}
+	if userID == "" && xp.UNILogin != nil {
+		userID = collapse(xp.UNILogin.UserID)
+	}
+	local := collapse(xp.LocalPersonID)
+	fail := func(field string, id string, err error) []ref {
+		exp.Problems = append(exp.Problems, &RecordError{Path: path + field, Line: line, Institution: inst, PersonID: id, Skipped: true, Err: err})
+		return refs
+	}
+	var id string
+	switch {
+	case userID != "":
+		id = userID
+	case local != "":
+		id = inst + ":" + local
+	default:
+		return fail("/LocalPersonId", "", fmt.Errorf("%w: neither UserId nor LocalPersonId", ErrMissing))
+	}
+	pd := convertPersonData(xp.Person, xp.UNILogin, "/Person")
+	if pd.err != nil {
+		return fail(pd.field, id, pd.err)
+	}
+	p := pd.person
+	p.ID = id
+
+	var affs []orgmodel.Affiliation
+	if e := xp.Employee; e != nil {
+		a := orgmodel.Affiliation{PersonID: id, Title: collapse(e.Occupation), GroupIDs: collapseAll(e.GroupIDs)}
+		if len(e.Roles) == 0 {
+			return fail("/Employee/Role", id, fmt.Errorf("%w: Role", ErrMissing))
+		}
+		seen := map[orgmodel.Role]bool{}
+		for i, s := range e.Roles {
+			r, err := roleOf(s, orgmodel.Employee)
+			if err != nil {
+				return fail(fmt.Sprintf("/Employee/Role[%d]", i+1), id, err)
+			}
+			if !seen[r] {
+				seen[r] = true
+				a.Roles = append(a.Roles, r)
+			}
+		}
+		affs = append(affs, a)
+	}
+	if s := xp.Student; s != nil {
+		r, err := roleOf(s.Role, orgmodel.Student)
+		if err != nil {
+			return fail("/Student/Role", id, err)
+		}
+		a := orgmodel.Affiliation{PersonID: id, Roles: []orgmodel.Role{r}, Level: collapse(s.Level), MainGroupID: collapse(s.MainGroupID)}
+		if a.Level == "" {
+			return fail("/Student/Level", id, fmt.Errorf("%w: Level", ErrMissing))
+		}
+		if a.MainGroupID == "" {
+			return fail("/Student/MainGroupId", id, fmt.Errorf("%w: MainGroupId", ErrMissing))
+		}
+		for _, g := range collapseAll(s.GroupIDs) {
+			if g != a.MainGroupID {
+				a.GroupIDs = append(a.GroupIDs, g)
+			}
+		}
+		affs = append(affs, a)
+		for i, xc := range s.Contacts {
+			cp := fmt.Sprintf("%s/Student/ContactPerson[%d]", path, i+1)
+			c, field, err := convertContact(xc, id)
+			if err != nil {
+				exp.Problems = append(exp.Problems, &RecordError{Path: cp + field, Line: line, Institution: inst, PersonID: id, Err: fmt.Errorf("contact person left out: %w", err)})
+				continue
+			}
+			exp.ContactPersons = append(exp.ContactPersons, c)
+		}
+	}
+	if x := xp.Extern; x != nil {
+		r, err := roleOf(x.Role, orgmodel.External)
+		if err != nil {
+			return fail("/Extern/Role", id, err)
+		}
+		affs = append(affs, orgmodel.Affiliation{PersonID: id, Roles: []orgmodel.Role{r}, GroupIDs: collapseAll(x.GroupIDs)})
+	}
+	if len(affs) == 0 {
+		return fail("", id, fmt.Errorf("%w: one of Employee, Student or Extern", ErrMissing))
+	}
+	if at, dup := personAt[id]; dup {
+		prev := &exp.Persons[at]
+		if prev.CPR != "" && p.CPR != "" && prev.CPR != p.CPR {
+			return fail("/Person/CivilRegistrationNumber", id, fmt.Errorf("%w: person listed twice with different CPR", ErrConflict))
+		}
+	} else {
+		personAt[id] = len(exp.Persons)
+		exp.Persons = append(exp.Persons, p)
+	}
+	for _, a := range affs {
+		refs = append(refs, ref{aff: len(exp.Affiliations), path: path, line: line, personID: id})
+		exp.Affiliations = append(exp.Affiliations, a)
+	}
+	return refs
+}
+
+var relations = map[string]bool{"Mor": true, "Far": true, "Andet": true, "Officielt tilknyttet person": true}
+
+func convertContact(xc xContact, studentID string) (ContactPerson, string, error) {
+	c := ContactPerson{StudentID: studentID, Relation: collapse(xc.Relation)}
+	if !relations[c.Relation] {
+		if c.Relation == "" {
+			return c, "/@relation", fmt.Errorf("%w: relation", ErrMissing)
+		}
+		return c, "/@relation", fmt.Errorf("%w: relation %q", ErrUnknown, c.Relation)
+	}
+	cc, err := parseBool(xc.ChildCustody)
+	if err != nil {
+		return c, "/@childCustody", err
+	}
+	c.ChildCustody = cc
+	if s := strings.TrimSpace(xc.AccessLevel); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return c, "/@accessLevel", fmt.Errorf("%w: accessLevel %q", ErrInvalid, s)
+		}
+		c.AccessLevel = n
+	}
+	pd := convertPersonData(xc.Person, xc.UNILogin, "/Person")
+	if pd.err != nil {
+		return c, pd.field, pd.err
+	}
+	c.Person = pd.person
+	c.Person.ID = c.Person.UNIID
+	return c, "", nil
+}
