@@ -61,6 +61,10 @@ type Input struct {
 	// ClassIDs maps a class's group key ("institution/groupID") to its
 	// stable identity across school years (see CarryClassIDs).
 	ClassIDs map[string]string
+	// Extra are logical groups from outside the catalogue, e.g. the
+	// payroll check's active and inactive employees; they are named by
+	// Config.ExtraGroups and provisioned like catalogue groups.
+	Extra []orgmodel.LogicalGroup
 }
 
 // Build computes the desired objects for the snapshot, sorted by key. It
@@ -74,6 +78,7 @@ func (p *Projection) Build(s *orgmodel.Snapshot, in Input) ([]diff.Object, error
 	b.containers()
 	b.users()
 	b.groups()
+	b.extraGroups()
 	if err := b.checkNames(); err != nil {
 		b.errs = append(b.errs, err)
 	}
@@ -230,13 +235,13 @@ func (b *builder) containers() {
 				container(TypeKey(t), name, "", "")
 			}
 		}
-		if len(b.p.kinds) > 0 && b.hasGlobalGroups() {
+		if (len(b.p.kinds) > 0 && b.hasGlobalGroups()) || b.hasGlobalExtra() {
 			container(KeyGlobalGroups, cfg.GlobalGroupsOU, "", "")
 		}
 	case InstitutionsLast:
 		container(KeyStudents, titleCase(cfg.StudentsOU), "", "")
 		container(KeyEmployees, titleCase(cfg.EmployeesOU), "", "")
-		if len(b.p.kinds) > 0 {
+		if len(b.p.kinds) > 0 || len(b.in.Extra) > 0 {
 			container(KeyGlobalGroups, cfg.GlobalGroupsOU, "", "")
 		}
 	}
@@ -303,6 +308,15 @@ func (b *builder) classContainers(in orgmodel.Institution, v naming.Vars) {
 func (b *builder) hasGlobalGroups() bool {
 	for _, k := range b.p.kinds {
 		if globalKind(k) {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *builder) hasGlobalExtra() bool {
+	for _, lg := range b.in.Extra {
+		if lg.Institution == "" {
 			return true
 		}
 	}
@@ -477,12 +491,25 @@ func (b *builder) groups() {
 		ExcludeRoles: excluded, ExcludeInstitutionRoles: excludedAt,
 	})
 	for _, lg := range cat {
-		b.group(lg)
+		b.group(lg, b.p.groups[lg.Kind])
 	}
 }
 
-func (b *builder) group(lg orgmodel.LogicalGroup) {
-	tmpl := b.p.groups[lg.Kind]
+func (b *builder) extraGroups() {
+	for _, lg := range b.in.Extra {
+		tmpl, ok := b.p.extra[lg.Kind]
+		if !ok {
+			b.errs = append(b.errs, fmt.Errorf("group %s: field kind: no name standard for extra group kind %q (set extraGroups in the projection config)", lg.Key, lg.Kind))
+			continue
+		}
+		if tmpl.Empty() {
+			continue
+		}
+		b.group(lg, tmpl)
+	}
+}
+
+func (b *builder) group(lg orgmodel.LogicalGroup, tmpl naming.ClassTemplate) {
 	var v naming.Vars
 	if lg.Institution != "" {
 		if in, ok := b.s.Institution(lg.Institution); ok {

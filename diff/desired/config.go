@@ -69,6 +69,11 @@ type Config struct {
 	// standard of its groups. A kind that is missing, or has an empty Name,
 	// is not created.
 	Groups map[orgmodel.CatalogueKind]ClassName `yaml:"groups" json:"groups"`
+	// ExtraGroups names groups that come from outside the catalogue, such
+	// as the payroll check's "payroll-active" and "payroll-inactive"
+	// (Input.Extra), keyed by their LogicalGroup.Kind. An extra group whose
+	// kind has no name here is an error at Build.
+	ExtraGroups map[string]ClassName `yaml:"extraGroups,omitempty" json:"extraGroups,omitempty"`
 	// ExcludedRoles get no account (default: Barn). A person is excluded
 	// only if every role of every affiliation is excluded.
 	ExcludedRoles []orgmodel.Role `yaml:"excludedRoles" json:"excludedRoles"`
@@ -116,6 +121,10 @@ func DefaultConfig() Config {
 			orgmodel.CohortStudents:           {Name: "elever {CLASS_YEAR}"},
 			orgmodel.InstitutionLevelStudents: {Name: "{INSTITUTION_ABBREVIATION} {CLASS_LEVEL}. klasse"},
 		},
+		ExtraGroups: map[string]ClassName{
+			"payroll-active":   {Name: "Aktive medarbejdere (løn)"},
+			"payroll-inactive": {Name: "Inaktive medarbejdere (løn)"},
+		},
 		ExcludedRoles: []orgmodel.Role{orgmodel.Barn},
 		MaxNameLength: 64,
 	}
@@ -127,6 +136,7 @@ type Projection struct {
 	institution *naming.Template
 	classOU     naming.ClassTemplate
 	groups      map[orgmodel.CatalogueKind]naming.ClassTemplate
+	extra       map[orgmodel.CatalogueKind]naming.ClassTemplate
 	kinds       []orgmodel.CatalogueKind
 	excluded    map[orgmodel.Role]bool
 	excludedAt  map[string]map[orgmodel.Role]bool
@@ -182,6 +192,15 @@ func (c Config) Compile() (*Projection, error) {
 		p.kinds = append(p.kinds, kind)
 	}
 	slices.Sort(p.kinds)
+	p.extra = map[orgmodel.CatalogueKind]naming.ClassTemplate{}
+	for kind, n := range c.ExtraGroups {
+		ct, err := naming.ParseClassTemplate("extraGroups."+kind, n.Name, n.Fallback)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%w: %w", ErrConfig, err))
+			continue
+		}
+		p.extra[orgmodel.CatalogueKind(kind)] = ct
+	}
 	for _, name := range []struct{ field, value string }{
 		{"employeesOU", c.EmployeesOU}, {"studentsOU", c.StudentsOU}, {"groupsOU", c.GroupsOU},
 	} {

@@ -35,6 +35,9 @@ type Config struct {
 	// Thresholds are the safety rails (default 10 % / 50 per kind and per
 	// institution).
 	Thresholds *ThresholdConfig `yaml:"thresholds"`
+	// Payroll, when set, runs the payroll check (lønkontrol) and
+	// provisions its "active employees" and "inactive employees" groups.
+	Payroll *PayrollConfig `yaml:"payroll"`
 	// Concurrency is the number of changes applied at once (default 4).
 	Concurrency int `yaml:"concurrency"`
 	// AuditLog is the path of the hash-chained JSON-lines audit log that
@@ -71,6 +74,14 @@ type PlanConfig struct {
 	// DisableInPlace leaves disabled accounts where they are instead of
 	// moving them to the quarantine container.
 	DisableInPlace bool `yaml:"disableInPlace"`
+}
+
+// PayrollConfig points at the payroll system's export of employments.
+type PayrollConfig struct {
+	// File is the path of the export.
+	File string `yaml:"file"`
+	// Format is "opus" (OPUS XML, see package payroll) or "csv".
+	Format string `yaml:"format"`
 }
 
 // ThresholdConfig is the YAML form of diff.Thresholds, in percent and count.

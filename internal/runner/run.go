@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/orgsync/orgsync/adapters/payroll"
 	"github.com/orgsync/orgsync/diff"
 	"github.com/orgsync/orgsync/diff/desired"
 	"github.com/orgsync/orgsync/orgmodel"
@@ -147,7 +148,11 @@ func (j *Job) Run(ctx context.Context) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	want, err := proj.Build(snap, desired.Input{At: j.Now, Usernames: st.Usernames, ClassIDs: st.ClassIDs})
+	extra, err := cfg.payrollGroups(snap, j.Now, out)
+	if err != nil {
+		return nil, err
+	}
+	want, err := proj.Build(snap, desired.Input{At: j.Now, Usernames: st.Usernames, ClassIDs: st.ClassIDs, Extra: extra})
 	if err != nil {
 		return nil, err
 	}
@@ -217,4 +222,33 @@ func (j *Job) Run(ctx context.Context) (*Outcome, error) {
 		return res, err
 	}
 	return res, nil
+}
+
+// payrollGroups reads the payroll export, if configured, and returns the
+// active and inactive employee groups.
+func (c *Config) payrollGroups(s *orgmodel.Snapshot, now time.Time, out io.Writer) ([]orgmodel.LogicalGroup, error) {
+	if c.Payroll == nil || c.Payroll.File == "" {
+		return nil, nil
+	}
+	f, err := os.Open(c.Payroll.File)
+	if err != nil {
+		return nil, fmt.Errorf("payroll: %w", err)
+	}
+	defer f.Close()
+	var emps []payroll.Employment
+	switch c.Payroll.Format {
+	case "opus", "":
+		emps, err = payroll.ReadOPUS(f)
+	case "csv":
+		emps, err = payroll.ReadCSV(f)
+	default:
+		return nil, fmt.Errorf("%w: payroll.format %q: want opus or csv", ErrConfig, c.Payroll.Format)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("payroll %s: %w: %w", c.Payroll.File, ErrInput, err)
+	}
+	res := payroll.Groups(s, emps, now)
+	fmt.Fprintf(out, "Payroll check: %d active, %d inactive employees; %d active employments match nobody.\n",
+		len(res.Active.Members), len(res.Inactive.Members), len(res.Unmatched))
+	return []orgmodel.LogicalGroup{res.Active, res.Inactive}, nil
 }

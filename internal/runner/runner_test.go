@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -204,5 +205,41 @@ func TestLoadSnapshotRejectsUnknownFields(t *testing.T) {
 	_, err := runner.LoadSnapshot(p)
 	if !errors.Is(err, runner.ErrInput) || !strings.Contains(err.Error(), "personz") {
 		t.Errorf("err = %v, want ErrInput naming the field", err)
+	}
+}
+
+// TestPayrollGroups: the payroll check's groups reach the directory, with
+// the employees the payroll export lists as active in the active group.
+func TestPayrollGroups(t *testing.T) {
+	s := synth.Generate(synth.Tiny)
+	now := synth.ReferenceTime(s.SchoolYear)
+	var emps []orgmodel.Person
+	for _, p := range s.Persons {
+		if s.GlobalRole(p.ID, now, orgmodel.RolePolicy{}) == orgmodel.Employee {
+			emps = append(emps, p)
+		}
+	}
+	if len(emps) < 2 {
+		t.Fatalf("tiny municipality has %d employees", len(emps))
+	}
+	csv := "employee_id;cpr;start_date;stop_date\n1;" + emps[0].CPR + ";2020-01-01;\n2;" + emps[1].CPR + ";2020-01-01;2021-01-01\n"
+	file := filepath.Join(t.TempDir(), "pay.csv")
+	os.WriteFile(file, []byte(csv), 0o644)
+	d := memdir.New()
+	j := job(t, s, d, true)
+	j.Config.Payroll = &runner.PayrollConfig{File: file, Format: "csv"}
+	if _, err := j.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	active, ok := d.Get("group/payroll/active")
+	if !ok {
+		t.Fatal("no payroll/active group in the directory")
+	}
+	if want := []string{"user/" + emps[0].ID}; !slices.Equal(active.Members, want) {
+		t.Errorf("active members = %v, want %v", active.Members, want)
+	}
+	inactive, _ := d.Get("group/payroll/inactive")
+	if !slices.Contains(inactive.Members, "user/"+emps[1].ID) {
+		t.Errorf("inactive members %v lack %s, whose employment ended", inactive.Members, emps[1].ID)
 	}
 }
