@@ -1,0 +1,262 @@
+package diff
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// fakeApplier records the changes it is given and fails by rule.
+type fakeApplier struct {
+	mu                  sync.Mutex
+	applied             []string
+	calls               map[string]int
+	fail                func(c Change, call int) error
+	running, maxRunning int
+	hook                func(c Change)
+}
+
+func (f *fakeApplier) Apply(ctx context.Context, c Change) error {
+	f.mu.Lock()
+	if f.calls == nil {
+		f.calls = map[string]int{}
+	}
+	id := line(c)
+	f.calls[id]++
+	call := f.calls[id]
+	f.running++
+	f.maxRunning = max(f.maxRunning, f.running)
+	f.mu.Unlock()
+	if f.hook != nil {
+		f.hook(c)
+	}
+	defer func() {
+		f.mu.Lock()
+		f.running--
+		f.mu.Unlock()
+	}()
+	if f.fail != nil {
+		if err := f.fail(c, call); err != nil {
+			return err
+		}
+	}
+	f.mu.Lock()
+	f.applied = append(f.applied, id)
+	f.mu.Unlock()
+	return nil
+}
+
+func noSleep(ctx context.Context, d time.Duration) error { return ctx.Err() }
+
+// testPlan returns a plan with several stages: 2 container creates, 6 user
+// creates, 6 add-members.
+func testPlan(t *testing.T) *Plan {
+	t.Helper()
+	desired := []Object{ctr("a", "a", ""), ctr("b", "b", "a")}
+	var members []string
+	for i := range 6 {
+		k := fmt.Sprintf("user/%d", i)
+		desired = append(desired, usr(k, k, "b"))
+		members = append(members, k)
+	}
+	desired = append(desired, grp("g", "g", "a", members...))
+	p, err := Compute(desired, nil, Options{Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestApplyOrderAndConcurrency(t *testing.T) {
+	p := testPlan(t)
+	f := &fakeApplier{}
+	var progress []Progress
+	rep, err := Apply(context.Background(), f, p, ApplyOptions{Concurrency: 3, Progress: func(pr Progress) { progress = append(progress, pr) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Applied != len(p.Changes) || rep.Failed != 0 || rep.Skipped != 0 {
+		t.Errorf("report = %d/%d/%d", rep.Applied, rep.Failed, rep.Skipped)
+	}
+	if f.maxRunning > 3 {
+		t.Errorf("max concurrent calls = %d, want <= 3", f.maxRunning)
+	}
+	// Stage order holds: every change's stage is >= the one before it.
+	last := 0
+	for _, a := range f.applied {
+		var st int
+		fmt.Sscan(a, &st)
+		if st < last {
+			t.Fatalf("stage %d applied after stage %d: %v", st, last, f.applied)
+		}
+		last = st
+	}
+	if len(progress) != len(p.Changes) || progress[len(progress)-1].Done != len(p.Changes) {
+		t.Errorf("progress calls = %d, last = %+v", len(progress), progress[len(progress)-1])
+	}
+}
+
+func TestApplyRetriesTemporary(t *testing.T) {
+	p := testPlan(t)
+	var sleeps []time.Duration
+	f := &fakeApplier{fail: func(c Change, call int) error {
+		if c.Key == "user/3" && c.Action == Create && call <= 2 {
+			return fmt.Errorf("busy: %w", ErrTemporary)
+		}
+		return nil
+	}}
+	rep, err := Apply(context.Background(), f, p, ApplyOptions{Backoff: time.Second, Sleep: func(ctx context.Context, d time.Duration) error {
+		sleeps = append(sleeps, d)
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Results {
+		if r.Change.Key == "user/3" && r.Change.Action == Create && r.Attempts != 3 {
+			t.Errorf("attempts = %d, want 3", r.Attempts)
+		}
+	}
+	if diff := cmp.Diff([]time.Duration{time.Second, 2 * time.Second}, sleeps); diff != "" {
+		t.Errorf("backoff (-want +got):\n%s", diff)
+	}
+}
+
+func TestApplyStopsAfterFailedStage(t *testing.T) {
+	p := testPlan(t)
+	f := &fakeApplier{fail: func(c Change, call int) error {
+		if c.Key == "user/2" && c.Action == Create {
+			return fmt.Errorf("refused: %w", ErrConstraint)
+		}
+		if c.Key == "user/4" && c.Action == Create {
+			return fmt.Errorf("always busy: %w", ErrTemporary)
+		}
+		return nil
+	}}
+	rep, err := Apply(context.Background(), f, p, ApplyOptions{Sleep: noSleep, Retries: 2})
+	var ae *ApplyError
+	if !errors.As(err, &ae) {
+		t.Fatalf("err = %v, want *ApplyError", err)
+	}
+	if !errors.Is(err, ErrConstraint) || !errors.Is(err, ErrTemporary) {
+		t.Errorf("err does not unwrap to the change errors: %v", err)
+	}
+	// Stage 3 (user creates + group create) ran completely; members did not.
+	if rep.Failed != 2 || rep.Skipped != 6 || rep.Applied != len(p.Changes)-8 {
+		t.Errorf("report applied/failed/skipped = %d/%d/%d", rep.Applied, rep.Failed, rep.Skipped)
+	}
+	for _, r := range rep.Results {
+		if r.Change.Key == "user/4" && r.Change.Action == Create && r.Attempts != 3 {
+			t.Errorf("user/4 attempts = %d, want 3", r.Attempts)
+		}
+		if r.Change.Action == AddMember && r.Status != Skipped {
+			t.Errorf("%s: status %s, want skipped", line(r.Change), r.Status)
+		}
+	}
+	var buf bytes.Buffer
+	if err := rep.Render(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"failed 2", "user/2", "not attempted: 6 changes from stage 4"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("report render lacks %q:\n%s", want, buf.String())
+		}
+	}
+}
+
+func TestApplyCancel(t *testing.T) {
+	p := testPlan(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &fakeApplier{}
+	f.hook = func(c Change) {
+		if c.Key == "b" {
+			cancel()
+		}
+	}
+	rep, err := Apply(ctx, f, p, ApplyOptions{Concurrency: 1})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if rep.Applied != 2 || rep.Skipped != len(p.Changes)-2 {
+		t.Errorf("applied %d skipped %d", rep.Applied, rep.Skipped)
+	}
+}
+
+func TestApplyThresholdRefusesBeforeTouching(t *testing.T) {
+	var actual []Object
+	for i := range 100 {
+		actual = append(actual, usr(fmt.Sprintf("user/%03d", i), "u", ""))
+	}
+	actual = managed(actual...)
+	p, err := Compute(actual[:80], actual, Options{Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	th := DefaultThresholds()
+	f := &fakeApplier{}
+	var log bytes.Buffer
+	aud := NewJSONLAuditor(&log)
+	rep, err := Apply(context.Background(), f, p, ApplyOptions{Thresholds: &th, Actual: actual, Auditor: aud, Actor: "test"})
+	var te *ThresholdError
+	if !errors.As(err, &te) || !errors.Is(err, ErrThreshold) {
+		t.Fatalf("err = %v, want *ThresholdError", err)
+	}
+	if len(f.applied) != 0 || rep.Applied != 0 || rep.Skipped != len(p.Changes) {
+		t.Errorf("applied %v", f.applied)
+	}
+	want := Breach{Action: Disable, Kind: User, Count: 20, Total: 100, Limit: Limit{Percent: 10, Count: 50},
+		Sample: []string{"user/080", "user/081", "user/082", "user/083", "user/084", "user/085", "user/086", "user/087", "user/088", "user/089"}}
+	if diff := cmp.Diff([]Breach{want}, te.Breaches); diff != "" {
+		t.Errorf("breaches (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(err.Error(), "the plan would disable 20 of 100 user objects (20.0 %), over the limit 10 % or 50; e.g. user/080") {
+		t.Errorf("message: %v", err)
+	}
+	if !strings.Contains(log.String(), "plan refused") {
+		t.Errorf("refusal not audited: %s", log.String())
+	}
+	// Override applies.
+	rep, err = Apply(context.Background(), f, p, ApplyOptions{Thresholds: &th, Actual: actual, Override: true})
+	if err != nil || rep.Applied != len(p.Changes) {
+		t.Fatalf("override: %v, applied %d", err, rep.Applied)
+	}
+}
+
+func TestApplyDryRun(t *testing.T) {
+	p := testPlan(t)
+	f := &fakeApplier{}
+	rep, err := Apply(context.Background(), f, p, ApplyOptions{DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.applied) != 0 || rep.Skipped != len(p.Changes) || rep.Results[0].Status != DryRun {
+		t.Errorf("dry run touched the target or reported wrongly: %v %+v", f.applied, rep.Results[0])
+	}
+	var buf bytes.Buffer
+	if err := rep.Render(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("dry run: %d changes would have been applied", len(p.Changes)); !strings.Contains(buf.String(), want) || strings.Contains(buf.String(), "not attempted") {
+		t.Errorf("render = %q, want %q", buf.String(), want)
+	}
+}
+
+func TestReportJSON(t *testing.T) {
+	r := Result{Change: Change{Action: Delete, Kind: User, Key: "user/1", Stage: 3}, Status: Failed, Err: errors.New("boom"), Attempts: 2}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"change":{"action":"delete","kind":"user","key":"user/1","stage":3},"status":"failed","attempts":2,"error":"boom"}`
+	if string(b) != want {
+		t.Errorf("json = %s\nwant   %s", b, want)
+	}
+}
