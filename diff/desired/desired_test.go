@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -380,5 +381,31 @@ func TestCarryClassIDs(t *testing.T) {
 	want := map[string]string{"s/new2024": "s/orig2023", "s/new2025": "s/orig2023", "s/x": "s/y"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("CarryClassIDs (-want +got):\n%s", diff)
+	}
+}
+
+// TestAssignUsernamesSummarisesErrors: a standard exhausted for thousands
+// of persons yields a readable error that still matches ErrExhausted.
+func TestAssignUsernamesSummarisesErrors(t *testing.T) {
+	s := &orgmodel.Snapshot{Institutions: []orgmodel.Institution{{Number: "1", Name: "S", Type: orgmodel.School}}}
+	for i := range 200 {
+		id := fmt.Sprintf("p%03d", i)
+		s.Persons = append(s.Persons, orgmodel.Person{ID: id, GivenName: "Anna", FamilyName: "Berg"})
+		s.Affiliations = append(s.Affiliations, orgmodel.Affiliation{PersonID: id, Institution: "1", Roles: []orgmodel.Role{orgmodel.TAP}})
+	}
+	std, err := naming.ParseStandard("tiny", "{name:4}{n:1}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen, _ := naming.NewGenerator(std, naming.NewReserved(), naming.Options{})
+	names, err := desired.AssignUsernames(context.Background(), s, at, nil, gen)
+	if !errors.Is(err, naming.ErrExhausted) {
+		t.Fatalf("err = %v, want ErrExhausted", err)
+	}
+	if n := strings.Count(err.Error(), "\n"); n > 25 {
+		t.Errorf("error has %d lines; want a summary", n)
+	}
+	if !strings.Contains(err.Error(), "more") || len(names) == 0 {
+		t.Errorf("err = %v; names = %d", err, len(names))
 	}
 }

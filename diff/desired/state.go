@@ -63,10 +63,39 @@ func AssignUsernames(ctx context.Context, s *orgmodel.Snapshot, at time.Time, ex
 		}
 	}
 	if err != nil {
-		return out, fmt.Errorf("assign usernames: %w", err)
+		return out, fmt.Errorf("assign usernames: %w", summarise(err, 20))
 	}
 	return out, nil
 }
+
+// summarise keeps a joined error readable: at most max of its errors are
+// listed, followed by how many more there are. errors.Is and errors.As
+// still see every one of them.
+func summarise(err error, max int) error {
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok || len(j.Unwrap()) <= max {
+		return err
+	}
+	return &manyErrors{errs: j.Unwrap(), max: max}
+}
+
+type manyErrors struct {
+	errs []error
+	max  int
+}
+
+func (m *manyErrors) Error() string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%d problems, the first %d:", len(m.errs), m.max)
+	for _, e := range m.errs[:m.max] {
+		sb.WriteString("\n\t")
+		sb.WriteString(e.Error())
+	}
+	fmt.Fprintf(&sb, "\n\t... and %d more", len(m.errs)-m.max)
+	return sb.String()
+}
+
+func (m *manyErrors) Unwrap() []error { return m.errs }
 
 // CarryClassIDs returns the class identities after a year roll: every
 // identity in prev is kept, and each new class that the year roll matched
