@@ -152,3 +152,61 @@ func TestCoreReadsNoClock(t *testing.T) {
 		}
 	}
 }
+
+// TestExportedNamesHaveDocComments fails for an exported type, function,
+// method, constant or variable in non-test code without a doc comment. A
+// comment on a const/var block documents the names inside it.
+func TestExportedNamesHaveDocComments(t *testing.T) {
+	for _, p := range goList(t, "./...") {
+		for _, name := range p.GoFiles {
+			path := filepath.Join(p.Dir, name)
+			f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ParseComments)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Name.Name == "main" {
+				continue
+			}
+			for _, decl := range f.Decls {
+				switch d := decl.(type) {
+				case *ast.FuncDecl:
+					if d.Name.IsExported() && d.Doc == nil && exportedRecv(d) {
+						t.Errorf("%s: func %s has no doc comment", path, d.Name.Name)
+					}
+				case *ast.GenDecl:
+					for _, spec := range d.Specs {
+						switch s := spec.(type) {
+						case *ast.TypeSpec:
+							if s.Name.IsExported() && s.Doc == nil && d.Doc == nil {
+								t.Errorf("%s: type %s has no doc comment", path, s.Name.Name)
+							}
+						case *ast.ValueSpec:
+							for _, n := range s.Names {
+								if n.IsExported() && s.Doc == nil && d.Doc == nil && s.Comment == nil {
+									t.Errorf("%s: %s has no doc comment", path, n.Name)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// exportedRecv reports whether a method's receiver type is exported (a
+// method of an unexported type is not part of the API).
+func exportedRecv(d *ast.FuncDecl) bool {
+	if d.Recv == nil || len(d.Recv.List) == 0 {
+		return true
+	}
+	typ := d.Recv.List[0].Type
+	if s, ok := typ.(*ast.StarExpr); ok {
+		typ = s.X
+	}
+	if g, ok := typ.(*ast.IndexExpr); ok {
+		typ = g.X
+	}
+	id, ok := typ.(*ast.Ident)
+	return !ok || id.IsExported()
+}
