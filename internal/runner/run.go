@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/orgsync/orgsync/adapters/payroll"
@@ -69,6 +70,10 @@ type Job struct {
 	Log *slog.Logger
 	// Sleep overrides the retry wait of diff.Apply (tests).
 	Sleep func(context.Context, time.Duration) error
+	// Shape, when set, adjusts the desired objects before planning: a
+	// target adds objects of its own kinds (e.g. Google shared drives) or
+	// target-specific attributes.
+	Shape func([]diff.Object) []diff.Object
 }
 
 // Outcome is what a Run did.
@@ -156,6 +161,9 @@ func (j *Job) Run(ctx context.Context) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
+	if j.Shape != nil {
+		want = j.Shape(want)
+	}
 	opts := cfg.DiffOptions()
 	opts.Now = j.Now
 	plan, err := diff.Compute(want, actual, opts)
@@ -173,6 +181,10 @@ func (j *Job) Run(ctx context.Context) (*Outcome, error) {
 			return res, err
 		}
 		fmt.Fprintf(out, "\nWarning: %v\nApplying anyway because of the override flag.\n", err)
+	}
+	if plan.Empty() {
+		fmt.Fprintln(out, "\nNothing to do: the target is in step with the source.")
+		return res, nil
 	}
 	if !j.Apply {
 		fmt.Fprintln(out, "\nDry run: nothing was applied. Run again with -apply to apply this plan.")
@@ -251,4 +263,26 @@ func (c *Config) payrollGroups(s *orgmodel.Snapshot, now time.Time, out io.Write
 	fmt.Fprintf(out, "Payroll check: %d active, %d inactive employees; %d active employments match nobody.\n",
 		len(res.Active.Members), len(res.Inactive.Members), len(res.Unmatched))
 	return []orgmodel.LogicalGroup{res.Active, res.Inactive}, nil
+}
+
+// ProgressPrinter returns a diff.ApplyOptions.Progress function that prints
+// a line to w at most every interval (and when the last change is done), so
+// that a long first sync shows it is alive.
+func ProgressPrinter(w io.Writer, interval time.Duration) func(diff.Progress) {
+	var (
+		mu     sync.Mutex
+		last   time.Time
+		failed int
+	)
+	return func(p diff.Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		if p.Err != nil {
+			failed++
+		}
+		if p.Done == p.Total || time.Since(last) >= interval {
+			last = time.Now()
+			fmt.Fprintf(w, "applied %d/%d changes (stage %d/%d, %d failed)\n", p.Done, p.Total, p.Stage, p.Stages, failed)
+		}
+	}
 }

@@ -1,0 +1,55 @@
+// Package google is orgsync's Google Workspace adapter: a diff.Target that
+// keeps users, org units, groups and their members, licences and shared
+// drives in step with the desired state, through the Admin SDK Directory
+// API, the Enterprise License Manager API and the Drive API
+// (google.golang.org/api).
+//
+// What it writes:
+//
+//   - Containers are org units under Config.Root. Their path follows the
+//     desired Parent chain, so both layouts of package diff/desired
+//     ("institutions first": type / institution / employees, students /
+//     class; "institutions last": students / institution / class and
+//     employees / institution) and the dated quarantine units
+//     (ou/disabled/<date>, ou/retired/<date>) map one to one.
+//   - Users get primaryEmail (email, or username@Domain), given and family
+//     name, display name, org unit, a random 36-character initial password
+//     that must be changed at first login, contact-card organisations per
+//     institution, includeInGlobalAddressList (false for students unless
+//     Config.ShowStudents), an externalId and a custom schema (created when
+//     missing) that hold orgsync's key and the attributes Google has no
+//     field for (roles, global role, disabled date, UNI-ID, CPR when the
+//     projection includes it). The schema's fields are readable by
+//     administrators and the user only.
+//   - Disable suspends the user, records the date and takes the licence
+//     away; Enable reverses all three. Licences follow the global role
+//     (Config.Licences).
+//   - Groups carry an externalId (namespace = Config.Mark) with the key;
+//     their description holds the remaining attributes.
+//   - Shared drives (Config.Drives) are one per staff and class group or
+//     one per institution with a folder per class and school year. A drive
+//     has no field for a mark, so a small marker file in its root carries
+//     the key; folders carry it in their properties.
+//
+// Ownership: Read reports only marked objects as managed, and Apply
+// refuses to change anything else (diff.ErrUnmanaged) except by an Adopt.
+// Objects without the mark — hand-made users, groups, OUs, drives — are
+// never touched.
+//
+// Politeness: the Google Go client has no batch support, so every request
+// goes through one transport that bounds concurrency, paces each API with a
+// token bucket below the 2,400 queries/minute quota (Config.QueriesPerMinute)
+// and retries 403 userRateLimitExceeded/quotaExceeded, 429 and 5xx answers
+// with exponential backoff and full jitter. Creates are idempotent: a
+// create whose answer was lost is checked by its mark before it is sent
+// again, and shared drives use a request id derived from the key.
+//
+// Augment shapes a desired state for Google (drives from groups, address
+// list and licence attributes); call it between the projection and
+// diff.Compute. The subpackage googlefake is a fake Google service for
+// tests.
+//
+// The package does not decide what should exist (that is diff/desired and
+// diff), does not run on its own (see examples/google-sync) and does not
+// handle Google Classroom, mail routing or Chrome devices.
+package google
