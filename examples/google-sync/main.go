@@ -145,4 +145,3 @@ func (g googleConfig) options(ctx context.Context, getenv func(string) string) (
 	}
 	return []option.ClientOption{o}, nil
 }
-
