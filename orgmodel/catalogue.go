@@ -68,6 +68,14 @@ type CatalogueOptions struct {
 	// ExcludeInstitutionRoles excludes roles at one institution (by number),
 	// in addition to ExcludeRoles.
 	ExcludeInstitutionRoles map[string][]Role
+	// MemberKey, when set, names the members: it is called once for every
+	// person with a distinct ID, with the person's position in
+	// Snapshot.Persons, and returns what LogicalGroup.Members lists for
+	// the person instead of the ID, or "" to leave the person out of every
+	// group. A projection uses it to list its own keys for the persons it
+	// made objects for, without a lookup per membership. Members stay in
+	// ascending order of person ID.
+	MemberKey func(person int) string
 }
 
 // LogicalGroup is one group of the catalogue at a point in time: a
@@ -94,7 +102,8 @@ type LogicalGroup struct {
 	// Cohort is the year the students started 0th grade, for cohort groups
 	// and for classes whose start year is known.
 	Cohort int `json:"cohort,omitempty"`
-	// Members are person IDs, sorted ascending, without duplicates.
+	// Members are person IDs, sorted ascending, without duplicates (or
+	// what CatalogueOptions.MemberKey gives for them, in that order).
 	Members []string `json:"members"`
 }
 
@@ -129,7 +138,11 @@ func (s *Snapshot) Catalogue(at time.Time, opt CatalogueOptions) []LogicalGroup 
 	idByRank := make([]string, 0, len(ix.persons))
 	rank := int32(0)
 	ix.personOrder(len(s.Persons), func(p int) {
-		idByRank = append(idByRank, s.Persons[p].ID)
+		if opt.MemberKey != nil {
+			idByRank = append(idByRank, opt.MemberKey(p))
+		} else {
+			idByRank = append(idByRank, s.Persons[p].ID)
+		}
 		for _, ai := range ix.affOf(p) {
 			c.add(rank, ai)
 		}
@@ -550,23 +563,27 @@ func (c *catalogue) instRoleGroup(in int, r Role) *accum {
 // slices share one backing array.
 func (c *catalogue) result(idByRank []string) []LogicalGroup {
 	all := append(c.fixed, c.lazy...)
+	// Sort the accumulators, not the (much larger) LogicalGroups.
+	slices.SortStableFunc(all, func(a, b *accum) int { return strings.Compare(a.g.Key, b.g.Key) })
 	total := 0
 	for _, a := range all {
 		total += len(a.members)
 	}
 	ids := make([]string, total)
 	out := make([]LogicalGroup, len(all))
+	skip := c.opt.MemberKey != nil // "" leaves a person out
 	off := 0
 	for i, a := range all {
-		m := ids[off : off+len(a.members) : off+len(a.members)]
-		for j, r := range a.members {
-			m[j] = idByRank[r]
+		start := off
+		for _, r := range a.members {
+			if id := idByRank[r]; id != "" || !skip {
+				ids[off] = id
+				off++
+			}
 		}
-		off += len(a.members)
 		out[i] = a.g
-		out[i].Members = m
+		out[i].Members = ids[start:off:off]
 	}
-	slices.SortFunc(out, func(a, b LogicalGroup) int { return strings.Compare(a.Key, b.Key) })
 	return out
 }
 

@@ -135,13 +135,42 @@ func (s *Snapshot) AffiliationsOf(personID string, at time.Time) []Affiliation {
 	if !ok {
 		return nil
 	}
-	var out []Affiliation
+	n := 0
 	for _, i := range ix.affOf(p) {
-		if a := s.Affiliations[i]; a.Valid.Contains(at) {
-			out = append(out, a)
+		if s.Affiliations[i].Valid.Contains(at) {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]Affiliation, 0, n)
+	for _, i := range ix.affOf(p) {
+		if a := &s.Affiliations[i]; a.Valid.Contains(at) {
+			out = append(out, *a)
 		}
 	}
 	return out
+}
+
+// AppendAffiliations appends to dst the affiliations of the person at
+// position i of s.Persons that are valid at time at, in snapshot order, and
+// returns the extended slice: AffiliationsOf for loops over every person,
+// without the lookup by ID and without copies. The pointers point into
+// s.Affiliations; do not modify through them. A person whose ID an earlier
+// person has, or a position out of range, adds nothing (lookups by ID only
+// see the first of duplicates).
+func (s *Snapshot) AppendAffiliations(dst []*Affiliation, i int, at time.Time) []*Affiliation {
+	ix := s.ix()
+	if i < 0 || i >= len(s.Persons) {
+		return dst
+	}
+	for _, j := range ix.affOf(i) {
+		if a := &s.Affiliations[j]; a.Valid.Contains(at) {
+			dst = append(dst, a)
+		}
+	}
+	return dst
 }
 
 // affOf returns the positions of the affiliations of the person at

@@ -66,11 +66,15 @@ func (s *Snapshot) AffiliationInstitution(a Affiliation) string {
 // personAffs calls f for each affiliation of a person that counts at time at.
 func (s *Snapshot) personAffs(personID string, at time.Time, f func(a *Affiliation)) {
 	ix := s.ix()
-	p, ok := ix.persons[personID]
-	if !ok {
-		return
+	if p, ok := ix.persons[personID]; ok {
+		s.affsAt(p, at, f)
 	}
-	for _, i := range ix.affOf(p) {
+}
+
+// affsAt calls f for each affiliation of the person at position p that
+// counts at time at.
+func (s *Snapshot) affsAt(p int, at time.Time, f func(a *Affiliation)) {
+	for _, i := range s.idx.affOf(p) {
 		if a := &s.Affiliations[i]; s.active(a, at) {
 			f(a)
 		}
@@ -82,8 +86,28 @@ func (s *Snapshot) personAffs(personID string, at time.Time, f func(a *Affiliati
 // period and their institution's period contain at). It returns "" when the
 // person has no such affiliation with a known role.
 func (s *Snapshot) GlobalRole(personID string, at time.Time, p RolePolicy) RoleKind {
+	pos, ok := s.ix().persons[personID]
+	if !ok {
+		return ""
+	}
+	return s.globalRole(pos, at, p)
+}
+
+// GlobalRoleAt is GlobalRole for the person at position i of s.Persons,
+// without the lookup by ID, for loops over every person. A person whose ID
+// an earlier person has, or a position out of range, has no role.
+func (s *Snapshot) GlobalRoleAt(i int, at time.Time, p RolePolicy) RoleKind {
+	s.ix()
+	if i < 0 || i >= len(s.Persons) {
+		return ""
+	}
+	return s.globalRole(i, at, p)
+}
+
+// globalRole is GlobalRole for the person at position pos.
+func (s *Snapshot) globalRole(pos int, at time.Time, p RolePolicy) RoleKind {
 	best, bestRank := RoleKind(""), -1
-	s.personAffs(personID, at, func(a *Affiliation) {
+	s.affsAt(pos, at, func(a *Affiliation) {
 		k := a.Kind()
 		if k == "" {
 			return
@@ -156,7 +180,28 @@ func institutionTypeRank(t InstitutionType) int {
 // merges several institutions' records must apply that rule itself when it
 // builds the Person.
 func (s *Snapshot) PrimaryInstitution(personID string, at time.Time, p RolePolicy) (string, bool) {
-	kind := s.GlobalRole(personID, at, p)
+	pos, ok := s.ix().persons[personID]
+	if !ok {
+		return "", false
+	}
+	return s.primaryInstitution(pos, at, p)
+}
+
+// PrimaryInstitutionAt is PrimaryInstitution for the person at position i
+// of s.Persons, without the lookup by ID, for loops over every person. A
+// person whose ID an earlier person has, or a position out of range, has
+// none.
+func (s *Snapshot) PrimaryInstitutionAt(i int, at time.Time, p RolePolicy) (string, bool) {
+	s.ix()
+	if i < 0 || i >= len(s.Persons) {
+		return "", false
+	}
+	return s.primaryInstitution(i, at, p)
+}
+
+// primaryInstitution is PrimaryInstitution for the person at position pos.
+func (s *Snapshot) primaryInstitution(pos int, at time.Time, p RolePolicy) (string, bool) {
+	kind := s.globalRole(pos, at, p)
 	if kind == "" {
 		return "", false
 	}
@@ -165,7 +210,7 @@ func (s *Snapshot) PrimaryInstitution(personID string, at time.Time, p RolePolic
 		bestType int
 		bestFrom time.Time
 	)
-	s.personAffs(personID, at, func(a *Affiliation) {
+	s.affsAt(pos, at, func(a *Affiliation) {
 		if a.Kind() != kind {
 			return
 		}

@@ -3,11 +3,13 @@ package desired
 import (
 	"errors"
 	"fmt"
-	"maps"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/orgsync/orgsync/diff"
 	"github.com/orgsync/orgsync/naming"
@@ -73,10 +75,15 @@ func (p *Projection) Build(s *orgmodel.Snapshot, in Input) ([]diff.Object, error
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBuild, err)
 	}
-	n := len(s.Persons) + 4*len(s.Groups) + 8*len(s.Institutions) + 16
+	n := 4*len(s.Groups) + 8*len(s.Institutions) + 16
 	b := &builder{p: p, s: s, in: in, seen: make(map[string]bool, n), out: make([]diff.Object, 0, n)}
+	b.indexGroups()
 	b.containers()
-	b.users()
+	// Users go to their own slice, sized for everything (the catalogue's
+	// groups estimated) so that the final merge rarely allocates again.
+	groups := 2*len(s.Groups) + 32*len(s.Institutions) + 128 + len(in.Extra)
+	b.users = make([]diff.Object, 0, len(s.Persons)+len(b.out)+groups)
+	b.addUsers()
 	b.groups()
 	b.extraGroups()
 	if err := b.checkNames(); err != nil {
@@ -85,21 +92,56 @@ func (p *Projection) Build(s *orgmodel.Snapshot, in Input) ([]diff.Object, error
 	if len(b.errs) > 0 {
 		return nil, fmt.Errorf("%w: %w", ErrBuild, errors.Join(b.errs...))
 	}
-	slices.SortFunc(b.out, func(a, c diff.Object) int { return strings.Compare(a.Key, c.Key) })
-	return b.out, nil
+	return b.result(), nil
 }
 
 type builder struct {
-	p    *Projection
-	s    *orgmodel.Snapshot
-	in   Input
-	out  []diff.Object
+	p   *Projection
+	s   *orgmodel.Snapshot
+	in  Input
+	out []diff.Object // containers and groups, in the order they were made
+	// users are the user objects, in person order.
+	users []diff.Object
+	// seen holds the keys in out. User keys need no check: person IDs are
+	// unique in a valid snapshot, and "user/" keys are users' alone.
 	seen map[string]bool
 	errs []error
-	// classParent maps a class group key to its container key.
-	classParent map[string]string
-	// users records the person IDs that got a user object.
-	hasUser map[string]bool
+	// groups describes the snapshot's groups by institution and id (the
+	// first of duplicates, as Snapshot.Group has it).
+	groupInfo map[groupRef]*groupInfo
+	// classes lists, per institution number, the main groups
+	// (Hovedgruppe) valid at In.At, in snapshot order.
+	classes map[string][]*orgmodel.Group
+	// activeInst holds the institutions valid at In.At by number, with
+	// the keys of their employees' and students' containers.
+	activeInst map[string]*instKeys
+	// userKeyAt holds, by position in s.Persons, the key of the person's
+	// user object ("" for none).
+	userKeyAt []string
+	// userKeys maps person IDs to user keys, for Input.Extra; made on
+	// first use.
+	userKeys map[string]string
+}
+
+// groupRef names a group without building its "institution/id" key.
+type groupRef struct{ inst, id string }
+
+// instKeys caches an active institution's container keys.
+type instKeys struct{ employees, students string }
+
+type groupInfo struct {
+	level     string
+	startYear string // "" when unknown
+	// parent is the container of the class's students ("" until
+	// classContainers sets it; only for classes valid at In.At).
+	parent    string
+	hasParent bool
+}
+
+// eligible is an affiliation that gives an account, with its institution.
+type eligible struct {
+	a    *orgmodel.Affiliation
+	inst string
 }
 
 func (b *builder) add(o diff.Object) {
@@ -110,6 +152,54 @@ func (b *builder) add(o diff.Object) {
 	b.seen[o.Key] = true
 	o.Name = naming.Truncate(o.Name, b.p.maxName)
 	b.out = append(b.out, o)
+}
+
+func byKey(a, c diff.Object) int { return strings.Compare(a.Key, c.Key) }
+
+// result merges the users and the other objects into one slice sorted by
+// key. Users are made in person order, which is usually ID order already;
+// the merge then moves them once instead of sorting a million objects.
+func (b *builder) result() []diff.Object {
+	slices.SortFunc(b.out, byKey)
+	if !slices.IsSortedFunc(b.users, byKey) {
+		slices.SortFunc(b.users, byKey)
+	}
+	nu, nr := len(b.users), len(b.out)
+	out := slices.Grow(b.users, nr)[:nu+nr]
+	// Merge from the back, so that no element is overwritten before it
+	// has moved.
+	i, j := nu-1, nr-1
+	for k := nu + nr - 1; j >= 0; k-- {
+		if i >= 0 && byKey(out[i], b.out[j]) > 0 {
+			out[k] = out[i]
+			i--
+		} else {
+			out[k] = b.out[j]
+			j--
+		}
+	}
+	return out
+}
+
+// indexGroups fills groupInfo and classes.
+func (b *builder) indexGroups() {
+	b.groupInfo = make(map[groupRef]*groupInfo, len(b.s.Groups))
+	b.classes = map[string][]*orgmodel.Group{}
+	infos := make([]groupInfo, len(b.s.Groups))
+	for i := range b.s.Groups {
+		g := &b.s.Groups[i]
+		ref := groupRef{g.Institution, g.ID}
+		if _, dup := b.groupInfo[ref]; !dup {
+			infos[i] = groupInfo{level: g.Level}
+			if g.StartYear != 0 {
+				infos[i].startYear = strconv.Itoa(g.StartYear)
+			}
+			b.groupInfo[ref] = &infos[i]
+		}
+		if g.Type == orgmodel.Hovedgruppe && g.Valid.Contains(b.in.At) {
+			b.classes[g.Institution] = append(b.classes[g.Institution], g)
+		}
+	}
 }
 
 func (b *builder) classID(inst, groupID string) string {
@@ -203,10 +293,13 @@ func (b *builder) groupsKey(inst string) string {
 }
 
 func (b *builder) containers() {
-	b.classParent = map[string]string{}
 	cfg := b.p.cfg
 	layout := cfg.Layout
 	insts := b.activeInstitutions()
+	b.activeInst = make(map[string]*instKeys, len(insts))
+	for _, in := range insts {
+		b.activeInst[in.Number] = &instKeys{employees: b.employeesKey(in.Number), students: b.studentsKey(in.Number)}
+	}
 	container := func(key, name, parent, inst string) {
 		b.add(diff.Object{Kind: diff.Container, Key: key, Name: name, Parent: parent, Institution: inst})
 	}
@@ -283,17 +376,15 @@ func (b *builder) containers() {
 
 // classContainers adds one container per class (Hovedgruppe) valid now.
 func (b *builder) classContainers(in orgmodel.Institution, v naming.Vars) {
-	for _, g := range b.s.Groups {
-		if g.Institution != in.Number || g.Type != orgmodel.Hovedgruppe || !g.Valid.Contains(b.in.At) {
-			continue
-		}
-		students := b.studentsKey(in.Number)
-		b.classParent[g.Key()] = students
+	students := b.studentsKey(in.Number)
+	for _, g := range b.classes[in.Number] {
+		info := b.groupInfo[groupRef{g.Institution, g.ID}]
+		info.parent, info.hasParent = students, true
 		if b.p.classOU.Empty() || (b.p.cfg.Layout != InstitutionsFirst && b.p.cfg.Layout != InstitutionsLast) {
 			continue
 		}
 		id := b.classID(in.Number, g.ID)
-		name := naming.ADName(b.p.classOU.Execute(classVars(v, g, id)))
+		name := naming.ADName(b.p.classOU.Execute(classVars(v, *g, id)))
 		if name == "" {
 			b.errs = append(b.errs, fmt.Errorf("class %s: field name: the class OU name standard gives an empty name", g.Key()))
 			continue
@@ -301,7 +392,7 @@ func (b *builder) classContainers(in orgmodel.Institution, v naming.Vars) {
 		key := ClassKey(id)
 		b.add(diff.Object{Kind: diff.Container, Key: key, Name: name, Parent: students, Institution: in.Number,
 			Attrs: map[string]string{"classLevel": g.Level, "classLine": g.Line, "schoolYear": g.SchoolYear}})
-		b.classParent[g.Key()] = key
+		info.parent = key
 	}
 }
 
@@ -340,129 +431,185 @@ func globalKind(k orgmodel.CatalogueKind) bool {
 	return false
 }
 
-// eligible reports whether the affiliation keeps at least one role that is
-// not excluded.
-func (b *builder) eligible(a orgmodel.Affiliation) bool {
-	inst := b.s.AffiliationInstitution(a)
+// keepsRole reports whether the affiliation keeps at least one role that
+// is not excluded at its institution.
+func (b *builder) keepsRole(a *orgmodel.Affiliation, inst string) bool {
+	at := b.p.excludedAt[inst]
 	for _, r := range a.Roles {
-		if !b.p.excluded[r] && !b.p.excludedAt[inst][r] {
+		if !b.p.excluded[r] && !at[r] {
 			return true
 		}
 	}
 	return false
 }
 
-func (b *builder) users() {
-	b.hasUser = map[string]bool{}
-	for _, person := range b.s.Persons {
-		affs := b.s.AffiliationsOf(person.ID, b.in.At)
-		var elig []orgmodel.Affiliation
-		for _, a := range affs {
-			if b.eligible(a) && b.instActive(b.s.AffiliationInstitution(a)) {
-				elig = append(elig, a)
+// addUsers adds a user object for every person with an affiliation that
+// gives an account. Persons are visited by position: a person whose ID an
+// earlier person has gets no affiliations (Validate refuses such
+// snapshots anyway). Large snapshots are split into contiguous ranges of
+// persons made concurrently; the users and errors keep person order.
+func (b *builder) addUsers() {
+	n := len(b.s.Persons)
+	b.userKeyAt = make([]string, n)
+	parts := userParts(n)
+	// Part w writes its users into all[lo:hi], the slots of its persons,
+	// which are then moved together.
+	all := slices.Grow(b.users, n)[:n]
+	makers := make([]userMaker, parts)
+	var wg sync.WaitGroup
+	for w := range makers {
+		lo, hi := w*n/parts, (w+1)*n/parts
+		m := &makers[w]
+		m.b, m.users = b, all[lo:lo:hi]
+		wg.Go(func() { m.run(lo, hi) })
+	}
+	wg.Wait()
+	nu := 0
+	for _, m := range makers {
+		nu += copy(all[nu:], m.users)
+		b.errs = append(b.errs, m.errs...)
+	}
+	clear(all[nu:])
+	b.users = all[:nu]
+}
+
+// userParts returns the number of ranges addUsers splits n persons into:
+// one per processor, up to 8, each of at least 20,000 persons (below that a
+// goroutine does not pay off). Tests replace it.
+var userParts = func(n int) int {
+	return max(1, min(runtime.GOMAXPROCS(0), n/20_000, 8))
+}
+
+// userMaker makes the user objects of a range of persons, with buffers
+// reused from person to person.
+type userMaker struct {
+	b            *builder
+	users        []diff.Object
+	errs         []error
+	affs         []*orgmodel.Affiliation
+	elig         []eligible
+	roles, insts []string
+}
+
+func (m *userMaker) run(lo, hi int) {
+	b := m.b
+	for i := lo; i < hi; i++ {
+		m.affs = b.s.AppendAffiliations(m.affs[:0], i, b.in.At)
+		elig := m.elig[:0]
+		for _, a := range m.affs {
+			inst := b.s.AffiliationInstitution(*a)
+			if b.keepsRole(a, inst) && b.activeInst[inst] != nil {
+				elig = append(elig, eligible{a, inst})
 			}
 		}
+		m.elig = elig
 		if len(elig) == 0 {
 			continue
 		}
-		if err := b.user(person, elig); err != nil {
-			b.errs = append(b.errs, err)
+		if err := m.user(i, elig); err != nil {
+			m.errs = append(m.errs, err)
 		}
 	}
 }
 
-func (b *builder) instActive(num string) bool {
-	in, ok := b.s.Institution(num)
-	return ok && in.Valid.Contains(b.in.At)
-}
-
-func (b *builder) user(person orgmodel.Person, elig []orgmodel.Affiliation) error {
-	rec := "person " + person.ID
+// user adds the user object of the person at position i.
+func (m *userMaker) user(i int, elig []eligible) error {
+	b := m.b
+	person := &b.s.Persons[i]
 	username := b.in.Usernames[person.ID]
 	if username == "" {
 		username = person.Username
 	}
 	if username == "" {
-		return fmt.Errorf("%s: field username: no username assigned (run AssignUsernames first)", rec)
+		return fmt.Errorf("person %s: field username: no username assigned (run AssignUsernames first)", person.ID)
 	}
 	given, family := person.Names()
 	given, family = naming.Clean(given), naming.Clean(family)
 	if given == "" && family == "" {
-		return fmt.Errorf("%s: field name: no usable given or family name", rec)
+		return fmt.Errorf("person %s: field name: no usable given or family name", person.ID)
 	}
-	role := b.s.GlobalRole(person.ID, b.in.At, b.p.policy)
-	primary, ok := b.s.PrimaryInstitution(person.ID, b.in.At, b.p.policy)
+	role := b.s.GlobalRoleAt(i, b.in.At, b.p.policy)
+	primary, ok := b.s.PrimaryInstitutionAt(i, b.in.At, b.p.policy)
 	var prim *orgmodel.Affiliation
-	for i := range elig {
-		if ok && b.s.AffiliationInstitution(elig[i]) == primary && (elig[i].Kind() == role || prim == nil) {
-			prim = &elig[i]
+	for _, e := range elig {
+		if ok && e.inst == primary && (e.a.Kind() == role || prim == nil) {
+			prim = e.a
 		}
 	}
 	if prim == nil {
 		// The primary institution's affiliation is excluded: fall back to
 		// the first eligible one in institution order.
-		slices.SortStableFunc(elig, func(x, y orgmodel.Affiliation) int {
-			return strings.Compare(b.s.AffiliationInstitution(x), b.s.AffiliationInstitution(y))
-		})
-		prim = &elig[0]
-		primary = b.s.AffiliationInstitution(*prim)
+		slices.SortStableFunc(elig, func(x, y eligible) int { return strings.Compare(x.inst, y.inst) })
+		prim, primary = elig[0].a, elig[0].inst
 		role = prim.Kind()
 	}
-	var roles, insts []string
-	for _, a := range elig {
-		for _, r := range a.Roles {
+	roles, insts := m.roles[:0], m.insts[:0]
+	for _, e := range elig {
+		for _, r := range e.a.Roles {
 			roles = append(roles, string(r))
 		}
-		insts = append(insts, b.s.AffiliationInstitution(a))
+		insts = append(insts, e.inst)
 	}
-	attrs := make(map[string]string, 12)
-	maps.Copy(attrs, map[string]string{
-		"username":          username,
-		"givenName":         given,
-		"familyName":        family,
-		"displayName":       strings.TrimSpace(given + " " + family),
-		"roles":             joinSet(roles),
-		"institutions":      joinSet(insts),
-		diff.AttrGlobalRole: string(role),
-	})
-	if person.UNIID != "" {
-		attrs["uniId"] = person.UNIID
-	}
-	if person.Email != "" {
-		attrs["email"] = person.Email
-	}
-	if b.p.cfg.IncludeCPR && person.CPR != "" {
-		attrs["cpr"] = person.CPR
-	}
-	if prim.Title != "" {
-		attrs["title"] = prim.Title
-	}
-	parent := b.employeesKey(primary)
+	m.roles, m.insts = roles, insts
+
+	// primary is the institution of an eligible affiliation: active.
+	keys := b.activeInst[primary]
+	parent := keys.employees
+	var level, startYear string
 	if prim.Kind() == orgmodel.Student {
-		parent = b.studentsKey(primary)
-		level := prim.Level
+		parent = keys.students
+		level = prim.Level
 		if prim.MainGroupID != "" {
-			if g, ok := b.s.Group(primary, prim.MainGroupID); ok {
+			if g := b.groupInfo[groupRef{primary, prim.MainGroupID}]; g != nil {
 				if level == "" {
-					level = g.Level
+					level = g.level
 				}
-				if g.StartYear != 0 {
-					attrs["startYear"] = strconv.Itoa(g.StartYear)
+				startYear = g.startYear
+				if g.hasParent {
+					parent = g.parent
 				}
 			}
-			if cp, ok := b.classParent[orgmodel.GroupKey(primary, prim.MainGroupID)]; ok {
-				parent = cp
-			}
-		}
-		if level != "" {
-			attrs["level"] = level
 		}
 	}
-	b.hasUser[person.ID] = true
-	b.add(diff.Object{
+
+	display := strings.TrimSpace(given + " " + family)
+	optional := [...]struct{ name, value string }{
+		{"uniId", person.UNIID},
+		{"email", person.Email},
+		{"cpr", person.CPR},
+		{"title", prim.Title},
+		{"startYear", startYear},
+		{"level", level},
+	}
+	if !b.p.cfg.IncludeCPR {
+		optional[2].value = ""
+	}
+	n := 7
+	for _, o := range optional {
+		if o.value != "" {
+			n++
+		}
+	}
+	attrs := make(map[string]string, n)
+	attrs["username"] = username
+	attrs["givenName"] = given
+	attrs["familyName"] = family
+	attrs["displayName"] = display
+	attrs["roles"] = joinSet(roles)
+	attrs["institutions"] = joinSet(insts)
+	attrs[diff.AttrGlobalRole] = string(role)
+	for _, o := range optional {
+		if o.value != "" {
+			attrs[o.name] = o.value
+		}
+	}
+
+	key := UserKey(person.ID)
+	b.userKeyAt[i] = key
+	m.users = append(m.users, diff.Object{
 		Kind:        diff.User,
-		Key:         UserKey(person.ID),
-		Name:        naming.DisplayName(given, family, username, b.p.maxName),
+		Key:         key,
+		Name:        naming.Truncate(b.displayName(display, given, family, username), b.p.maxName),
 		Parent:      parent,
 		Attrs:       attrs,
 		Institution: primary,
@@ -470,9 +617,23 @@ func (b *builder) user(person orgmodel.Person, elig []orgmodel.Affiliation) erro
 	return nil
 }
 
-func (b *builder) groups() {
+// displayName returns naming.DisplayName(given, family, username, maxName)
+// for cleaned names whose joined form is display. The common case, a name
+// that fits and a plain username, is built with one allocation.
+func (b *builder) displayName(display, given, family, username string) string {
+	if naming.Clean(username) == username {
+		full := display + " (" + username + ")"
+		if utf8.RuneCountInString(full) <= b.p.maxName {
+			return full
+		}
+	}
+	return naming.DisplayName(given, family, username, b.p.maxName)
+}
+
+// catalogue computes the logical groups of the configured kinds.
+func (b *builder) catalogue() []orgmodel.LogicalGroup {
 	if len(b.p.kinds) == 0 {
-		return
+		return nil
 	}
 	var excluded []orgmodel.Role
 	for r := range b.p.excluded {
@@ -486,12 +647,18 @@ func (b *builder) groups() {
 		}
 		slices.Sort(excludedAt[inst])
 	}
-	cat := b.s.Catalogue(b.in.At, orgmodel.CatalogueOptions{
+	return b.s.Catalogue(b.in.At, orgmodel.CatalogueOptions{
 		Kinds: b.p.kinds, ClassIDs: b.in.ClassIDs,
 		ExcludeRoles: excluded, ExcludeInstitutionRoles: excludedAt,
+		// Members are listed by their user keys; persons without a
+		// user are left out.
+		MemberKey: func(p int) string { return b.userKeyAt[p] },
 	})
-	for _, lg := range cat {
-		b.group(lg, b.p.groups[lg.Kind])
+}
+
+func (b *builder) groups() {
+	for _, lg := range b.catalogue() {
+		b.group(lg, b.p.groups[lg.Kind], true)
 	}
 }
 
@@ -505,11 +672,14 @@ func (b *builder) extraGroups() {
 		if tmpl.Empty() {
 			continue
 		}
-		b.group(lg, tmpl)
+		b.group(lg, tmpl, false)
 	}
 }
 
-func (b *builder) group(lg orgmodel.LogicalGroup, tmpl naming.ClassTemplate) {
+// group adds the group object of a logical group. keyed says that its
+// members are user keys already (from the catalogue); otherwise they are
+// person IDs.
+func (b *builder) group(lg orgmodel.LogicalGroup, tmpl naming.ClassTemplate, keyed bool) {
 	var v naming.Vars
 	if lg.Institution != "" {
 		if in, ok := b.s.Institution(lg.Institution); ok {
@@ -537,11 +707,9 @@ func (b *builder) group(lg orgmodel.LogicalGroup, tmpl naming.ClassTemplate) {
 		b.errs = append(b.errs, fmt.Errorf("group %s: field name: the %s name standard gives an empty name", lg.Key, lg.Kind))
 		return
 	}
-	members := make([]string, 0, len(lg.Members))
-	for _, pid := range lg.Members {
-		if b.hasUser[pid] {
-			members = append(members, UserKey(pid))
-		}
+	members := lg.Members
+	if !keyed {
+		members = b.memberKeys(lg.Members)
 	}
 	attrs := map[string]string{"catalogueKind": string(lg.Kind)}
 	if lg.Institution != "" {
@@ -565,6 +733,26 @@ func (b *builder) group(lg orgmodel.LogicalGroup, tmpl naming.ClassTemplate) {
 		Members:     members,
 		Institution: lg.Institution,
 	})
+}
+
+// memberKeys returns the user keys of the persons with the given IDs who
+// have a user object.
+func (b *builder) memberKeys(ids []string) []string {
+	if b.userKeys == nil {
+		b.userKeys = map[string]string{}
+		for i, key := range b.userKeyAt {
+			if key != "" {
+				b.userKeys[b.s.Persons[i].ID] = key
+			}
+		}
+	}
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if key, ok := b.userKeys[id]; ok {
+			out = append(out, key)
+		}
+	}
+	return out
 }
 
 // checkNames reports objects of one container that would share a name;
