@@ -1,0 +1,115 @@
+// Package entra is the Microsoft Entra ID (Azure AD) target of orgsync: a
+// diff.Target that reads and changes users, security groups, Microsoft
+// Teams and administrative units through Microsoft Graph v1.0 with
+// github.com/microsoftgraph/msgraph-sdk-go, doing what the municipalities'
+// Entra ID client of the school data broker does today.
+//
+// It is not a general Graph client, it assigns no licences, resets no
+// passwords of existing users and manages no guests. Importing it compiles
+// msgraph-sdk-go (minutes, gigabytes): the core packages never import it.
+// Its tests use the fake Graph service in the subpackage graphfake.
+//
+// # Objects
+//
+// Users: accountEnabled (Object.Disabled), displayName (attribute
+// displayName, else Name), givenName, surname (familyName), mailNickname
+// and userPrincipalName (username, username@Config.Domain), mail (email),
+// jobTitle (title), employeeId or department (Config.UniIDProperty, from
+// the neutral attribute Config.UniIDSource, default the UNI-ID), companyName
+// = Config.Mark as the management mark, and on creation a random initial
+// password of Config.PasswordLength characters that must be changed at the
+// first sign-in. orgsync's own attributes — the Key, the Name, the global
+// role, the disabled date and the rest of Config.ExtensionAttrs — live in
+// directory extension properties extension_{appId}_{name} (register them
+// on the application; Config.ExtensionProperties lists them) or in one
+// schema extension (Config.Extensions). A user is managed when it carries
+// both the mark and a key; anything else is never changed, except by an
+// Adopt change.
+//
+// Groups: security groups (mailEnabled false), with a mailNickname derived
+// from the Key that never changes, so a year-roll rename keeps the object
+// id and the address. Groups of Config.TeamKinds (default: the class and
+// the staff of each institution) are private Microsoft 365 groups with
+// Config.TeamOwners as owners, made into a Team with PUT
+// /groups/{id}/team; a new group answers 404 there for up to ~15 minutes,
+// which is retried (Config.TeamRetries, TeamBackoff), and a team still
+// missing is listed by PendingTeams and made by EnsureTeams on a later
+// run. A group's attributes live in extensions; a group "email" has no
+// place (Graph cannot mail-enable a security group).
+//
+// Containers: Entra ID has no OUs. With Config.AdministrativeUnits the
+// containers ou/inst/<num> (diff/desired's institutions-only layout) are
+// administrative units, one per institution, and a user's or group's
+// Parent is its membership of that unit, which scopes who may administer
+// it. Prepare adapts any desired state to this (and drops attributes the
+// configuration does not store); callers should run desired objects
+// through it before planning.
+//
+// Disable sets accountEnabled=false and the disabledDate extension; a
+// retired group or unit gets the date only. Delete removes the object
+// (users go to the recycle bin for 30 days).
+//
+// # Requests, batching and faults
+//
+// Writes (and single look-ups) go out in JSON batches of up to
+// Config.BatchSize (20) requests. Apply may be called concurrently — as
+// diff.Apply does for the changes of a stage — and the client coalesces
+// the requests of concurrent calls: the first waits Config.BatchWindow
+// (5 ms) or until 20 have gathered and sends them as one $batch, at most
+// Config.Concurrency envelopes at a time. Batches fill only when enough
+// changes run at once: give diff.ApplyOptions.Concurrency 20 or more
+// (the starter binary uses 64). AddMember calls for one group are further
+// coalesced into one PATCH with members@odata.bind (up to 20 members),
+// falling back to one POST members/$ref each when Graph refuses the lot.
+// With BatchSize 1 every request goes alone.
+//
+// The SDK's retry handler retries a whole request answered 429, 503 or
+// 504; a throttled item inside a batch comes back as 429 in a 200
+// envelope, and the client re-sends it honouring its Retry-After (capped
+// by Config.MaxRetryAfter), as it does after 503/504 and dropped
+// connections, up to Config.MaxAttempts. Because a request that failed
+// that way may have taken effect, every re-sent write is idempotent: a
+// create first looks the object up (a user by userPrincipalName, a group
+// or unit by its key) and takes the existing one if it carries our key;
+// adding a member that is already there, removing one that is not, and
+// deleting a deleted object count as done. Errors wrap the diff sentinels:
+// 404 ErrNotFound, 409 and "already exists" ErrExists, other 400 and 403
+// ErrConstraint, 429/5xx/no answer ErrTemporary (see GraphError). Request
+// body compression of the SDK is switched off per request: its retry
+// handler re-sends a compressed body uncompressed but still labelled gzip
+// after a 429 or 503 (kiota-http-go issue 183), which Graph refuses.
+//
+// # Reads
+//
+// Read lists the managed users (filtered on companyName, or all users
+// with Config.Adopt, to offer unmarked ones as adoption candidates),
+// groups with their members (the member lists are read in batches) and
+// administrative units with their members. With Config.Delta the first
+// read is the initial round of /users/delta and /groups/delta and later
+// reads follow the delta links, merging changed properties, @removed
+// objects and members@delta into the state kept in the Client; an expired
+// link (410 syncStateNotFound) falls back to a full read. The delta state
+// lives in memory only: it pays off in a long-running process.
+//
+// # Privacy
+//
+// A shared tenant lets staff search every pupil in it (the lesson of the
+// Gardermoen municipalities' Office 365 roll-out). What this package does
+// about it, and what Graph can and cannot do:
+//
+//   - Router serves several tenants in one run, each institution (or
+//     municipality) routed to its own tenant: the strongest separation.
+//   - One administrative unit per school scopes administration (a school's
+//     IT staff get roles on their unit only). It does not hide the users
+//     from other users' directory searches.
+//   - Config.HideStudents writes showInAddressList=false on pupils. Graph
+//     documents that property with "do not use in Microsoft Graph; manage
+//     it in the Microsoft 365 admin center": a tenant may ignore or refuse
+//     it. Hiding an Exchange Online mailbox from the global address list
+//     is the mailbox setting HiddenFromAddressListsEnabled (Exchange Online
+//     PowerShell, Set-Mailbox), and separating schools' address books is
+//     done with Exchange address book policies — neither is reachable
+//     through Graph. Security groups are not in address lists; the class
+//     Teams are created private.
+//   - CPR is written (to the extension "cpr") only with Config.WriteCPR.
+package entra

@@ -1,0 +1,442 @@
+package entra
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	abs "github.com/microsoft/kiota-abstractions-go"
+	khttp "github.com/microsoft/kiota-http-go"
+	msgraphgocore "github.com/microsoftgraph/msgraph-sdk-go-core"
+	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
+
+	"github.com/orgsync/orgsync/diff"
+)
+
+// GraphError is a failed Graph request: its HTTP status (of the request,
+// or of the item inside a $batch), Graph's error code and message. It
+// unwraps to the diff sentinel that matches the status.
+type GraphError struct {
+	// Op names the operation, e.g. "create user user/42".
+	Op string
+	// Status is the HTTP status; 0 for a transport failure.
+	Status int
+	// Code and Message are Graph's error.code and error.message.
+	Code, Message string
+	// RetryAfter is the server's Retry-After, when it sent one.
+	RetryAfter time.Duration
+	// Err is the transport error, when there was no answer.
+	Err error
+}
+
+// Error describes the failure.
+func (e *GraphError) Error() string {
+	switch {
+	case e.Err != nil:
+		return fmt.Sprintf("entra: %s: %v", e.Op, e.Err)
+	case e.Code != "":
+		return fmt.Sprintf("entra: %s: %d %s: %s", e.Op, e.Status, e.Code, e.Message)
+	case e.Message != "":
+		return fmt.Sprintf("entra: %s: %d: %s", e.Op, e.Status, e.Message)
+	}
+	return fmt.Sprintf("entra: %s: status %d", e.Op, e.Status)
+}
+
+// Unwrap returns the diff sentinel for the status (and the transport
+// error, if any).
+func (e *GraphError) Unwrap() []error {
+	var out []error
+	if s := e.sentinel(); s != nil {
+		out = append(out, s)
+	}
+	if e.Err != nil {
+		out = append(out, e.Err)
+	}
+	return out
+}
+
+func (e *GraphError) sentinel() error {
+	switch {
+	case e.Err != nil || e.Status == 0:
+		return diff.ErrTemporary
+	case e.Status == http.StatusTooManyRequests, e.Status >= 500:
+		return diff.ErrTemporary
+	case e.Status == http.StatusNotFound:
+		return diff.ErrNotFound
+	case e.Status == http.StatusConflict, e.exists():
+		return diff.ErrExists
+	case e.Status == http.StatusBadRequest, e.Status == http.StatusForbidden:
+		return diff.ErrConstraint
+	}
+	return nil
+}
+
+func (e *GraphError) exists() bool {
+	return e.Status == http.StatusBadRequest && strings.Contains(strings.ToLower(e.Message), "already exist")
+}
+
+// temporary reports whether re-sending may succeed.
+func (e *GraphError) temporary() bool { return errors.Is(e.sentinel(), diff.ErrTemporary) }
+
+// response is the outcome of one request, alone or inside a batch.
+type response struct {
+	status  int
+	headers map[string]string
+	body    map[string]any
+	err     *GraphError // set when status >= 400 or no answer
+	// recovered: an earlier attempt took effect; body is a look-up's.
+	recovered bool
+}
+
+func (r response) str(name string) string { return asString(r.body[name]) }
+
+// asString takes a string out of a decoded JSON value (the SDK's batch
+// decoder yields *string).
+func asString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case *string:
+		if x != nil {
+			return *x
+		}
+	}
+	return ""
+}
+
+func asBool(v any) (bool, bool) {
+	switch x := v.(type) {
+	case bool:
+		return x, true
+	case *bool:
+		if x != nil {
+			return *x, true
+		}
+	}
+	return false, false
+}
+
+// exec sends requests, coalescing concurrent ones into $batch envelopes of
+// at most Config.BatchSize. The first request to arrive waits
+// Config.BatchWindow (or until the batch is full) and then sends
+// everything that has gathered, in chunks, with at most
+// Config.Concurrency envelopes in flight. Per-item 429/503/504 and
+// transport failures are reported to the caller, which re-sends (see
+// Client.send); the SDK's own retry handler covers the envelope.
+type exec struct {
+	c       *Client
+	mu      sync.Mutex
+	pending []*call
+	full    chan struct{}
+	sem     chan struct{}
+}
+
+type call struct {
+	op   string
+	req  *abs.RequestInformation
+	done chan response
+}
+
+func newExec(c *Client) *exec {
+	return &exec{c: c, sem: make(chan struct{}, c.cfg.Concurrency)}
+}
+
+// do sends one request and waits for its response.
+func (x *exec) do(ctx context.Context, op string, req *abs.RequestInformation) response {
+	cl := &call{op: op, req: req, done: make(chan response, 1)}
+	if x.c.cfg.BatchSize == 1 {
+		return x.single(ctx, op, req)
+	}
+	x.mu.Lock()
+	x.pending = append(x.pending, cl)
+	leader := len(x.pending) == 1
+	if leader {
+		x.full = make(chan struct{})
+	}
+	full := x.full
+	if len(x.pending) == x.c.cfg.BatchSize {
+		close(full)
+	}
+	x.mu.Unlock()
+
+	if leader {
+		t := time.NewTimer(x.c.cfg.BatchWindow)
+		select {
+		case <-t.C:
+		case <-full:
+		case <-ctx.Done():
+		}
+		t.Stop()
+		x.mu.Lock()
+		calls := x.pending
+		x.pending = nil
+		x.mu.Unlock()
+		var wg sync.WaitGroup
+		for start := 0; start < len(calls); start += x.c.cfg.BatchSize {
+			chunk := calls[start:min(start+x.c.cfg.BatchSize, len(calls))]
+			wg.Go(func() {
+				select {
+				case x.sem <- struct{}{}:
+				case <-ctx.Done():
+					for _, cl := range chunk {
+						cl.done <- failed(cl.op, ctx.Err())
+					}
+					return
+				}
+				defer func() { <-x.sem }()
+				x.c.batch(ctx, chunk)
+			})
+		}
+		wg.Wait()
+	}
+	select {
+	case r := <-cl.done:
+		return r
+	case <-ctx.Done():
+		return failed(op, ctx.Err())
+	}
+}
+
+// single sends one request on its own, within the concurrency bound.
+func (x *exec) single(ctx context.Context, op string, req *abs.RequestInformation) response {
+	select {
+	case x.sem <- struct{}{}:
+	case <-ctx.Done():
+		return failed(op, ctx.Err())
+	}
+	defer func() { <-x.sem }()
+	return x.c.single(ctx, op, req)
+}
+
+func failed(op string, err error) response {
+	return response{err: &GraphError{Op: op, Err: err}}
+}
+
+var errorMapping = abs.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue}
+
+// single sends one request on its own through the SDK's pipeline.
+func (c *Client) single(ctx context.Context, op string, req *abs.RequestInformation) response {
+	raw, err := c.ad.SendPrimitive(ctx, req, "[]byte", errorMapping)
+	if err != nil {
+		return response{err: toGraphError(op, err)}
+	}
+	r := response{status: http.StatusOK}
+	if b, ok := raw.([]byte); ok && len(b) > 0 {
+		if err := json.Unmarshal(b, &r.body); err != nil {
+			return response{err: &GraphError{Op: op, Status: http.StatusOK, Err: fmt.Errorf("decode response: %w", err)}}
+		}
+	} else {
+		r.status = http.StatusNoContent
+	}
+	return r
+}
+
+// toGraphError turns an SDK error into a *GraphError.
+func toGraphError(op string, err error) *GraphError {
+	ge := &GraphError{Op: op}
+	var oe *odataerrors.ODataError
+	var ae abs.ApiErrorable
+	switch {
+	case errors.As(err, &oe):
+		ge.Status = oe.GetStatusCode()
+		if me := oe.GetErrorEscaped(); me != nil {
+			ge.Code, ge.Message = deref(me.GetCode()), deref(me.GetMessage())
+		}
+		if h := oe.GetResponseHeaders(); h != nil {
+			if v := h.Get("Retry-After"); len(v) > 0 {
+				ge.RetryAfter = parseRetryAfter(v[0])
+			}
+		}
+	case errors.As(err, &ae):
+		ge.Status = ae.GetStatusCode()
+		ge.Message = err.Error()
+	default:
+		ge.Err = err
+	}
+	if ge.Status == 0 && ge.Err == nil {
+		ge.Err = err
+	}
+	return ge
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func parseRetryAfter(v string) time.Duration {
+	v = strings.TrimSpace(v)
+	if n, err := strconv.ParseFloat(v, 64); err == nil && n >= 0 {
+		return time.Duration(n * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0)
+	}
+	return 0
+}
+
+// batch sends one $batch envelope and hands every call its item's
+// response.
+func (c *Client) batch(ctx context.Context, calls []*call) {
+	br := msgraphgocore.NewBatchRequest(c.ad)
+	ids := make([]string, len(calls))
+	for i, cl := range calls {
+		item, err := br.AddBatchRequestStep(*cl.req)
+		if err != nil {
+			cl.done <- response{err: &GraphError{Op: cl.op, Status: http.StatusBadRequest, Code: "clientBatch", Message: err.Error()}}
+			continue
+		}
+		ids[i] = deref(item.GetId())
+	}
+	resp, err := c.sendBatch(ctx, br)
+	if err != nil {
+		ge := toGraphError("batch", err)
+		for i, cl := range calls {
+			if ids[i] != "" {
+				e := *ge
+				e.Op = cl.op
+				cl.done <- response{err: &e}
+			}
+		}
+		return
+	}
+	for i, cl := range calls {
+		if ids[i] == "" {
+			continue
+		}
+		item := resp.GetResponseById(ids[i])
+		if item == nil || item.GetStatus() == nil {
+			cl.done <- response{err: &GraphError{Op: cl.op, Err: errors.New("batch response has no item for the request")}}
+			continue
+		}
+		r := response{status: int(*item.GetStatus()), headers: item.GetHeaders(), body: item.GetBody()}
+		if r.status >= 400 {
+			ge := &GraphError{Op: cl.op, Status: r.status}
+			if e, ok := r.body["error"].(map[string]any); ok {
+				ge.Code, ge.Message = asString(e["code"]), asString(e["message"])
+			}
+			for k, v := range r.headers {
+				if strings.EqualFold(k, "Retry-After") {
+					ge.RetryAfter = parseRetryAfter(v)
+				}
+			}
+			r.err = ge
+		}
+		cl.done <- r
+	}
+}
+
+// sendBatch posts a $batch envelope as msgraph-sdk-go-core's
+// BatchRequest.Send does, but with request body compression off: the
+// SDK's retry handler re-sends a compressed body uncompressed under a
+// "Content-Encoding: gzip" header after a 429 or 503, which the service
+// rejects with 400.
+func (c *Client) sendBatch(ctx context.Context, br msgraphgocore.BatchRequest) (msgraphgocore.BatchResponse, error) {
+	ri := abs.NewRequestInformation()
+	ri.Method = abs.POST
+	ri.UrlTemplate = "{+baseurl}/$batch"
+	if err := ri.SetContentFromParsable(ctx, c.ad, "application/json", br); err != nil {
+		return nil, err
+	}
+	ri.Headers.TryAdd("Content-Type", "application/json")
+	ri.AddRequestOptions(noCompression)
+	res, err := c.ad.Send(ctx, ri, msgraphgocore.CreateBatchResponseDiscriminator, errorMapping)
+	if err != nil {
+		return nil, err
+	}
+	resp, ok := res.(msgraphgocore.BatchResponse)
+	if !ok {
+		return nil, fmt.Errorf("unexpected batch response type %T", res)
+	}
+	return resp, nil
+}
+
+// noCompression turns the SDK's request body compression off (see
+// sendBatch).
+var noCompression = []abs.RequestOption{khttp.NewCompressionOptionsReference(false)}
+
+// request is one logical request: build makes a fresh RequestInformation
+// for every attempt; recover, when set, is asked before a re-send whether
+// an earlier attempt took effect after all (a lost response) and returns
+// the response to use instead, or ok false to send again.
+type request struct {
+	op      string
+	build   func(context.Context) (*abs.RequestInformation, error)
+	recover func(context.Context) (response, bool, error)
+	// accept lists error statuses that mean "already done" (e.g. 404 for a
+	// delete); the response is then treated as a success.
+	accept func(*GraphError) bool
+	// direct sends the request on its own, never inside a $batch (paged
+	// reads, whose next links are absolute).
+	direct bool
+}
+
+// send performs a request, re-sending it after a temporary failure
+// (honouring Retry-After, capped by MaxRetryAfter) up to MaxAttempts.
+func (c *Client) send(ctx context.Context, rq request) (response, error) {
+	var last *GraphError
+	for attempt := 1; ; attempt++ {
+		if attempt > 1 && rq.recover != nil {
+			r, ok, err := rq.recover(ctx)
+			if err != nil {
+				return response{}, err
+			}
+			if ok {
+				return r, nil
+			}
+		}
+		ri, err := rq.build(ctx)
+		if err != nil {
+			return response{}, fmt.Errorf("entra: %s: build request: %w", rq.op, err)
+		}
+		ri.AddRequestOptions(noCompression)
+		var r response
+		if rq.direct {
+			r = c.x.single(ctx, rq.op, ri)
+		} else {
+			r = c.x.do(ctx, rq.op, ri)
+		}
+		c.count(attempt)
+		if r.err == nil {
+			return r, nil
+		}
+		if rq.accept != nil && rq.accept(r.err) {
+			return r, nil
+		}
+		last = r.err
+		if !last.temporary() || attempt >= c.cfg.MaxAttempts || ctx.Err() != nil {
+			return r, last
+		}
+		// Retry-After when the service gave one, else a growing pause
+		wait := min(last.RetryAfter, c.cfg.MaxRetryAfter)
+		if last.RetryAfter == 0 {
+			wait = min(time.Duration(attempt)*c.backoff, c.cfg.MaxRetryAfter)
+		}
+		c.log.Debug("entra: re-sending after temporary failure", "op", rq.op, "attempt", attempt, "status", last.Status, "wait", wait)
+		if err := sleep(ctx, wait); err != nil {
+			return r, errors.Join(last, err)
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
