@@ -3,8 +3,11 @@ package diff
 import (
 	"cmp"
 	"fmt"
+	"maps"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -33,7 +36,9 @@ import (
 // back (enable, move back), never a second one.
 //
 // Compute does not modify its arguments, and the same input always gives
-// the same plan.
+// the same plan. Inputs sorted by Key (as desired.Projection.Build returns
+// them) are matched fastest; large inputs are compared on up to GOMAXPROCS
+// goroutines.
 //
 // Changes are ordered in stages (see Change.Stage and StageOrder). Compute
 // validates its input and reports every problem at once as a
@@ -45,11 +50,15 @@ func Compute(desired, actual []Object, opt Options) (*Plan, error) {
 	}
 	c.adopt()
 	c.block()
-	for i := range c.desired {
-		c.diffDesired(i)
+	// The references and attribute names of the desired objects are
+	// checked while they are compared, so each object is visited once;
+	// a problem found there discards the plan.
+	c.diffAll()
+	if len(c.ps) > 0 {
+		return nil, c.ps.err()
 	}
-	for _, i := range c.managed {
-		if !c.seen[i] {
+	for i, st := range c.aState {
+		if st == aManaged {
 			c.vanish(&c.actual[i])
 		}
 	}
@@ -104,70 +113,171 @@ const (
 	classDelete
 )
 
-type planned struct {
-	c     Change
-	class stageClass
-	sub   int
+// changeList collects the changes of one stage class in chunks, so that
+// growing it never copies. Until plan numbers the stages, a change's Stage
+// holds its order within the class (e.g. a container's depth).
+type changeList struct {
+	chunks [][]Change
+	n      int
 }
 
-// slot holds the indices of the desired and the managed actual object of
-// one key (-1 when there is none).
-type slot struct{ d, a int32 }
+func (l *changeList) add(ch Change) {
+	k := len(l.chunks)
+	if k == 0 || len(l.chunks[k-1]) == cap(l.chunks[k-1]) {
+		size := 16
+		if k > 0 {
+			size = min(2*cap(l.chunks[k-1]), 4096)
+		}
+		l.chunks = append(l.chunks, make([]Change, 0, size))
+		k++
+	}
+	l.chunks[k-1] = append(l.chunks[k-1], ch)
+	l.n++
+}
+
+// each calls f for every change of the list, in order.
+func (l *changeList) each(f func(*Change)) {
+	for _, ck := range l.chunks {
+		for i := range ck {
+			f(&ck[i])
+		}
+	}
+}
+
+// diffAll compares every desired object with its actual counterpart. Large
+// inputs are split into contiguous ranges compared concurrently, each by a
+// copy of the computer with its own output; the outputs are joined in
+// range order, so the result is the same as one pass gives. Nothing the
+// comparison reads is written during it (see parentOf).
+func (c *computer) diffAll() {
+	n := len(c.desired)
+	parts := diffParts(n)
+	if parts <= 1 {
+		for i := range n {
+			c.diffDesired(i)
+		}
+		return
+	}
+	ws := make([]computer, parts)
+	var wg sync.WaitGroup
+	for w := range ws {
+		lo, hi := w*n/parts, (w+1)*n/parts
+		ws[w] = *c
+		wc := &ws[w]
+		wc.out = [len(c.out)]changeList{}
+		wc.warnings, wc.ps, wc.lastParent = nil, nil, ""
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				wc.diffDesired(i)
+			}
+		})
+	}
+	wg.Wait()
+	for w := range ws {
+		for cl := range c.out {
+			c.out[cl].chunks = append(c.out[cl].chunks, ws[w].out[cl].chunks...)
+			c.out[cl].n += ws[w].out[cl].n
+		}
+		c.warnings = append(c.warnings, ws[w].warnings...)
+		c.ps = append(c.ps, ws[w].ps...)
+	}
+}
+
+// diffParts returns the number of ranges diffAll splits n desired objects
+// into: one per processor, up to 8, each of at least 20,000 objects.
+// Tests replace it.
+var diffParts = func(n int) int {
+	return max(1, min(runtime.GOMAXPROCS(0), n/20_000, 8))
+}
+
+// States of an actual object in computer.aState.
+const (
+	aOther   uint8 = iota // unmanaged, without a key, or a second object with a key
+	aManaged              // managed, no desired object has its key
+	aMatched              // managed and desired
+)
 
 type computer struct {
-	opt      Options
-	today    string
-	desired  []Object
-	actual   []Object
-	idx      map[string]int32 // key -> index into slots
-	slots    []slot
-	dAct     []int32 // desired index -> managed actual index or -1
-	seen     []bool  // actual index -> matched by a desired object
-	managed  []int   // indices of managed actual objects
-	foreign  []int   // indices of unmanaged actual objects
-	adopted  map[string]*Object
-	blocked  map[string]bool
-	protect  map[string]bool
-	dDepth   map[string]int // desired container depth
-	aDepth   map[string]int // actual container depth (memo)
-	warnings []string
-	out      []planned
-	dated    map[string]string // dated container key -> its parent (root)
+	opt        Options
+	today      string
+	desired    []Object
+	actual     []Object
+	dIdx       keyIndex // desired objects by key
+	aIdx       keyIndex // managed actual objects by key
+	dAct       []int32  // desired index -> 1 + managed actual index, or 0
+	aState     []uint8  // actual index -> aOther, aManaged or aMatched
+	dDup       map[int]bool
+	containers []int32          // indices of desired containers
+	parents    map[string]int32 // desired container key -> desiredOf(key)
+	lastParent string           // the last parent found valid
+	foreign    []int            // indices of unmanaged actual objects
+	adopted    map[string]*Object
+	blocked    map[string]bool
+	protect    map[string]bool
+	dDepth     map[string]int // desired container depth
+	aDepth     map[string]int // actual container depth (memo)
+	warnings   []string
+	out        [classDelete + 1]changeList // by stage class
+	dated      map[string]string           // dated container key -> its parent (root)
+	ps         problems
 }
 
+func (c *computer) desiredName(i int) string {
+	d := &c.desired[i]
+	return fmt.Sprintf("desired %s %q", d.Kind, d.Key)
+}
+
+// index checks the keys and indexes both sides by key. Problems with the
+// references between desired objects and with attribute names are found
+// while diffing (see check and secrets) unless index already found some,
+// in which case it looks for them too and reports everything.
 func (c *computer) index() error {
-	var ps problems
+	ps := &c.ps
 	if c.opt.Now.IsZero() {
-		ps.add("options", "now", "is required")
+		ps.add(phaseOptions, 0, 0, "options", "now", "is required")
 	}
 	c.today = c.opt.Now.Format(DateLayout)
-	c.idx = make(map[string]int32, len(c.desired)+len(c.actual)/16)
-	c.slots = make([]slot, 0, len(c.desired)+len(c.actual)/16)
-	c.dAct = make([]int32, len(c.desired))
+	// One pass per side finds the objects with keys, whether they are
+	// sorted by key (and whether two neighbours share a key, with one
+	// comparison per neighbour) and, from the moment a side is known not
+	// to be sorted, their hash entries; an object is read once.
+	dCand := make([]int32, 0, len(c.desired))
+	var dHash []uint64
+	dSorted, dAdj, last := true, false, ""
 	for i := range c.desired {
 		d := &c.desired[i]
-		c.dAct[i] = -1
-		name := func() string { return fmt.Sprintf("desired %s %q", d.Kind, d.Key) }
 		if d.Key == "" {
-			ps.add(fmt.Sprintf("desired object %d", i), "key", "is empty")
+			ps.add(phaseDesired, i, subKey, fmt.Sprintf("desired object %d", i), "key", "is empty")
 			continue
 		}
 		if d.Kind == "" {
-			ps.add(name(), "kind", "is empty")
+			ps.add(phaseDesired, i, subKind, c.desiredName(i), "kind", "is empty")
 		}
-		if _, dup := c.idx[d.Key]; dup {
-			ps.add(name(), "key", "is not unique")
-			continue
-		}
-		c.idx[d.Key] = int32(len(c.slots))
-		c.slots = append(c.slots, slot{d: int32(i), a: -1})
-		for a := range d.Attrs {
-			if isSecretAttr(a) {
-				ps.add(name(), "attrs", "attribute %q would put a secret into the plan; adapters generate passwords at create time", a)
+		if dSorted && len(dCand) > 0 {
+			if r := strings.Compare(d.Key, last); r < 0 {
+				dSorted = false
+				dHash = hashEntries(c.desired, dCand, len(c.desired))
+			} else if r == 0 {
+				dAdj = true
 			}
 		}
+		last = d.Key
+		dCand = append(dCand, int32(i))
+		if !dSorted {
+			dHash = append(dHash, hashEntry(d.Key, int32(i)))
+		}
+		if d.Kind == Container {
+			c.containers = append(c.containers, int32(i))
+		}
 	}
-	c.seen = make([]bool, len(c.actual))
+	c.aState = make([]uint8, len(c.actual))
+	aCand := make([]int32, 0, len(c.actual))
+	var aHash []uint64
+	if !dSorted {
+		aHash = make([]uint64, 0, len(c.actual))
+	}
+	aSorted, aAdj := true, false
+	last = ""
 	for i := range c.actual {
 		a := &c.actual[i]
 		if !a.Managed {
@@ -175,69 +285,77 @@ func (c *computer) index() error {
 			continue
 		}
 		if a.Key == "" {
-			ps.add(fmt.Sprintf("actual object %d (id %q)", i, a.ID), "key", "managed object without a key")
+			ps.add(phaseActual, i, 0, fmt.Sprintf("actual object %d (id %q)", i, a.ID), "key", "managed object without a key")
 			continue
 		}
-		j, ok := c.idx[a.Key]
-		if !ok {
-			c.idx[a.Key] = int32(len(c.slots))
-			c.slots = append(c.slots, slot{d: -1, a: int32(i)})
-		} else if sl := &c.slots[j]; sl.a >= 0 {
-			ps.add(fmt.Sprintf("actual %s %q", a.Kind, a.Key), "key", "is carried by two managed objects (ids %q and %q)", c.actual[sl.a].ID, a.ID)
-			continue
-		} else {
-			sl.a = int32(i)
-			c.dAct[sl.d] = int32(i)
-			c.seen[i] = true // desired
-		}
-		c.managed = append(c.managed, i)
-	}
-	lastParent := ""
-	for i := range c.desired {
-		d := &c.desired[i]
-		if d.Key == "" {
-			continue
-		}
-		name := func() string { return fmt.Sprintf("desired %s %q", d.Kind, d.Key) }
-		if d.Parent != "" && d.Parent != lastParent {
-			if j, ok := c.desiredOf(d.Parent); !ok {
-				ps.add(name(), "parent", "%q is not a desired container", d.Parent)
-			} else if c.desired[j].Kind != Container {
-				ps.add(name(), "parent", "%q is a %s, not a container", d.Parent, c.desired[j].Kind)
-			} else {
-				lastParent = d.Parent
-			}
-		}
-		var have []string
-		if j := c.dAct[i]; j >= 0 {
-			have = c.actual[j].Members
-			if c.actual[j].Kind != d.Kind {
-				ps.add(name(), "kind", "the managed actual object with this key is a %s", c.actual[j].Kind)
-			}
-		}
-		if len(d.Members) > 0 && !slices.Equal(d.Members, have) {
-			// Members the target already reports are known to it; check
-			// the others.
-			for _, m := range d.Members {
-				if _, ok := c.idx[m]; !ok && !slices.Contains(have, m) {
-					ps.add(name(), "members", "member %q is neither desired nor a managed object", m)
+		if aSorted && len(aCand) > 0 {
+			if r := strings.Compare(a.Key, last); r < 0 {
+				aSorted = false
+				if aHash == nil {
+					aHash = hashEntries(c.actual, aCand, len(c.actual))
 				}
+			} else if r == 0 {
+				aAdj = true
 			}
 		}
+		last = a.Key
+		aCand = append(aCand, int32(i))
+		if aHash != nil {
+			aHash = append(aHash, hashEntry(a.Key, int32(i)))
+		}
 	}
+	// Both sides sorted by key (a projection's output, a reader's sorted
+	// listing): merge them as they are; otherwise order both by hash.
+	dupDesired := func(_, i int32) {
+		if c.dDup == nil {
+			c.dDup = map[int]bool{}
+		}
+		c.dDup[int(i)] = true
+		ps.add(phaseDesired, int(i), subDup, c.desiredName(int(i)), "key", "is not unique")
+	}
+	dupActual := func(first, i int32) {
+		a := &c.actual[i]
+		ps.add(phaseActual, int(i), 0, fmt.Sprintf("actual %s %q", a.Kind, a.Key), "key", "is carried by two managed objects (ids %q and %q)", c.actual[first].ID, a.ID)
+	}
+	if dSorted && aSorted {
+		c.dIdx.buildSorted(c.desired, dCand, dAdj, dupDesired)
+		c.aIdx.buildSorted(c.actual, aCand, aAdj, dupActual)
+	} else {
+		if dHash == nil {
+			dHash = hashEntries(c.desired, dCand, len(dCand))
+		}
+		var buf []uint64
+		c.dIdx.buildHashed(c.desired, dHash, &buf, dupDesired)
+		c.aIdx.buildHashed(c.actual, aHash, &buf, dupActual)
+	}
+	c.match()
 	// Depth of desired containers, with cycle detection.
-	c.dDepth = make(map[string]int)
-	for i := range c.desired {
-		d := &c.desired[i]
-		if d.Kind != Container || d.Key == "" {
-			continue
+	c.dDepth = make(map[string]int, len(c.containers))
+	c.parents = make(map[string]int32, len(c.containers))
+	for _, i := range c.containers {
+		k, j := c.desired[i].Key, int(i)
+		if c.dDup[j] {
+			j, _ = c.desiredOf(k) // the first object with the key
 		}
+		c.parents[k] = int32(j)
+	}
+	for _, i := range c.containers {
+		d := &c.desired[i]
 		if _, err := c.desiredDepth(d.Key, 0); err != nil {
-			ps.add(fmt.Sprintf("desired %s %q", d.Kind, d.Key), "parent", "%v", err)
+			ps.add(phaseTree, int(i), 0, c.desiredName(int(i)), "parent", "%v", err)
 		}
 	}
-	if len(ps) > 0 {
-		return &ValidationError{Problems: ps}
+	if len(*ps) > 0 {
+		for i := range c.desired {
+			if c.desired[i].Key == "" {
+				continue
+			}
+			c.check(i)
+			if !c.dDup[i] {
+				c.secrets(i)
+			}
+		}
+		return ps.err()
 	}
 	c.protect = make(map[string]bool, len(c.opt.Protected))
 	for _, p := range c.opt.Protected {
@@ -250,6 +368,115 @@ func (c *computer) index() error {
 	return nil
 }
 
+// match pairs every desired object with the managed actual object of its
+// key (dAct) and marks the actual objects as managed or matched (aState).
+func (c *computer) match() {
+	for p := range c.aIdx.len() {
+		c.aState[c.aIdx.at(p)] = aManaged
+	}
+	c.dAct = make([]int32, len(c.desired))
+	unverified := false
+	join(&c.dIdx, &c.aIdx, func(d, a int32, verified bool) {
+		c.dAct[d] = a + 1
+		if verified {
+			c.aState[a] = aMatched
+		} else {
+			unverified = true
+		}
+	})
+	if unverified {
+		for d, a1 := range c.dAct {
+			a := a1 - 1
+			if a < 0 || c.aState[a] == aMatched {
+				continue
+			}
+			if c.desired[d].Key == c.actual[a].Key {
+				c.aState[a] = aMatched
+			} else {
+				c.dAct[d] = 0 // a hash collision
+			}
+		}
+	}
+}
+
+// hashEntries returns the hash entries of objs[i] for i in cand, with
+// room for size entries.
+func hashEntries(objs []Object, cand []int32, size int) []uint64 {
+	e := make([]uint64, len(cand), max(size, len(cand)))
+	for p, i := range cand {
+		e[p] = hashEntry(objs[i].Key, i)
+	}
+	return e
+}
+
+// check looks for problems with the references of desired object i: its
+// parent, the kind of the actual object with its key and its members. It
+// reports whether the object's members equal those of the managed actual
+// object with its key (or, without one, whether it has none).
+func (c *computer) check(i int) (sameMembers bool) {
+	d := &c.desired[i]
+	if d.Parent != "" && d.Parent != c.lastParent {
+		if j, ok := c.parentOf(d.Parent); !ok {
+			c.ps.add(phaseRefs, i, 0, c.desiredName(i), "parent", "%q is not a desired container", d.Parent)
+		} else if c.desired[j].Kind != Container {
+			c.ps.add(phaseRefs, i, 0, c.desiredName(i), "parent", "%q is a %s, not a container", d.Parent, c.desired[j].Kind)
+		} else {
+			c.lastParent = d.Parent
+		}
+	}
+	var have []string
+	if j := c.dAct[i] - 1; j >= 0 {
+		have = c.actual[j].Members
+		if c.actual[j].Kind != d.Kind {
+			c.ps.add(phaseRefs, i, 0, c.desiredName(i), "kind", "the managed actual object with this key is a %s", c.actual[j].Kind)
+		}
+	}
+	if slices.Equal(d.Members, have) {
+		return true
+	}
+	// Members the target already reports are known to it; check the
+	// others.
+	for _, m := range d.Members {
+		if !c.known(m) && !slices.Contains(have, m) {
+			c.ps.add(phaseRefs, i, 0, c.desiredName(i), "members", "member %q is neither desired nor a managed object", m)
+		}
+	}
+	return false
+}
+
+// secrets reports the secret attribute names of desired object i.
+func (c *computer) secrets(i int) {
+	for a := range c.desired[i].Attrs {
+		if isSecretAttr(a) {
+			c.secret(i, a)
+		}
+	}
+}
+
+func (c *computer) secret(i int, attr string) {
+	c.ps.add(phaseDesired, i, subSecret, c.desiredName(i), "attrs", "attribute %q would put a secret into the plan; adapters generate passwords at create time", attr)
+}
+
+// known reports whether a key is desired or carried by a managed object.
+func (c *computer) known(key string) bool {
+	if _, ok := c.dIdx.find(key); ok {
+		return true
+	}
+	_, ok := c.aIdx.find(key)
+	return ok
+}
+
+// parentOf is desiredOf for the keys of parents: the desired containers
+// are looked up in a map made once (parents are asked for once per
+// object), other keys (not a container: a problem) by search. It writes
+// nothing, so concurrent comparisons may call it.
+func (c *computer) parentOf(key string) (int, bool) {
+	if j, ok := c.parents[key]; ok {
+		return int(j), true
+	}
+	return c.desiredOf(key)
+}
+
 // desiredDepth returns the number of desired ancestors of a desired
 // container.
 func (c *computer) desiredDepth(key string, guard int) (int, error) {
@@ -259,7 +486,7 @@ func (c *computer) desiredDepth(key string, guard int) (int, error) {
 		}
 		return d, nil
 	}
-	i, ok := c.desiredOf(key)
+	i, ok := c.parentOf(key)
 	if !ok || guard > len(c.desired) {
 		return 0, nil
 	}
@@ -318,7 +545,7 @@ func (c *computer) adopt() {
 	claims := map[int][]string{} // foreign index -> desired keys
 	for i := range c.desired {
 		d := &c.desired[i]
-		if c.dAct[i] >= 0 {
+		if c.dAct[i] > 0 {
 			continue
 		}
 		for _, attr := range c.opt.AdoptBy {
@@ -395,20 +622,10 @@ func (c *computer) orderDepth(d *Object) int {
 }
 
 // desiredOf returns the index of the desired object with the key.
-func (c *computer) desiredOf(key string) (int, bool) {
-	if j, ok := c.idx[key]; ok && c.slots[j].d >= 0 {
-		return int(c.slots[j].d), true
-	}
-	return 0, false
-}
+func (c *computer) desiredOf(key string) (int, bool) { return c.dIdx.find(key) }
 
 // actualOf returns the index of the managed actual object with the key.
-func (c *computer) actualOf(key string) (int, bool) {
-	if j, ok := c.idx[key]; ok && c.slots[j].a >= 0 {
-		return int(c.slots[j].a), true
-	}
-	return 0, false
-}
+func (c *computer) actualOf(key string) (int, bool) { return c.aIdx.find(key) }
 
 func (c *computer) exists(key string) bool {
 	if _, ok := c.actualOf(key); ok {
@@ -419,7 +636,8 @@ func (c *computer) exists(key string) bool {
 }
 
 func (c *computer) emit(class stageClass, sub int, ch Change) {
-	c.out = append(c.out, planned{c: ch, class: class, sub: sub})
+	ch.Stage = sub
+	c.out[class].add(ch)
 }
 
 func (c *computer) isProtected(o *Object) bool {
@@ -470,16 +688,19 @@ func setAttr(o *Object, name, value string) {
 
 func (c *computer) diffDesired(i int) {
 	d := &c.desired[i]
+	sameMembers := c.check(i)
 	if len(c.blocked) > 0 && c.blocked[d.Key] {
+		c.secrets(i)
 		return
 	}
 	var act *Object
-	if j := c.dAct[i]; j >= 0 {
+	if j := c.dAct[i] - 1; j >= 0 {
 		act = &c.actual[j]
 	} else if a, ok := c.adopted[d.Key]; ok {
 		act = a
+		sameMembers = slices.Equal(d.Members, act.Members)
 	} else {
-		c.create(d)
+		c.create(i, d)
 		return
 	}
 	ch := chain{cur: act}
@@ -507,7 +728,7 @@ func (c *computer) diffDesired(i int) {
 		a.Name = d.Name
 		c.emit(classRename, 0, Change{Action: Rename, Kind: d.Kind, Key: d.Key, Before: b, After: a})
 	}
-	if attrs := diffAttrs(d.Attrs, ch.cur.Attrs); len(attrs) > 0 {
+	if attrs := c.diffAttrs(i, d.Attrs, ch.cur.Attrs); len(attrs) > 0 {
 		b, a := ch.step()
 		for _, ac := range attrs {
 			setAttr(a, ac.Name, ac.After)
@@ -527,6 +748,9 @@ func (c *computer) diffDesired(i int) {
 			c.emit(class, sub, Change{Action: Move, Kind: d.Kind, Key: d.Key, Before: b, After: a})
 		}
 	}
+	if sameMembers {
+		return
+	}
 	add, remove := diffMembers(d.Members, act.Members)
 	for _, m := range remove {
 		c.emit(classRemoveMember, 0, Change{Action: RemoveMember, Kind: d.Kind, Key: d.Key, Member: m})
@@ -544,18 +768,33 @@ func (c *computer) addMembers(d *Object, add []string) {
 	}
 }
 
-func (c *computer) create(d *Object) {
-	a := d.Clone()
+// create plans the Create of desired object i (and its AddMembers),
+// checking its attribute names on the way.
+func (c *computer) create(i int, d *Object) {
+	a := *d
 	a.Members = nil
 	a.Managed = true
 	a.ID = ""
-	for k, v := range a.Attrs {
-		if v == "" || k == AttrDisabledDate {
-			delete(a.Attrs, k)
+	a.Attrs = nil
+	keep := 0
+	for k, v := range d.Attrs {
+		if isSecretAttr(k) {
+			c.secret(i, k)
+		}
+		if v != "" && k != AttrDisabledDate {
+			keep++
 		}
 	}
-	if len(a.Attrs) == 0 {
-		a.Attrs = nil
+	switch {
+	case keep == len(d.Attrs) && keep > 0:
+		a.Attrs = maps.Clone(d.Attrs)
+	case keep > 0:
+		a.Attrs = make(map[string]string, keep)
+		for k, v := range d.Attrs {
+			if v != "" && k != AttrDisabledDate {
+				a.Attrs[k] = v
+			}
+		}
 	}
 	if d.Disabled {
 		setAttr(&a, AttrDisabledDate, c.today)
@@ -569,11 +808,15 @@ func (c *computer) create(d *Object) {
 	c.addMembers(d, add)
 }
 
-// diffAttrs returns the attribute changes that turn have into want, sorted
-// by name. Only attributes present in want are compared.
-func diffAttrs(want, have map[string]string) []AttrChange {
+// diffAttrs returns the attribute changes that turn have into want (the
+// attributes of desired object i), sorted by name. Only attributes present
+// in want are compared. It reports secret attribute names on the way.
+func (c *computer) diffAttrs(i int, want, have map[string]string) []AttrChange {
 	var out []AttrChange
 	for k, v := range want {
+		if isSecretAttr(k) {
+			c.secret(i, k)
+		}
 		if k == AttrDisabledDate {
 			continue
 		}
@@ -743,17 +986,15 @@ func (c *computer) isDesired(key string) bool {
 	return ok
 }
 
-// plan assigns stages and sorts the changes.
+// plan assigns stages and sorts the changes: the stage classes are
+// already apart (a counting sort), so only the changes of each class are
+// sorted, by sub-order, action, kind, key and member.
 func (c *computer) plan() *Plan {
 	// Depth of container creates: parents being created come first.
-	parentOf := map[string]string{}
-	for i := range c.out {
-		p := &c.out[i]
-		if p.class == classCreateContainer {
-			parentOf[p.c.Key] = p.c.After.Parent
-		}
-	}
-	depth := map[string]int{}
+	creates := &c.out[classCreateContainer]
+	parentOf := make(map[string]string, creates.n)
+	creates.each(func(ch *Change) { parentOf[ch.Key] = ch.After.Parent })
+	depth := make(map[string]int, creates.n)
 	var createDepth func(k string, guard int) int
 	createDepth = func(k string, guard int) int {
 		if d, ok := depth[k]; ok {
@@ -766,29 +1007,34 @@ func (c *computer) plan() *Plan {
 		depth[k] = d
 		return d
 	}
-	for i := range c.out {
-		p := &c.out[i]
-		if p.class == classCreateContainer {
-			p.sub = createDepth(p.c.Key, 0)
-		}
+	creates.each(func(ch *Change) { ch.Stage = createDepth(ch.Key, 0) })
+	total := 0
+	for cl := range c.out {
+		total += c.out[cl].n
 	}
-	slices.SortFunc(c.out, func(x, y planned) int {
-		if r := cmp.Compare(x.class, y.class); r != 0 {
-			return r
-		}
-		if r := cmp.Compare(x.sub, y.sub); r != 0 {
-			return r
-		}
-		return compareChanges(&x.c, &y.c)
-	})
-	plan := &Plan{Now: c.opt.Now, Changes: make([]Change, len(c.out))}
+	plan := &Plan{Now: c.opt.Now, Changes: make([]Change, 0, total)}
 	stage := 0
-	for i := range c.out {
-		if i == 0 || c.out[i].class != c.out[i-1].class || c.out[i].sub != c.out[i-1].sub {
-			stage++
+	for cl := range c.out {
+		lo := len(plan.Changes)
+		for _, ck := range c.out[cl].chunks {
+			plan.Changes = append(plan.Changes, ck...)
 		}
-		c.out[i].c.Stage = stage
-		plan.Changes[i] = c.out[i].c
+		seg := plan.Changes[lo:]
+		slices.SortFunc(seg, func(x, y Change) int {
+			if r := cmp.Compare(x.Stage, y.Stage); r != 0 {
+				return r
+			}
+			return compareChanges(&x, &y)
+		})
+		prev := 0
+		for i := range seg {
+			sub := seg[i].Stage
+			if i == 0 || sub != prev {
+				stage++
+			}
+			prev = sub
+			seg[i].Stage = stage
+		}
 	}
 	slices.Sort(c.warnings)
 	plan.Warnings = c.warnings

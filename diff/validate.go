@@ -1,8 +1,10 @@
 package diff
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -53,14 +55,64 @@ func (e *ValidationError) Error() string {
 // Is reports whether target is ErrInvalidInput.
 func (e *ValidationError) Is(target error) bool { return target == ErrInvalidInput }
 
-type problems []Problem
+// Where a problem was found, so that problems are reported in one order
+// however the checks are arranged: options, then the desired objects by
+// index, the actual objects by index, the desired objects' references by
+// index and the container tree.
+const (
+	phaseOptions uint8 = iota
+	phaseDesired
+	phaseActual
+	phaseRefs
+	phaseTree
+)
 
-func (ps *problems) add(object, field, format string, args ...any) {
+// Order of the problems of one desired object in phaseDesired.
+const (
+	subKey uint8 = iota
+	subKind
+	subDup
+	subSecret
+)
+
+type problem struct {
+	phase, sub uint8
+	idx        int
+	Problem
+}
+
+type problems []problem
+
+func (ps *problems) add(phase uint8, idx int, sub uint8, object, field, format string, args ...any) {
 	msg := format
 	if len(args) > 0 {
 		msg = fmt.Sprintf(format, args...)
 	}
-	*ps = append(*ps, Problem{Object: object, Field: field, Message: msg})
+	*ps = append(*ps, problem{phase: phase, sub: sub, idx: idx, Problem: Problem{Object: object, Field: field, Message: msg}})
+}
+
+// err returns the problems in report order as a *ValidationError.
+func (ps problems) err() error {
+	slices.SortStableFunc(ps, func(x, y problem) int {
+		if r := cmp.Compare(x.phase, y.phase); r != 0 {
+			return r
+		}
+		if r := cmp.Compare(x.idx, y.idx); r != 0 {
+			return r
+		}
+		if r := cmp.Compare(x.sub, y.sub); r != 0 {
+			return r
+		}
+		if x.sub == subSecret && x.phase == phaseDesired {
+			return strings.Compare(x.Message, y.Message) // by attribute name
+		}
+		return 0
+	})
+	out := make([]Problem, len(ps))
+	for i := range ps {
+		out[i] = ps[i].Problem
+	}
+	return &ValidationError{Problems: out}
 }
 
 // secretAttrs are attribute names that would carry a secret. They are
@@ -69,16 +121,30 @@ func (ps *problems) add(object, field, format string, args ...any) {
 // passwords themselves at create time).
 var secretAttrs = [...]string{"password", "userPassword", "unicodePwd", "secret"}
 
+// isSecretAttr reports whether name is one of secretAttrs in any case
+// (strings.EqualFold) and of the same length in bytes.
 func isSecretAttr(name string) bool {
-	switch len(name) {
-	case 6, 8, 10, 12: // secret, password, unicodePwd, userPassword
-	default:
+	// strings.EqualFold compares rune by rune, and the only non-ASCII
+	// runes that fold to ASCII letters are the Kelvin sign (k, 3 bytes)
+	// and the long s (s, 2 bytes). So a 6-byte name can only match
+	// "secret", an 8-byte one "password", a 10-byte one "unicodePwd" or
+	// "password" with two long s, a 12-byte one "userPassword"; and its
+	// first byte, case bit set, must be that secret's first letter, which
+	// rules out nearly every attribute name before EqualFold runs.
+	if len(name) < 6 {
 		return false
 	}
-	for _, s := range secretAttrs {
-		if strings.EqualFold(name, s) {
-			return true
-		}
+	c := name[0] | 0x20
+	switch len(name) {
+	case len(secretAttrs[3]):
+		return c == 's' && strings.EqualFold(name, secretAttrs[3])
+	case len(secretAttrs[0]):
+		return c == 'p' && strings.EqualFold(name, secretAttrs[0])
+	case len(secretAttrs[2]):
+		return c == 'u' && strings.EqualFold(name, secretAttrs[2]) ||
+			c == 'p' && strings.EqualFold(name, secretAttrs[0])
+	case len(secretAttrs[1]):
+		return c == 'u' && strings.EqualFold(name, secretAttrs[1])
 	}
 	return false
 }
