@@ -1,0 +1,51 @@
+// Package ad is orgsync's Active Directory adapter: a diff.Target that
+// reads and changes users, security groups and OUs over LDAPS with
+// github.com/go-ldap/ldap/v3. It is proven against a real Samba AD DC
+// (.ci/servers/samba.sh) and speaks nothing Samba-specific.
+//
+// What it manages. Only objects under Config.Base that carry the
+// management mark: the attribute Config.Mark (default adminDescription,
+// present on every AD class) holding Config.MarkPrefix + Key, e.g.
+// "orgsync:user/1234". The mark is written in the same add that creates
+// an object, so a crash never leaves an unmarked object of ours behind,
+// and Read gets every Key back from the directory itself. Everything else
+// — objects without the mark, members of our groups that we do not
+// manage — is never changed. Unmanaged users under Base with the adoption
+// attribute (Config.AdoptBy: CPR attribute by default, or sAMAccountName)
+// are offered to the plan as adoption candidates.
+//
+// How Keys become DNs. The root container (Key "") is Config.Base; a
+// container is "OU=<name>" below its parent's DN, users and groups are
+// "CN=<name>" (a user's name is "{first} {last} ({username})" from
+// package diff/desired). Values are escaped with naming.EscapeDN. The
+// Client keeps a Key → DN map, filled by Read and kept current by Apply;
+// an object moved by someone else between Read and Apply is found again
+// by its mark.
+//
+// Attributes. The neutral attributes of diff.Object map to AD attributes
+// through Config.Attributes (see AttributeMap and DefaultAttributes);
+// attributes without a mapping are not stored, and Client.Prepare drops
+// them from the desired state so that plans converge.
+//
+// Users moved by hand. A user an administrator moved into the OU of
+// another of their own institutions is left there: Read reports such a
+// user with the desired parent (known from Prepare). A user moved
+// anywhere else is reported where it is, and the plan moves it back.
+//
+// Connections. LDAPS with certificate verification (Config.CAFile for a
+// private CA), or ldap:// with StartTLS; plain LDAP is refused, and
+// passwords are only sent over an encrypted connection. Apply spreads its
+// work over Config.PoolSize connections, redials dropped ones, abandons a
+// request when its context ends (closing the connection, since go-ldap's
+// calls take no context), and retries temporary failures (busy,
+// unavailable, dropped connection) Config.Retries times with exponential
+// backoff before reporting diff.ErrTemporary; diff.Apply may retry again
+// on top. LDAP result codes become the core's sentinels: 32 ErrNotFound,
+// 68 ErrExists, 19/21/53/64/65/… ErrConstraint, 51/52/81/… ErrTemporary.
+// Values AD refuses come back as *Error naming the Key and, when known,
+// the attribute.
+//
+// Not for: Kerberos/GSSAPI binds, Entra ID (see adapters/entra), DirSync
+// change tracking (Read is a full paged read) and OpenLDAP's generic
+// schema.
+package ad

@@ -1,0 +1,96 @@
+package ad
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+
+	"github.com/go-ldap/ldap/v3"
+
+	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/naming"
+)
+
+// Prepare returns the desired objects without the attributes this
+// directory does not store (the input is not changed), so that a plan
+// does not try to write them on every run. With the defaults that is only
+// "cpr" when Attributes.CPR is not set; with Config.Store "-" it is every
+// attribute without a mapping. Call it on the desired state before
+// diff.Compute when either applies.
+func (c *Client) Prepare(desired []diff.Object) []diff.Object {
+	out := make([]diff.Object, len(desired))
+	for i, o := range desired {
+		keep := func(name string) bool {
+			_, _, ok := c.stored(o.Kind, name)
+			return ok
+		}
+		drop := false
+		for name := range o.Attrs {
+			if !keep(name) {
+				drop = true
+				break
+			}
+		}
+		if drop {
+			o.Attrs = maps.Clone(o.Attrs)
+			maps.DeleteFunc(o.Attrs, func(name, _ string) bool { return !keep(name) })
+			if len(o.Attrs) == 0 {
+				o.Attrs = nil
+			}
+		}
+		out[i] = o
+	}
+	return out
+}
+
+// EnsureBase creates the OUs of Config.Base that do not exist yet (for
+// example "OU=Skoledata" under the domain). Only OU= components are
+// created; anything else missing is an error.
+func (c *Client) EnsureBase(ctx context.Context) error {
+	dn, err := ldap.ParseDN(c.cfg.Base)
+	if err != nil {
+		return fmt.Errorf("ad: ensure base: %w", err)
+	}
+	// find the deepest existing ancestor, then create downwards
+	var missing []int
+	for i := range dn.RDNs {
+		sub := &ldap.DN{RDNs: dn.RDNs[i:]}
+		ok, err := c.exists(ctx, sub.String())
+		if err != nil {
+			return fmt.Errorf("ad: ensure base %s: %w", sub, err)
+		}
+		if ok {
+			break
+		}
+		missing = append(missing, i)
+	}
+	for j := len(missing) - 1; j >= 0; j-- {
+		i := missing[j]
+		rdn := dn.RDNs[i]
+		if len(rdn.Attributes) != 1 || !strings.EqualFold(rdn.Attributes[0].Type, "OU") {
+			return fmt.Errorf("ad: ensure base: %s does not exist and is not an OU", (&ldap.DN{RDNs: dn.RDNs[i:]}).String())
+		}
+		target := "OU=" + naming.EscapeDN(rdn.Attributes[0].Value) + "," + (&ldap.DN{RDNs: dn.RDNs[i+1:]}).String()
+		req := ldap.NewAddRequest(target, nil)
+		req.Attribute("objectClass", []string{"top", "organizationalUnit"})
+		err := c.do(ctx, func(conn *ldap.Conn) error { return conn.Add(req) })
+		if err != nil && !errors.Is(sentinel(err), diff.ErrExists) {
+			return opError("ensure base", "", target, err)
+		}
+	}
+	return nil
+}
+
+// exists reports whether an entry exists at dn.
+func (c *Client) exists(ctx context.Context, dn string) (bool, error) {
+	found := false
+	req := ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 1, 0, false,
+		"(objectClass=*)", []string{"1.1"}, nil)
+	err := c.search(ctx, req, func(*ldap.Entry) error { found = true; return nil })
+	if errors.Is(sentinel(err), diff.ErrNotFound) {
+		return false, nil
+	}
+	return found, err
+}

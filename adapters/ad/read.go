@@ -1,0 +1,435 @@
+package ad
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-ldap/ldap/v3"
+
+	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/naming"
+)
+
+// uacDisabled is the ACCOUNTDISABLE bit of userAccountControl.
+const uacDisabled = 0x2
+
+// uacNormal is a normal, enabled account (NORMAL_ACCOUNT).
+const uacNormal = 0x200
+
+// Read returns every object under Config.Base that carries the management
+// mark, with its Key, Name, Parent, the attributes the adapter maps,
+// Disabled (users) and, for groups, the Keys of their managed members
+// (members orgsync does not manage are not reported and never removed).
+// Unmanaged users with the adoption attribute (Config.AdoptBy) are
+// returned as candidates with Managed false and no Key.
+//
+// Read uses paged searches on one connection and follows AD's ranged
+// retrieval for groups with more than 1500 members. A Base that does not
+// exist reads as empty (and is logged): nothing is managed there yet. It also refreshes the
+// Key → DN map Apply works from.
+//
+// A user moved by hand into an OU of another of their own institutions
+// (Attrs "institutions") is reported in the container orgsync last put
+// them in (remembered in Config.Store as "@home=<Key>"), so the plan
+// leaves them where they are. A user moved anywhere else is reported where
+// they are, and the plan moves them back.
+func (c *Client) Read(ctx context.Context) ([]diff.Object, error) {
+	delay := c.cfg.RetryDelay
+	for attempt := 0; ; attempt++ {
+		objs, err := c.read(ctx)
+		if err == nil || ctx.Err() != nil || !temporary(err) || attempt >= c.cfg.Retries {
+			return objs, err
+		}
+		c.cfg.Logger.Warn("ad: read failed, retrying", "err", err, "attempt", attempt+1)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(delay):
+		}
+		delay *= 2
+	}
+}
+
+// raw is one entry as read, before parents and members are resolved.
+type raw struct {
+	obj     diff.Object
+	dn      string
+	parent  string // parent DN
+	members []string
+	uac     int
+	home    string // users: Key of the container orgsync last put it in
+}
+
+func (c *Client) read(ctx context.Context) ([]diff.Object, error) {
+	req := ldap.NewSearchRequest(c.cfg.Base, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases,
+		0, 0, false, c.readFilter(), c.readAttrs(), nil)
+	var raws []*raw
+	err := c.search(ctx, req, func(e *ldap.Entry) error {
+		r, err := c.decode(ctx, e)
+		if err != nil {
+			return err
+		}
+		if r != nil {
+			raws = append(raws, r)
+		}
+		return nil
+	})
+	if err != nil && len(raws) == 0 && resultCode(err) == ldap.LDAPResultNoSuchObject {
+		// No base yet: nothing is managed. Creates will need it (EnsureBase).
+		c.cfg.Logger.Warn("ad: the base does not exist; reading it as empty", "base", c.cfg.Base)
+		c.state.replace(map[string]*entry{}, map[string]string{})
+		return nil, nil
+	}
+	if err != nil {
+		return nil, opError("read", "", c.cfg.Base, err)
+	}
+
+	byDN := make(map[string]*raw, len(raws))
+	byKey := make(map[string]*entry, len(raws))
+	unmanaged := map[string]string{}
+	for _, r := range raws {
+		byDN[strings.ToLower(r.dn)] = r
+		if r.obj.Managed {
+			byKey[r.obj.Key] = &entry{kind: r.obj.Kind, dn: r.dn, guid: r.obj.ID, uac: r.uac, home: r.home}
+		} else {
+			unmanaged[r.obj.ID] = r.dn
+		}
+	}
+	baseLower := strings.ToLower(c.cfg.Base)
+	managedContainer := func(dn string) *raw {
+		p := byDN[strings.ToLower(dn)]
+		if p != nil && p.obj.Managed && p.obj.Kind == diff.Container {
+			return p
+		}
+		return nil
+	}
+	// institution returns the number of the nearest managed institution
+	// container at or above dn.
+	institution := func(dn string) string {
+		for dn != "" && strings.ToLower(dn) != baseLower {
+			if p := managedContainer(dn); p != nil {
+				if n := institutionOf(p.obj.Key); n != "" {
+					return n
+				}
+			}
+			_, dn = splitDN(dn)
+		}
+		return ""
+	}
+	out := make([]diff.Object, 0, len(raws))
+	for _, r := range raws {
+		o := r.obj
+		switch p := managedContainer(r.parent); {
+		case p != nil:
+			o.Parent = p.obj.Key
+		case strings.EqualFold(r.parent, c.cfg.Base):
+			o.Parent = ""
+		default:
+			// not a container orgsync manages: the plan moves it back
+			o.Parent = "dn:" + r.parent
+		}
+		if o.Kind != diff.Container || !isInstitutionKey(o.Key) {
+			o.Institution = institution(r.parent)
+		} else {
+			o.Institution = institutionOf(o.Key)
+		}
+		if o.Institution == "" && o.Kind == diff.User {
+			if insts := o.Attrs[attrInsts]; insts != "" {
+				o.Institution, _, _ = strings.Cut(insts, ",")
+			}
+		}
+		if len(r.members) > 0 {
+			for _, m := range r.members {
+				if mr := byDN[strings.ToLower(m)]; mr != nil && mr.obj.Managed {
+					o.Members = append(o.Members, mr.obj.Key)
+				}
+			}
+			slices.Sort(o.Members)
+		}
+		if o.Kind == diff.User && o.Managed {
+			homeDN := ""
+			if h := byKey[r.home]; h != nil {
+				homeDN = h.dn
+			}
+			c.keepHandMove(&o, r, homeDN, institution)
+		}
+		out = append(out, o)
+	}
+	c.state.replace(byKey, unmanaged)
+	return out, nil
+}
+
+// keepHandMove applies the hand-move rule to a managed user: a user found
+// in an OU of one of their own institutions (Attrs "institutions") other
+// than the institution of the container orgsync last put them in (their
+// home) is reported at home, so the plan leaves them where they are —
+// unless the plan wants them somewhere else anyway.
+func (c *Client) keepHandMove(o *diff.Object, r *raw, homeDN string, institution func(string) string) {
+	if r.home == "" || o.Parent == r.home {
+		return
+	}
+	here := institution(r.parent)
+	if here == "" || !slices.Contains(splitList(o.Attrs[attrInsts]), here) {
+		return
+	}
+	there := institutionOf(r.home)
+	if homeDN != "" {
+		if n := institution(homeDN); n != "" {
+			there = n
+		}
+	}
+	if there == here {
+		return // same institution, wrong OU: the plan moves them back
+	}
+	c.cfg.Logger.Debug("ad: user moved by hand into another of their institutions; leaving them there",
+		"key", o.Key, "parent", o.Parent, "institution", here)
+	o.Parent = r.home
+}
+
+// institutionOf returns the institution number in a container Key of the
+// layouts diff/desired produces ("ou/inst/N", "ou/inst/N/…",
+// "ou/students/N", "ou/employees/N"), or "".
+func institutionOf(key string) string {
+	parts := strings.Split(key, "/")
+	if len(parts) >= 3 && parts[0] == "ou" && (parts[1] == "inst" || (len(parts) == 3 && (parts[1] == "students" || parts[1] == "employees"))) {
+		return parts[2]
+	}
+	return ""
+}
+
+func isInstitutionKey(key string) bool { return institutionOf(key) != "" }
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	parts := strings.Split(s, ",")
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	return parts
+}
+
+func (c *Client) readFilter() string {
+	mark := "(" + c.cfg.Mark + "=" + naming.EscapeFilter(c.cfg.MarkPrefix) + "*)"
+	adopt := c.adoptAttr()
+	if adopt == "" {
+		return mark
+	}
+	return "(|" + mark + "(&(objectCategory=person)(objectClass=user)(" + adopt + "=*)))"
+}
+
+// adoptAttr is the AD attribute of the adoption match, or "".
+func (c *Client) adoptAttr() string {
+	switch c.cfg.AdoptBy {
+	case attrUsername:
+		return "sAMAccountName"
+	case attrCPR:
+		return c.cfg.Attributes.CPR
+	}
+	return ""
+}
+
+func (c *Client) readAttrs() []string {
+	set := map[string]bool{"objectClass": true, "objectGUID": true, "name": true,
+		"userAccountControl": true, "member": true, c.cfg.Mark: true}
+	if c.cfg.Store != "" {
+		set[c.cfg.Store] = true
+	}
+	for _, m := range c.attrs {
+		for _, a := range m {
+			set[a] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for a := range set {
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// decode turns an entry into a raw object, or nil for entries Read does
+// not report.
+func (c *Client) decode(ctx context.Context, e *ldap.Entry) (*raw, error) {
+	r := &raw{dn: e.DN}
+	_, r.parent = splitDN(e.DN)
+	var kind diff.Kind
+	for _, oc := range e.GetAttributeValues("objectClass") {
+		switch strings.ToLower(oc) {
+		case "organizationalunit":
+			kind = diff.Container
+		case "group":
+			kind = diff.Group
+		case "user":
+			if kind == "" {
+				kind = diff.User
+			}
+		case "computer":
+			return nil, nil
+		}
+	}
+	if kind == "" {
+		return nil, nil
+	}
+	o := diff.Object{Kind: kind, Name: e.GetAttributeValue("name"), ID: formatGUID(e.GetRawAttributeValue("objectGUID"))}
+	if mark := e.GetAttributeValue(c.cfg.Mark); strings.HasPrefix(mark, c.cfg.MarkPrefix) {
+		o.Key = mark[len(c.cfg.MarkPrefix):]
+		o.Managed = true
+	} else if kind != diff.User {
+		return nil, nil
+	}
+	rev := c.rev[kind]
+	store := strings.ToLower(c.cfg.Store)
+	set := func(n, v string) {
+		if o.Attrs == nil {
+			o.Attrs = map[string]string{}
+		}
+		o.Attrs[n] = v
+	}
+	for _, a := range e.Attributes {
+		name := strings.ToLower(a.Name)
+		if n, ok := rev[name]; ok && len(a.Values) > 0 {
+			set(n, strings.Join(a.Values, ","))
+		}
+		if name == store && store != "" {
+			for _, v := range a.Values {
+				if h, ok := strings.CutPrefix(v, homePrefix); ok {
+					r.home = h
+					continue
+				}
+				if n, val, ok := strings.Cut(v, "="); ok {
+					if _, mapped := c.attrs[kind][n]; !mapped && n != attrCPR {
+						set(n, val)
+					}
+				}
+			}
+		}
+		if kind == diff.Group && (name == "member" || strings.HasPrefix(name, "member;range=")) {
+			r.members = append(r.members, a.Values...)
+			if strings.HasPrefix(name, "member;range=") && !strings.HasSuffix(name, "-*") {
+				more, err := c.rangedMembers(ctx, e.DN, name)
+				if err != nil {
+					return nil, err
+				}
+				r.members = append(r.members, more...)
+			}
+		}
+	}
+	if kind == diff.User {
+		r.uac, _ = strconv.Atoi(e.GetAttributeValue("userAccountControl"))
+		o.Disabled = r.uac&uacDisabled != 0
+	}
+	r.obj = o
+	return r, nil
+}
+
+// rangedMembers fetches the rest of a group's members after the first
+// range AD returned (attribute "member;range=0-1499").
+func (c *Client) rangedMembers(ctx context.Context, dn, first string) ([]string, error) {
+	var out []string
+	next := rangeEnd(first) + 1
+	for next > 0 {
+		attr := fmt.Sprintf("member;range=%d-*", next)
+		req := ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false,
+			"(objectClass=*)", []string{attr}, nil)
+		next = -1
+		err := c.search(ctx, req, func(e *ldap.Entry) error {
+			for _, a := range e.Attributes {
+				name := strings.ToLower(a.Name)
+				if !strings.HasPrefix(name, "member;range=") {
+					continue
+				}
+				out = append(out, a.Values...)
+				if !strings.HasSuffix(name, "-*") {
+					next = rangeEnd(name) + 1
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// rangeEnd parses the upper bound of "member;range=0-1499".
+func rangeEnd(attr string) int {
+	i := strings.LastIndexByte(attr, '-')
+	n, err := strconv.Atoi(attr[i+1:])
+	if err != nil {
+		return -2
+	}
+	return n
+}
+
+// search runs a paged search on one pooled connection, calling fn for each
+// entry. Referrals (Samba returns some) are ignored. The search stops when
+// ctx ends.
+func (c *Client) search(ctx context.Context, req *ldap.SearchRequest, fn func(*ldap.Entry) error) error {
+	s := c.pick()
+	conn, err := s.get(ctx, c)
+	if err != nil {
+		return err
+	}
+	paging := ldap.NewControlPaging(uint32(c.cfg.PageSize))
+	req.Controls = append(req.Controls, paging)
+	for {
+		resp := conn.SearchAsync(ctx, req, 256)
+		var controls []ldap.Control
+		for resp.Next() {
+			if e := resp.Entry(); e != nil {
+				if err := fn(e); err != nil {
+					return err
+				}
+			}
+			if cs := resp.Controls(); len(cs) > 0 {
+				controls = cs
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := resp.Err(); err != nil {
+			if network(err) {
+				s.drop(conn)
+			}
+			return err
+		}
+		pc, _ := ldap.FindControl(controls, ldap.ControlTypePaging).(*ldap.ControlPaging)
+		if pc == nil || len(pc.Cookie) == 0 {
+			return nil
+		}
+		paging.SetCookie(pc.Cookie)
+	}
+}
+
+// formatGUID renders AD's objectGUID bytes in the usual string form.
+func formatGUID(b []byte) string {
+	if len(b) != 16 {
+		return ""
+	}
+	return fmt.Sprintf("%08x-%04x-%04x-%x-%x",
+		binary.LittleEndian.Uint32(b[0:4]), binary.LittleEndian.Uint16(b[4:6]),
+		binary.LittleEndian.Uint16(b[6:8]), b[8:10], b[10:16])
+}
+
+// splitDN splits a DN into its first RDN and the parent DN, honouring
+// backslash escapes.
+func splitDN(dn string) (rdn, parent string) {
+	for i := 0; i < len(dn); i++ {
+		switch dn[i] {
+		case '\\':
+			i++
+		case ',':
+			return dn[:i], strings.TrimLeft(dn[i+1:], " ")
+		}
+	}
+	return dn, ""
+}

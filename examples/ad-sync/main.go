@@ -1,0 +1,224 @@
+// Command ad-sync brings an Active Directory in step with school data: it
+// reads a YAML configuration and an organisation snapshot (the JSON form
+// of orgmodel.Snapshot, e.g. written by examples/stil-import), reads what
+// orgsync manages in AD, plans, prints the plan and — only with -apply —
+// applies it.
+//
+//	ad-sync -config ad-sync.yaml                # dry run: print the plan
+//	ad-sync -config ad-sync.yaml -apply         # apply it
+//	ad-sync -config ad-sync.yaml -apply -override   # apply past a safety threshold
+//
+// Exit codes: 0 success (plan printed, applied, or nothing to do);
+// 1 error (AD unreachable, I/O); 2 the plan exceeds a safety threshold
+// and nothing was applied; 3 the plan was applied but some changes
+// failed; 4 bad configuration or input, nothing applied.
+//
+// See README.md next to this file and ad-sync.example.yaml.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/orgsync/orgsync/adapters/ad"
+	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/internal/runner"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, time.Now())
+	stop()
+	os.Exit(code)
+}
+
+// fileConfig is the YAML file: the shared runner settings inline, the AD
+// connection and mapping under "ad".
+type fileConfig struct {
+	runner.Config `yaml:",inline"`
+	AD            adConfig `yaml:"ad"`
+}
+
+// adConfig is the "ad" section.
+type adConfig struct {
+	URL    string `yaml:"url"`
+	BindDN string `yaml:"bindDN"`
+	// PasswordEnv names the environment variable holding the bind
+	// password (default ORGSYNC_AD_PASSWORD); PasswordFile a file with it.
+	PasswordEnv  string        `yaml:"passwordEnv"`
+	PasswordFile string        `yaml:"passwordFile"`
+	CAFile       string        `yaml:"caFile"`
+	ServerName   string        `yaml:"serverName"`
+	StartTLS     bool          `yaml:"startTLS"`
+	Base         string        `yaml:"base"`
+	CreateBase   bool          `yaml:"createBase"`
+	UPNDomain    string        `yaml:"upnDomain"`
+	Mark         string        `yaml:"mark"`
+	MarkPrefix   string        `yaml:"markPrefix"`
+	Store        string        `yaml:"store"`
+	AdoptBy      string        `yaml:"adoptBy"`
+	PoolSize     int           `yaml:"poolSize"`
+	PageSize     int           `yaml:"pageSize"`
+	Timeout      time.Duration `yaml:"timeout"`
+	Attributes   *attrConfig   `yaml:"attributes"`
+	Hooks        hooksConfig   `yaml:"hooks"`
+}
+
+type attrConfig struct {
+	CPR          string            `yaml:"cpr"`
+	Institutions string            `yaml:"institutions"`
+	UNIID        string            `yaml:"uniId"`
+	Roles        string            `yaml:"roles"`
+	GlobalRole   string            `yaml:"globalRole"`
+	StartYear    string            `yaml:"startYear"`
+	Level        string            `yaml:"level"`
+	DisabledDate string            `yaml:"disabledDate"`
+	Extra        map[string]string `yaml:"extra"`
+}
+
+type hookConfig struct {
+	Command []string      `yaml:"command"`
+	JSON    bool          `yaml:"json"`
+	Timeout time.Duration `yaml:"timeout"`
+}
+
+type hooksConfig struct {
+	Create  *hookConfig `yaml:"create"`
+	Disable *hookConfig `yaml:"disable"`
+	Update  *hookConfig `yaml:"update"`
+}
+
+func (h *hookConfig) hook() *ad.Hook {
+	if h == nil {
+		return nil
+	}
+	return &ad.Hook{Command: h.Command, JSON: h.JSON, Timeout: h.Timeout}
+}
+
+// client turns the section into an ad.Config.
+func (a adConfig) client(log *slog.Logger, getenv func(string) string) (ad.Config, error) {
+	cfg := ad.Config{
+		URL: a.URL, BindDN: a.BindDN, CAFile: a.CAFile, ServerName: a.ServerName, StartTLS: a.StartTLS,
+		Base: a.Base, UPNDomain: a.UPNDomain, Mark: a.Mark, MarkPrefix: a.MarkPrefix, Store: a.Store,
+		AdoptBy: a.AdoptBy, PoolSize: a.PoolSize, PageSize: a.PageSize, Timeout: a.Timeout, Logger: log,
+		Hooks: ad.Hooks{Create: a.Hooks.Create.hook(), Disable: a.Hooks.Disable.hook(), Update: a.Hooks.Update.hook()},
+	}
+	if at := a.Attributes; at != nil {
+		cfg.Attributes = ad.AttributeMap{CPR: at.CPR, Institutions: at.Institutions, UNIID: at.UNIID, Roles: at.Roles,
+			GlobalRole: at.GlobalRole, StartYear: at.StartYear, Level: at.Level, DisabledDate: at.DisabledDate, Extra: at.Extra}
+	}
+	switch {
+	case a.PasswordFile != "":
+		b, err := os.ReadFile(a.PasswordFile)
+		if err != nil {
+			return cfg, fmt.Errorf("%w: ad.passwordFile: %w", runner.ErrConfig, err)
+		}
+		cfg.Password = strings.TrimRight(string(b), "\r\n")
+	default:
+		env := a.PasswordEnv
+		if env == "" {
+			env = "ORGSYNC_AD_PASSWORD"
+		}
+		cfg.Password = getenv(env)
+		if cfg.Password == "" {
+			return cfg, fmt.Errorf("%w: ad: the bind password is not set: put it in $%s or name a passwordFile", runner.ErrConfig, env)
+		}
+	}
+	return cfg, nil
+}
+
+// run is main without the process: it returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.Time) int {
+	fs := flag.NewFlagSet("ad-sync", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "ad-sync.yaml", "YAML configuration file")
+	snapshot := fs.String("snapshot", "", "snapshot JSON file (overrides the configuration's snapshot)")
+	apply := fs.Bool("apply", false, "apply the plan (default: dry run, print the plan only)")
+	override := fs.Bool("override", false, "apply even though the plan exceeds a safety threshold")
+	verbose := fs.Bool("v", false, "structured logs on standard error")
+	if err := fs.Parse(args); err != nil {
+		return runner.ExitInput
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelInfo
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	fail := func(err error) int {
+		fmt.Fprintln(stderr, "ad-sync:", err)
+		return runner.ExitCode(err)
+	}
+
+	fc := fileConfig{Config: runner.Defaults()}
+	if err := runner.LoadYAML(*configPath, &fc); err != nil {
+		return fail(err)
+	}
+	if *snapshot != "" {
+		fc.Snapshot = *snapshot
+	}
+	if fc.Projection.IncludeCPR && (fc.AD.Attributes == nil || fc.AD.Attributes.CPR == "") {
+		return fail(fmt.Errorf("%w: projection.includeCPR is set but ad.attributes.cpr names no AD attribute", runner.ErrConfig))
+	}
+	cfg, err := fc.AD.client(log, os.Getenv)
+	if err != nil {
+		return fail(err)
+	}
+	client, err := ad.Dial(ctx, cfg)
+	if err != nil {
+		if strings.HasPrefix(err.Error(), "ad: config") {
+			err = fmt.Errorf("%w: %w", runner.ErrConfig, err)
+		}
+		return fail(err)
+	}
+	defer client.Close()
+	if fc.AD.CreateBase && *apply {
+		if err := client.EnsureBase(ctx); err != nil {
+			return fail(err)
+		}
+	}
+
+	job := &runner.Job{Config: fc.Config, Target: client, Now: now, Apply: *apply, Override: *override,
+		Out: stdout, Log: log, Progress: progress(stderr)}
+	out, err := job.Run(ctx)
+	if err == nil && out != nil && out.Plan.Empty() {
+		fmt.Fprintln(stdout, "Nothing to do: Active Directory is in step with the source.")
+	}
+	if err != nil {
+		var te *diff.ThresholdError
+		if errors.As(err, &te) {
+			fmt.Fprintln(stderr, "ad-sync: plan refused by a safety threshold; nothing was applied")
+			return runner.ExitThreshold
+		}
+		return fail(err)
+	}
+	return runner.ExitOK
+}
+
+// progress prints a line at most every two seconds (and at the end) while
+// a plan is applied, so that a long first run shows it is alive.
+func progress(w io.Writer) func(diff.Progress) {
+	var mu sync.Mutex
+	var last time.Time
+	failed := 0
+	return func(p diff.Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		if p.Err != nil {
+			failed++
+		}
+		if p.Done == p.Total || time.Since(last) >= 2*time.Second {
+			last = time.Now()
+			fmt.Fprintf(w, "applied %d/%d changes (stage %d/%d, %d failed)\n", p.Done, p.Total, p.Stage, p.Stages, failed)
+		}
+	}
+}
