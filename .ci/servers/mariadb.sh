@@ -61,12 +61,23 @@ start() {
 		"$INSTALL" "${userarg[@]}" --datadir="$DIR/data" --auth-root-authentication-method=normal \
 			--skip-test-db >"$DIR/install.log" 2>&1 || { cat "$DIR/install.log" >&2; exit 1; }
 	fi
+	if client -e 'select 1' >/dev/null 2>&1; then
+		log "port $PORT already answers, but not from the server in $DIR; stop it or set ORGSYNC_MYSQL_PORT"
+		exit 1
+	fi
 	log "starting mariadbd on 127.0.0.1:$PORT"
 	nohup "$SERVER" --no-defaults "${userarg[@]}" --datadir="$DIR/data" --socket="$SOCK" --port="$PORT" \
 		--bind-address=127.0.0.1 --pid-file="$PIDFILE" --skip-name-resolve \
 		--log-error="$LOG" --innodb-buffer-pool-size=64M >/dev/null 2>&1 &
+	local pid=$!
 	for _ in $(seq 1 120); do
-		if client -e 'select 1' >/dev/null 2>&1; then
+		if ! kill -0 "$pid" 2>/dev/null; then
+			log "mariadbd exited during start; log follows"
+			tail -n 40 "$LOG" >&2 || true
+			exit 1
+		fi
+		# Ready when our own process answers on its socket and on the port.
+		if "$CLIENT" -S "$SOCK" -uroot -e 'select 1' >/dev/null 2>&1 && client -e 'select 1' >/dev/null 2>&1; then
 			client -e "CREATE DATABASE IF NOT EXISTS \`$DB\` CHARACTER SET utf8mb4" 
 			print_env
 			return 0
