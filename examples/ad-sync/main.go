@@ -18,20 +18,16 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/orgsync/orgsync/adapters/ad"
-	"github.com/orgsync/orgsync/diff"
 	"github.com/orgsync/orgsync/internal/runner"
 )
 
@@ -139,32 +135,20 @@ func (a adConfig) client(log *slog.Logger, getenv func(string) string) (ad.Confi
 
 // run is main without the process: it returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.Time) int {
-	fs := flag.NewFlagSet("ad-sync", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configPath := fs.String("config", "ad-sync.yaml", "YAML configuration file")
-	snapshot := fs.String("snapshot", "", "snapshot JSON file (overrides the configuration's snapshot)")
-	apply := fs.Bool("apply", false, "apply the plan (default: dry run, print the plan only)")
-	override := fs.Bool("override", false, "apply even though the plan exceeds a safety threshold")
-	verbose := fs.Bool("v", false, "structured logs on standard error")
+	var fl runner.Flags
+	fs := runner.NewFlagSet("ad-sync", stderr, &fl)
 	if err := fs.Parse(args); err != nil {
 		return runner.ExitInput
 	}
-	level := slog.LevelWarn
-	if *verbose {
-		level = slog.LevelInfo
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	fail := func(err error) int {
-		fmt.Fprintln(stderr, "ad-sync:", err)
-		return runner.ExitCode(err)
-	}
+	log := fl.Logger(stderr)
+	fail := func(err error) int { return runner.Fail("ad-sync", stderr, err) }
 
 	fc := fileConfig{Config: runner.Defaults()}
-	if err := runner.LoadYAML(*configPath, &fc); err != nil {
+	if err := runner.LoadYAML(fl.Config, &fc); err != nil {
 		return fail(err)
 	}
-	if *snapshot != "" {
-		fc.Snapshot = *snapshot
+	if fl.Snapshot != "" {
+		fc.Snapshot = fl.Snapshot
 	}
 	if fc.Projection.IncludeCPR && (fc.AD.Attributes == nil || fc.AD.Attributes.CPR == "") {
 		return fail(fmt.Errorf("%w: projection.includeCPR is set but ad.attributes.cpr names no AD attribute", runner.ErrConfig))
@@ -181,44 +165,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 		return fail(err)
 	}
 	defer client.Close()
-	if fc.AD.CreateBase && *apply {
+	if fc.AD.CreateBase && fl.Apply {
 		if err := client.EnsureBase(ctx); err != nil {
 			return fail(err)
 		}
 	}
 
-	job := &runner.Job{Config: fc.Config, Target: client, Now: now, Apply: *apply, Override: *override,
-		Out: stdout, Log: log, Progress: progress(stderr)}
+	job := &runner.Job{Config: fc.Config, Target: client, Now: now, Apply: fl.Apply, Override: fl.Override,
+		Out: stdout, Log: log, Progress: runner.ProgressPrinter(stderr, 2*time.Second)}
 	out, err := job.Run(ctx)
 	if err == nil && out != nil && out.Plan.Empty() {
 		fmt.Fprintln(stdout, "Nothing to do: Active Directory is in step with the source.")
 	}
 	if err != nil {
-		var te *diff.ThresholdError
-		if errors.As(err, &te) {
-			fmt.Fprintln(stderr, "ad-sync: plan refused by a safety threshold; nothing was applied")
-			return runner.ExitThreshold
-		}
 		return fail(err)
 	}
 	return runner.ExitOK
-}
-
-// progress prints a line at most every two seconds (and at the end) while
-// a plan is applied, so that a long first run shows it is alive.
-func progress(w io.Writer) func(diff.Progress) {
-	var mu sync.Mutex
-	var last time.Time
-	failed := 0
-	return func(p diff.Progress) {
-		mu.Lock()
-		defer mu.Unlock()
-		if p.Err != nil {
-			failed++
-		}
-		if p.Done == p.Total || time.Since(last) >= 2*time.Second {
-			last = time.Now()
-			fmt.Fprintf(w, "applied %d/%d changes (stage %d/%d, %d failed)\n", p.Done, p.Total, p.Stage, p.Stages, failed)
-		}
-	}
 }

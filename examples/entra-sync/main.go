@@ -38,10 +38,8 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
@@ -107,42 +105,25 @@ type target interface {
 // run is main without the process: it returns the exit code. hc, when
 // set, is used without credentials (tests against the fake).
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.Time, hc *http.Client) int {
-	fs := flag.NewFlagSet("entra-sync", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configPath := fs.String("config", "entra-sync.yaml", "YAML configuration file")
-	snapshot := fs.String("snapshot", "", "snapshot JSON file (overrides the configuration's snapshot)")
-	apply := fs.Bool("apply", false, "apply the plan (default: dry run, print the plan only)")
-	override := fs.Bool("override", false, "apply even though the plan exceeds a safety threshold")
+	var fl runner.Flags
+	fs := runner.NewFlagSet("entra-sync", stderr, &fl)
 	extensions := fs.Bool("extensions", false, "print the directory extension properties to register, and exit")
-	verbose := fs.Bool("v", false, "structured logs on standard error")
 	if err := fs.Parse(args); err != nil {
 		return runner.ExitInput
 	}
-	level := slog.LevelWarn
-	if *verbose {
-		level = slog.LevelInfo
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	fail := func(err error) int {
-		fmt.Fprintln(stderr, "entra-sync:", err)
-		var te *diff.ThresholdError
-		if errors.As(err, &te) {
-			fmt.Fprintln(stderr, "entra-sync: plan refused by a safety threshold; nothing was applied")
-			return runner.ExitThreshold
-		}
-		return runner.ExitCode(err)
-	}
+	log := fl.Logger(stderr)
+	fail := func(err error) int { return runner.Fail("entra-sync", stderr, err) }
 
 	fc := fileConfig{Config: runner.Defaults()}
 	fc.Concurrency = 64 // enough concurrent changes to fill batches of 20
 	fc.Projection.Layout = desired.InstitutionsOnly
 	fc.Projection.DisabledOU, fc.Projection.RetiredOU = "", ""
 	fc.Entra.Config = entra.DefaultConfig()
-	if err := runner.LoadYAML(*configPath, &fc); err != nil {
+	if err := runner.LoadYAML(fl.Config, &fc); err != nil {
 		return fail(err)
 	}
-	if *snapshot != "" {
-		fc.Snapshot = *snapshot
+	if fl.Snapshot != "" {
+		fc.Snapshot = fl.Snapshot
 	}
 	if err := fc.check(); err != nil {
 		return fail(err)
@@ -161,10 +142,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 	if err != nil {
 		return fail(err)
 	}
-	job := &runner.Job{Config: fc.Config, Target: tgt, Now: now, Apply: *apply, Override: *override,
+	job := &runner.Job{Config: fc.Config, Target: tgt, Now: now, Apply: fl.Apply, Override: fl.Override,
 		Out: stdout, Log: log, Progress: runner.ProgressPrinter(stderr, 2*time.Second), Shape: tgt.Prepare}
 	_, err = job.Run(ctx)
-	if err == nil && *apply {
+	if err == nil && fl.Apply {
 		// teams whose group was too young for Teams during the run
 		for _, c := range clients {
 			if terr := c.EnsureTeams(ctx); terr != nil {

@@ -24,18 +24,14 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
 	"github.com/orgsync/orgsync/adapters/google"
-	"github.com/orgsync/orgsync/diff"
 	"github.com/orgsync/orgsync/diff/desired"
 	"github.com/orgsync/orgsync/internal/runner"
 	"google.golang.org/api/option"
@@ -69,38 +65,21 @@ type googleConfig struct {
 // run is main without the process: it returns the exit code. extra client
 // options are for tests (the fake's HTTP client).
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.Time, getenv func(string) string, extra []option.ClientOption) int {
-	fs := flag.NewFlagSet("google-sync", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configPath := fs.String("config", "google-sync.yaml", "YAML configuration file")
-	snapshot := fs.String("snapshot", "", "snapshot JSON file (overrides the configuration's snapshot)")
-	apply := fs.Bool("apply", false, "apply the plan (default: dry run, print the plan only)")
-	override := fs.Bool("override", false, "apply even though the plan exceeds a safety threshold")
-	verbose := fs.Bool("v", false, "structured logs on standard error")
+	var fl runner.Flags
+	fs := runner.NewFlagSet("google-sync", stderr, &fl)
 	if err := fs.Parse(args); err != nil {
 		return runner.ExitInput
 	}
-	level := slog.LevelWarn
-	if *verbose {
-		level = slog.LevelInfo
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	fail := func(err error) int {
-		fmt.Fprintln(stderr, "google-sync:", err)
-		var te *diff.ThresholdError
-		if errors.As(err, &te) {
-			fmt.Fprintln(stderr, "google-sync: plan refused by a safety threshold; nothing was applied")
-			return runner.ExitThreshold
-		}
-		return runner.ExitCode(err)
-	}
+	log := fl.Logger(stderr)
+	fail := func(err error) int { return runner.Fail("google-sync", stderr, err) }
 
 	fc := fileConfig{Config: runner.Defaults()}
 	fc.Projection.Layout = desired.InstitutionsLast
-	if err := runner.LoadYAML(*configPath, &fc); err != nil {
+	if err := runner.LoadYAML(fl.Config, &fc); err != nil {
 		return fail(err)
 	}
-	if *snapshot != "" {
-		fc.Snapshot = *snapshot
+	if fl.Snapshot != "" {
+		fc.Snapshot = fl.Snapshot
 	}
 	opts, err := fc.Google.options(ctx, getenv)
 	if err != nil {
@@ -111,7 +90,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 	if err != nil {
 		return fail(fmt.Errorf("%w: %w", runner.ErrConfig, err))
 	}
-	job := &runner.Job{Config: fc.Config, Target: client, Now: now, Apply: *apply, Override: *override,
+	job := &runner.Job{Config: fc.Config, Target: client, Now: now, Apply: fl.Apply, Override: fl.Override,
 		Out: stdout, Log: log, Progress: runner.ProgressPrinter(stderr, 2*time.Second),
 		Shape: fc.Google.Config.Augment}
 	if _, err := job.Run(ctx); err != nil {
