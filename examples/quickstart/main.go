@@ -251,8 +251,20 @@ func describe(s *orgmodel.Snapshot) string {
 			classes++
 		}
 	}
-	return fmt.Sprintf("%d schools, %d daycares, %d persons, %d classes, school year %s",
-		types[orgmodel.School], types[orgmodel.Daycare], len(s.Persons), classes, s.SchoolYear)
+	return fmt.Sprintf("%s, %s, %s, %s, school year %s",
+		plural(types[orgmodel.School], "school"), plural(types[orgmodel.Daycare], "daycare"),
+		plural(len(s.Persons), "person"), plural(classes, "class"), s.SchoolYear)
+}
+
+// plural writes n with the noun, adding "es" after s and "s" otherwise.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "s") {
+		return fmt.Sprintf("%d %ses", n, noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func count(p *diff.Plan, a diff.Action) int {
