@@ -560,66 +560,49 @@ func (r *roller) level(inst string, L int, news, olds []*cls, allOld []*cls) {
 
 	// Rule 3: the rest is new (or retired), with the reason.
 	for ni, nk := range news {
-		if nk.matched {
-			continue
-		}
-		bestPass, bestAny := -1, -1
-		for oi, ok := range olds {
-			pi := info[ni*m+oi]
-			if pi.shared == 0 {
-				continue
-			}
-			if bestAny < 0 || better(pi, ok.src.ID, info[ni*m+bestAny], olds[bestAny].src.ID) {
-				bestAny = oi
-			}
-			if pi.candidate && (bestPass < 0 || better(pi, ok.src.ID, info[ni*m+bestPass], olds[bestPass].src.ID)) {
-				bestPass = oi
-			}
-		}
-		switch {
-		case bestPass >= 0:
-			o := r.outcome(nk, NewClass, Outmatched)
-			r.fillBest(o, olds[bestPass].src.ID, info[ni*m+bestPass])
-			if p := partnerOfOld[bestPass]; p >= 0 {
-				o.TakenBy = news[p].src.ID
-			}
-		case bestAny >= 0:
-			o := r.outcome(nk, NewClass, BelowThreshold)
-			r.fillBest(o, olds[bestAny].src.ID, info[ni*m+bestAny])
-		default:
-			r.outcome(nk, NewClass, NoCandidate)
+		if !nk.matched {
+			r.explainUnmatched(nk, NewClass, olds, func(oi int) pairInfo { return info[ni*m+oi] }, partnerOfOld, news)
 		}
 	}
 	for oi, ok := range olds {
-		if ok.matched {
+		if !ok.matched {
+			r.explainUnmatched(ok, OldClass, news, func(ni int) pairInfo { return info[ni*m+oi] }, partnerOfNew, olds)
+		}
+	}
+}
+
+// explainUnmatched records why class k of the given side got no partner:
+// a candidate it passed the threshold with went to another class
+// (Outmatched), it shares pupils below the threshold (BelowThreshold), or it
+// shares none (NoCandidate). others are the classes of the other side,
+// pair(j) is k's pair information with others[j], and partnerOf[j] is the
+// index in partnerSide of the class others[j] was matched to, or -1.
+func (r *roller) explainUnmatched(k *cls, side Side, others []*cls, pair func(j int) pairInfo, partnerOf []int, partnerSide []*cls) {
+	bestPass, bestAny := -1, -1
+	for j, o := range others {
+		pi := pair(j)
+		if pi.shared == 0 {
 			continue
 		}
-		bestPass, bestAny := -1, -1
-		for ni, nk := range news {
-			pi := info[ni*m+oi]
-			if pi.shared == 0 {
-				continue
-			}
-			if bestAny < 0 || better(pi, nk.src.ID, info[bestAny*m+oi], news[bestAny].src.ID) {
-				bestAny = ni
-			}
-			if pi.candidate && (bestPass < 0 || better(pi, nk.src.ID, info[bestPass*m+oi], news[bestPass].src.ID)) {
-				bestPass = ni
-			}
+		if bestAny < 0 || better(pi, o.src.ID, pair(bestAny), others[bestAny].src.ID) {
+			bestAny = j
 		}
-		switch {
-		case bestPass >= 0:
-			o := r.outcome(ok, OldClass, Outmatched)
-			r.fillBest(o, news[bestPass].src.ID, info[bestPass*m+oi])
-			if p := partnerOfNew[bestPass]; p >= 0 {
-				o.TakenBy = olds[p].src.ID
-			}
-		case bestAny >= 0:
-			o := r.outcome(ok, OldClass, BelowThreshold)
-			r.fillBest(o, news[bestAny].src.ID, info[bestAny*m+oi])
-		default:
-			r.outcome(ok, OldClass, NoCandidate)
+		if pi.candidate && (bestPass < 0 || better(pi, o.src.ID, pair(bestPass), others[bestPass].src.ID)) {
+			bestPass = j
 		}
+	}
+	switch {
+	case bestPass >= 0:
+		o := r.outcome(k, side, Outmatched)
+		r.fillBest(o, others[bestPass].src.ID, pair(bestPass))
+		if p := partnerOf[bestPass]; p >= 0 {
+			o.TakenBy = partnerSide[p].src.ID
+		}
+	case bestAny >= 0:
+		o := r.outcome(k, side, BelowThreshold)
+		r.fillBest(o, others[bestAny].src.ID, pair(bestAny))
+	default:
+		r.outcome(k, side, NoCandidate)
 	}
 }
 
