@@ -60,8 +60,8 @@ func newAuditRecord(at time.Time, actor string, res *Result) AuditRecord {
 	}
 	attrs := c.Attrs
 	if c.Action == Create && c.After != nil {
-		for _, k := range sortedKeys(c.After.Attrs) {
-			attrs = append(attrs, AttrChange{Name: k, After: c.After.Attrs[k]})
+		for _, x := range c.After.Attrs {
+			attrs = append(attrs, AttrChange{Name: x.Name, After: x.Value})
 		}
 	}
 	for _, a := range attrs {
@@ -94,7 +94,7 @@ func summarise(o *Object) string {
 	if o.Disabled {
 		s += " disabled"
 	}
-	if d := o.Attrs[AttrDisabledDate]; d != "" {
+	if d := o.Attrs.Get(AttrDisabledDate); d != "" {
 		s += " disabledDate=" + d
 	}
 	return s

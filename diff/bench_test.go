@@ -57,15 +57,15 @@ func benchState(persons int) (desired, actual []Object) {
 				parent, role = ik+"/students", "student"
 			}
 			u := Object{Kind: User, Key: key, Name: fmt.Sprintf("Person %d Sørensen", p), Parent: parent, Institution: num,
-				Attrs: map[string]string{
+				Attrs: AttrsFrom(map[string]string{
 					"username": "u" + strconv.Itoa(p), "givenName": "Person", "familyName": "Sørensen",
 					"displayName": "Person Sørensen", "email": "u" + strconv.Itoa(p) + "@skole.dk",
 					"uniId": "uni" + strconv.Itoa(p), AttrGlobalRole: role, "institutions": num,
-				}}
+				})}
 			add(u, func(a *Object) bool {
 				switch p % 100 {
 				case 7:
-					a.Attrs["email"] = "old@skole.dk"
+					a.Attrs.Set("email", "old@skole.dk")
 				case 17:
 					if p%300 == 17 {
 						a.Name = "Old Name"
@@ -81,7 +81,7 @@ func benchState(persons int) (desired, actual []Object) {
 				case 47:
 					if p%500 == 47 {
 						a.Disabled = true
-						a.Attrs[AttrDisabledDate] = "2026-11-01"
+						a.Attrs.Set(AttrDisabledDate, "2026-11-01")
 						a.Parent = "ou/disabled/2026-11-01"
 					}
 				}
@@ -106,7 +106,7 @@ func benchState(persons int) (desired, actual []Object) {
 	// Extra managed users the source no longer has.
 	for i := range persons / 500 {
 		actual = append(actual, Object{Kind: User, Key: "user/gone" + strconv.Itoa(i), Name: "Gone", Parent: "ou/inst/280000/students",
-			Attrs: map[string]string{"username": "gone" + strconv.Itoa(i)}, Managed: true, ID: "gone" + strconv.Itoa(i), Institution: "280000"})
+			Attrs: AttrsFrom(map[string]string{"username": "gone" + strconv.Itoa(i)}), Managed: true, ID: "gone" + strconv.Itoa(i), Institution: "280000"})
 	}
 	actual = append(actual, Object{Kind: Container, Key: "ou/disabled/2026-11-01", Name: "2026-11-01", Parent: "ou/disabled", Managed: true, ID: "d1"})
 	return desired, actual

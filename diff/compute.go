@@ -3,7 +3,7 @@ package diff
 import (
 	"cmp"
 	"fmt"
-	"maps"
+
 	"runtime"
 	"slices"
 	"strings"
@@ -253,6 +253,9 @@ func (c *computer) index() error {
 		if d.Kind == "" {
 			ps.add(phaseDesired, i, subKind, c.desiredName(i), "kind", "is empty")
 		}
+		if name, ok := d.Attrs.sorted(); !ok {
+			ps.add(phaseDesired, i, subAttrs, c.desiredName(i), "attrs", unsortedAttr, name)
+		}
 		if dSorted && len(dCand) > 0 {
 			if r := strings.Compare(d.Key, last); r < 0 {
 				dSorted = false
@@ -280,6 +283,9 @@ func (c *computer) index() error {
 	last = ""
 	for i := range c.actual {
 		a := &c.actual[i]
+		if name, ok := a.Attrs.sorted(); !ok {
+			ps.add(phaseActual, i, 0, fmt.Sprintf("actual object %d (id %q)", i, a.ID), "attrs", unsortedAttr, name)
+		}
 		if !a.Managed {
 			c.foreign = append(c.foreign, i)
 			continue
@@ -446,9 +452,9 @@ func (c *computer) check(i int) (sameMembers bool) {
 
 // secrets reports the secret attribute names of desired object i.
 func (c *computer) secrets(i int) {
-	for a := range c.desired[i].Attrs {
-		if isSecretAttr(a) {
-			c.secret(i, a)
+	for _, a := range c.desired[i].Attrs {
+		if isSecretAttr(a.Name) {
+			c.secret(i, a.Name)
 		}
 	}
 }
@@ -537,7 +543,7 @@ func (c *computer) adopt() {
 	for _, i := range c.foreign {
 		u := &c.actual[i]
 		for _, attr := range c.opt.AdoptBy {
-			if v := u.Attrs[attr]; v != "" {
+			if v := u.Attrs.Get(attr); v != "" {
 				idx[ak{u.Kind, attr, v}] = append(idx[ak{u.Kind, attr, v}], i)
 			}
 		}
@@ -549,7 +555,7 @@ func (c *computer) adopt() {
 			continue
 		}
 		for _, attr := range c.opt.AdoptBy {
-			v := d.Attrs[attr]
+			v := d.Attrs.Get(attr)
 			if v == "" {
 				continue
 			}
@@ -647,13 +653,13 @@ func (c *computer) isProtected(o *Object) bool {
 	if c.protect[o.Key] {
 		return true
 	}
-	u := o.Attrs[AttrUsername]
+	u := o.Attrs.Get(AttrUsername)
 	return u != "" && c.protect[u]
 }
 
 // isDisabled reports whether an actual object is disabled (users) or
 // retired (any kind: the date mark).
-func isDisabled(o *Object) bool { return o.Disabled || o.Attrs[AttrDisabledDate] != "" }
+func isDisabled(o *Object) bool { return o.Disabled || o.Attrs.Get(AttrDisabledDate) != "" }
 
 // chain hands out Before/After pairs for successive changes of one object,
 // each After being the next change's Before.
@@ -677,13 +683,10 @@ func (ch *chain) step() (before, after *Object) {
 
 func setAttr(o *Object, name, value string) {
 	if value == "" {
-		delete(o.Attrs, name)
+		o.Attrs.Delete(name)
 		return
 	}
-	if o.Attrs == nil {
-		o.Attrs = map[string]string{}
-	}
-	o.Attrs[name] = value
+	o.Attrs.Set(name, value)
 }
 
 func (c *computer) diffDesired(i int) {
@@ -708,20 +711,20 @@ func (c *computer) diffDesired(i int) {
 	switch {
 	case !d.Disabled && dis:
 		b, a := ch.step()
-		old := a.Attrs[AttrDisabledDate]
+		old := a.Attrs.Get(AttrDisabledDate)
 		a.Disabled = false
 		setAttr(a, AttrDisabledDate, "")
 		c.emit(classEnable, 0, Change{Action: Enable, Kind: d.Kind, Key: d.Key, Before: b, After: a,
 			Attrs: []AttrChange{{Name: AttrDisabledDate, Before: old, After: ""}}, Reason: "desired again"})
-	case d.Disabled && (!act.Disabled || act.Attrs[AttrDisabledDate] == "") && !c.isProtected(act):
+	case d.Disabled && (!act.Disabled || act.Attrs.Get(AttrDisabledDate) == "") && !c.isProtected(act):
 		b, a := ch.step()
-		old := a.Attrs[AttrDisabledDate]
+		old := a.Attrs.Get(AttrDisabledDate)
 		a.Disabled = true
 		if old == "" {
 			setAttr(a, AttrDisabledDate, c.today)
 		}
 		c.emit(classDisable, 0, Change{Action: Disable, Kind: d.Kind, Key: d.Key, Before: b, After: a,
-			Attrs: []AttrChange{{Name: AttrDisabledDate, Before: old, After: a.Attrs[AttrDisabledDate]}}, Reason: "disabled in the desired state"})
+			Attrs: []AttrChange{{Name: AttrDisabledDate, Before: old, After: a.Attrs.Get(AttrDisabledDate)}}, Reason: "disabled in the desired state"})
 	}
 	if d.Name != ch.cur.Name {
 		b, a := ch.step()
@@ -777,22 +780,22 @@ func (c *computer) create(i int, d *Object) {
 	a.ID = ""
 	a.Attrs = nil
 	keep := 0
-	for k, v := range d.Attrs {
-		if isSecretAttr(k) {
-			c.secret(i, k)
+	for _, x := range d.Attrs {
+		if isSecretAttr(x.Name) {
+			c.secret(i, x.Name)
 		}
-		if v != "" && k != AttrDisabledDate {
+		if x.Value != "" && x.Name != AttrDisabledDate {
 			keep++
 		}
 	}
 	switch {
 	case keep == len(d.Attrs) && keep > 0:
-		a.Attrs = maps.Clone(d.Attrs)
+		a.Attrs = d.Attrs.Clone()
 	case keep > 0:
-		a.Attrs = make(map[string]string, keep)
-		for k, v := range d.Attrs {
-			if v != "" && k != AttrDisabledDate {
-				a.Attrs[k] = v
+		a.Attrs = make(Attrs, 0, keep)
+		for _, x := range d.Attrs {
+			if x.Value != "" && x.Name != AttrDisabledDate {
+				a.Attrs = append(a.Attrs, x)
 			}
 		}
 	}
@@ -810,22 +813,28 @@ func (c *computer) create(i int, d *Object) {
 
 // diffAttrs returns the attribute changes that turn have into want (the
 // attributes of desired object i), sorted by name. Only attributes present
-// in want are compared. It reports secret attribute names on the way.
-func (c *computer) diffAttrs(i int, want, have map[string]string) []AttrChange {
+// in want are compared. It reports secret attribute names on the way. Both
+// sets are sorted (checked by validation), so this is a merge.
+func (c *computer) diffAttrs(i int, want, have Attrs) []AttrChange {
 	var out []AttrChange
-	for k, v := range want {
-		if isSecretAttr(k) {
-			c.secret(i, k)
+	j := 0
+	for _, w := range want {
+		if isSecretAttr(w.Name) {
+			c.secret(i, w.Name)
 		}
-		if k == AttrDisabledDate {
+		for j < len(have) && have[j].Name < w.Name {
+			j++
+		}
+		if w.Name == AttrDisabledDate {
 			continue
 		}
-		if hv := have[k]; hv != v {
-			out = append(out, AttrChange{Name: k, Before: hv, After: v})
+		var hv string
+		if j < len(have) && have[j].Name == w.Name {
+			hv = have[j].Value
 		}
-	}
-	if len(out) > 1 {
-		slices.SortFunc(out, func(x, y AttrChange) int { return strings.Compare(x.Name, y.Name) })
+		if hv != w.Value {
+			out = append(out, AttrChange{Name: w.Name, Before: hv, After: w.Value})
+		}
 	}
 	return out
 }
@@ -903,9 +912,9 @@ func (c *computer) vanish(act *Object) {
 		moveClass = classRetireContainer
 	}
 	ch := chain{cur: act}
-	date := act.Attrs[AttrDisabledDate]
+	date := act.Attrs.Get(AttrDisabledDate)
 	if isDisabled(act) && validDate(date) {
-		if days, ok := c.opt.retention(act.Kind, act.Attrs[AttrGlobalRole]); ok && c.expired(date, days) {
+		if days, ok := c.opt.retention(act.Kind, act.Attrs.Get(AttrGlobalRole)); ok && c.expired(date, days) {
 			b := act.Clone()
 			c.emit(classDelete, 0, Change{Action: Delete, Kind: act.Kind, Key: act.Key, Before: &b,
 				Reason: fmt.Sprintf("disabled since %s, retention %d days", date, days)})
@@ -917,7 +926,7 @@ func (c *computer) vanish(act *Object) {
 		date = c.today
 		setAttr(a, AttrDisabledDate, date)
 		c.emit(classDisable, 0, Change{Action: Disable, Kind: act.Kind, Key: act.Key, Before: b, After: a,
-			Attrs: []AttrChange{{Name: AttrDisabledDate, Before: b.Attrs[AttrDisabledDate], After: date}}, Reason: reason})
+			Attrs: []AttrChange{{Name: AttrDisabledDate, Before: b.Attrs.Get(AttrDisabledDate), After: date}}, Reason: reason})
 	}
 	if root == "" || under(ch.cur.Parent, root) {
 		return

@@ -19,9 +19,9 @@ func ctr(key, name, parent string) Object {
 func usr(key, name, parent string, attrs ...string) Object {
 	o := Object{Kind: User, Key: key, Name: name, Parent: parent}
 	if len(attrs) > 0 {
-		o.Attrs = map[string]string{}
+		o.Attrs = nil
 		for i := 0; i+1 < len(attrs); i += 2 {
-			o.Attrs[attrs[i]] = attrs[i+1]
+			o.Attrs.Set(attrs[i], attrs[i+1])
 		}
 	}
 	return o
@@ -60,7 +60,7 @@ func line(c Change) string {
 	case Move:
 		s += " -> " + orRoot(c.After.Parent)
 	case Disable, Enable:
-		s += fmt.Sprintf(" date=%q", c.After.Attrs[AttrDisabledDate])
+		s += fmt.Sprintf(" date=%q", c.After.Attrs.Get(AttrDisabledDate))
 	case Update:
 		for _, a := range c.Attrs {
 			s += fmt.Sprintf(" %s:%q->%q", a.Name, a.Before, a.After)
@@ -119,10 +119,10 @@ func TestCompute(t *testing.T) {
 			desired: []Object{school, students, with(anna, func(o *Object) {
 				o.Name = "Anna Berg"
 				o.Parent = "ou/inst/1"
-				o.Attrs["email"] = "ab@x.dk"
-				o.Attrs["title"] = ""
+				o.Attrs.Set("email", "ab@x.dk")
+				o.Attrs.Set("title", "")
 			}), bo, class},
-			actual: managed(school, students, with(anna, func(o *Object) { o.Attrs["title"] = "elev" }), bo, class),
+			actual: managed(school, students, with(anna, func(o *Object) { o.Attrs.Set("title", "elev") }), bo, class),
 			want: []string{
 				`1 rename user user/1 -> Anna Berg`,
 				`2 update user user/1 email:"anna@x.dk"->"ab@x.dk" title:"elev"->""`,
@@ -172,7 +172,7 @@ func TestCompute(t *testing.T) {
 				with(bo, func(o *Object) {
 					o.Disabled = true
 					o.Parent = "ou/disabled/2026-09-01"
-					o.Attrs[AttrDisabledDate] = "2026-09-01"
+					o.Attrs.Set(AttrDisabledDate, "2026-09-01")
 				})),
 			opt:  &Options{Now: testNow, Quarantine: "ou/disabled", Retention: map[string]int{"employee": 60}},
 			want: []string{"1 delete user user/2"},
@@ -184,7 +184,7 @@ func TestCompute(t *testing.T) {
 				with(bo, func(o *Object) {
 					o.Disabled = true
 					o.Parent = "ou/disabled/2026-11-01"
-					o.Attrs[AttrDisabledDate] = "2026-11-01"
+					o.Attrs.Set(AttrDisabledDate, "2026-11-01")
 				})),
 			want: nil,
 		},
@@ -194,7 +194,7 @@ func TestCompute(t *testing.T) {
 			actual: managed(school, students, anna, ctr("ou/disabled", "disabled", ""),
 				with(bo, func(o *Object) {
 					o.Disabled = true
-					o.Attrs[AttrDisabledDate] = "2026-11-20"
+					o.Attrs.Set(AttrDisabledDate, "2026-11-20")
 				})),
 			want: []string{
 				"1 create container ou/disabled/2026-11-20 in ou/disabled",
@@ -208,7 +208,7 @@ func TestCompute(t *testing.T) {
 				with(bo, func(o *Object) {
 					o.Disabled = true
 					o.Parent = "ou/disabled/2026-11-01"
-					o.Attrs[AttrDisabledDate] = "2026-11-01"
+					o.Attrs.Set(AttrDisabledDate, "2026-11-01")
 				})),
 			want: []string{
 				`1 enable user user/2 date=""`,
@@ -238,7 +238,7 @@ func TestCompute(t *testing.T) {
 			name:    "retired group is deleted after group retention only",
 			desired: nil,
 			actual: managed(ctr("ou/retired", "retired", ""), ctr("ou/retired/2026-01-01", "2026-01-01", "ou/retired"),
-				with(grp("group/old", "old", "ou/retired/2026-01-01"), func(o *Object) { o.Attrs = map[string]string{AttrDisabledDate: "2026-01-01"} })),
+				with(grp("group/old", "old", "ou/retired/2026-01-01"), func(o *Object) { o.Attrs = AttrsFrom(map[string]string{AttrDisabledDate: "2026-01-01"}) })),
 			opt:  &Options{Now: testNow, Retired: "ou/retired", GroupRetention: 300},
 			want: []string{"1 delete group group/old"},
 		},
@@ -246,21 +246,21 @@ func TestCompute(t *testing.T) {
 			name:    "retired group is never deleted without group retention",
 			desired: nil,
 			actual: managed(ctr("ou/retired", "retired", ""), ctr("ou/retired/2026-01-01", "2026-01-01", "ou/retired"),
-				with(grp("group/old", "old", "ou/retired/2026-01-01"), func(o *Object) { o.Attrs = map[string]string{AttrDisabledDate: "2026-01-01"} })),
+				with(grp("group/old", "old", "ou/retired/2026-01-01"), func(o *Object) { o.Attrs = AttrsFrom(map[string]string{AttrDisabledDate: "2026-01-01"}) })),
 			opt:  &Options{Now: testNow, Retired: "ou/retired"},
 			want: nil,
 		},
 		{
 			name:    "unmanaged objects are left alone",
 			desired: []Object{school},
-			actual: append(managed(school), Object{Kind: User, Name: "admin", ID: "x1", Attrs: map[string]string{"username": "admin"}},
+			actual: append(managed(school), Object{Kind: User, Name: "admin", ID: "x1", Attrs: AttrsFrom(map[string]string{"username": "admin"})},
 				Object{Kind: Container, Name: "Computers", ID: "x2"}),
 			want: nil,
 		},
 		{
 			name:    "adopt by attribute then update",
 			desired: []Object{school, with(anna, func(o *Object) { o.Parent = "ou/inst/1" })},
-			actual:  append(managed(school), Object{Kind: User, Name: "Anna H", ID: "x1", Parent: "ou/inst/1", Attrs: map[string]string{"username": "anna"}}),
+			actual:  append(managed(school), Object{Kind: User, Name: "Anna H", ID: "x1", Parent: "ou/inst/1", Attrs: AttrsFrom(map[string]string{"username": "anna"})}),
 			opt:     &Options{Now: testNow, AdoptBy: []string{"username"}},
 			want: []string{
 				"1 adopt user user/1",
@@ -272,8 +272,8 @@ func TestCompute(t *testing.T) {
 			name:    "ambiguous adoption creates nothing",
 			desired: []Object{school, with(anna, func(o *Object) { o.Parent = "ou/inst/1" }), grp("group/g", "g", "ou/inst/1", "user/1")},
 			actual: append(managed(school),
-				Object{Kind: User, Name: "Anna H", ID: "x1", Attrs: map[string]string{"username": "anna"}},
-				Object{Kind: User, Name: "Anna H2", ID: "x2", Attrs: map[string]string{"username": "anna"}}),
+				Object{Kind: User, Name: "Anna H", ID: "x1", Attrs: AttrsFrom(map[string]string{"username": "anna"})},
+				Object{Kind: User, Name: "Anna H2", ID: "x2", Attrs: AttrsFrom(map[string]string{"username": "anna"})}),
 			opt:  &Options{Now: testNow, AdoptBy: []string{"username"}},
 			want: []string{"1 create group group/g in ou/inst/1"},
 			wantWarn: []string{

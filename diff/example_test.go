@@ -22,7 +22,7 @@ func ExampleCompute() {
 	desired := []diff.Object{
 		{Kind: diff.Container, Key: "ou/inst/280017", Name: "Næsby Skole"},
 		{Kind: diff.User, Key: "user/p1", Name: "Anna Sørensen", Parent: "ou/inst/280017",
-			Attrs: map[string]string{"username": "anso", "email": "anso@skole.dk"}},
+			Attrs: diff.AttrsFrom(map[string]string{"username": "anso", "email": "anso@skole.dk"})},
 		{Kind: diff.Group, Key: "group/280017/4a", Name: "4A", Parent: "ou/inst/280017", Members: []string{"user/p1"}},
 	}
 	// The target already has Anna, with an old e-mail address, and Bo, who
@@ -30,9 +30,9 @@ func ExampleCompute() {
 	actual := []diff.Object{
 		{Kind: diff.Container, Key: "ou/inst/280017", Name: "Næsby Skole", Managed: true, ID: "1"},
 		{Kind: diff.User, Key: "user/p1", Name: "Anna Sørensen", Parent: "ou/inst/280017", Managed: true, ID: "2",
-			Attrs: map[string]string{"username": "anso", "email": "anna@old.dk"}},
+			Attrs: diff.AttrsFrom(map[string]string{"username": "anso", "email": "anna@old.dk"})},
 		{Kind: diff.User, Key: "user/p2", Name: "Bo Berg", Parent: "ou/inst/280017", Managed: true, ID: "3",
-			Attrs: map[string]string{"username": "bobe"}},
+			Attrs: diff.AttrsFrom(map[string]string{"username": "bobe"})},
 	}
 	plan, err := diff.Compute(desired, actual, diff.Options{Now: now, Quarantine: "ou/disabled"})
 	if err != nil {
@@ -71,4 +71,20 @@ func ExampleApply() {
 	// true 0 60
 	// applied 0, failed 0, skipped 60 of 60 changes
 	//   not attempted: 60 changes from stage 1 on
+}
+
+func ExampleAttrs() {
+	var a diff.Attrs
+	a.Set("username", "anso")
+	a.Set("email", "anso@skole.dk")
+	a.Set(diff.AttrGlobalRole, "employee")
+	fmt.Println(a.Get("email"), a.Names())
+	for name, value := range a.All() {
+		fmt.Printf("%s=%s\n", name, value)
+	}
+	// Output:
+	// anso@skole.dk [email globalRole username]
+	// email=anso@skole.dk
+	// globalRole=employee
+	// username=anso
 }

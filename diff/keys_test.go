@@ -363,10 +363,7 @@ func TestComputeParts(t *testing.T) {
 	bad := slices.Clone(desired)
 	for _, i := range []int{len(bad) / 5, len(bad) * 4 / 5} {
 		bad[i] = bad[i].Clone()
-		if bad[i].Attrs == nil {
-			bad[i].Attrs = map[string]string{}
-		}
-		bad[i].Attrs["Password"] = "x"
+		bad[i].Attrs.Set("Password", "x")
 		bad[i].Members = append(bad[i].Members, "user/none")
 	}
 	run := func(parts int) (*Plan, string) {

@@ -1,9 +1,6 @@
 package diff
 
-import (
-	"maps"
-	"slices"
-)
+import "slices"
 
 // Kind is the kind of a directory object. Adapters may define further kinds
 // (for example a shared drive) as long as they are stable strings.
@@ -40,9 +37,9 @@ type Object struct {
 	// Parent is the Key of the container the object lives in; "" is the
 	// target's root. A changed Parent is a move.
 	Parent string `json:"parent,omitempty"`
-	// Attrs are the object's flat attributes, by neutral name. Only
+	// Attrs are the object's flat attributes, by neutral name, sorted. Only
 	// attributes present in the desired object are compared.
-	Attrs map[string]string `json:"attrs,omitempty"`
+	Attrs Attrs `json:"attrs,omitempty"`
 	// Members are the Keys of a group's members, sorted.
 	Members []string `json:"members,omitempty"`
 	// Disabled is true for a disabled (suspended) account.
@@ -60,7 +57,7 @@ type Object struct {
 
 // Clone returns a deep copy of the object.
 func (o Object) Clone() Object {
-	o.Attrs = maps.Clone(o.Attrs)
+	o.Attrs = o.Attrs.Clone()
 	o.Members = slices.Clone(o.Members)
 	return o
 }

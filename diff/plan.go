@@ -178,9 +178,8 @@ func renderChange(w io.Writer, c *Change) {
 	}
 	fmt.Fprintln(w)
 	if c.Action == Create && c.After != nil {
-		keys := sortedKeys(c.After.Attrs)
-		for _, k := range keys {
-			fmt.Fprintf(w, "      %s: %s\n", k, showValue(k, c.After.Attrs[k]))
+		for _, x := range c.After.Attrs {
+			fmt.Fprintf(w, "      %s: %s\n", x.Name, showValue(x.Name, x.Value))
 		}
 		return
 	}
@@ -204,15 +203,6 @@ func showValue(attr, v string) string {
 		return "(hidden)"
 	}
 	return fmt.Sprintf("%q", v)
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 type errWriter struct {

@@ -52,8 +52,8 @@ func samplePlan(t *testing.T) *Plan {
 		o.Institution = "280017"
 	}
 	desired := []Object{typ, school, staff, pupils,
-		with(anna, func(o *Object) { o.Attrs["cpr"] = "0101101235"; o.Attrs["email"] = "anna@skole.dk" }),
-		with(bo, func(o *Object) { o.Name = "Bo Åberg"; o.Attrs["title"] = "" }),
+		with(anna, func(o *Object) { o.Attrs.Set("cpr", "0101101235"); o.Attrs.Set("email", "anna@skole.dk") }),
+		with(bo, func(o *Object) { o.Name = "Bo Åberg"; o.Attrs.Set("title", "") }),
 		cai, dan,
 		usr("user/p6", "Frida Ålund", "ou/inst/280017/students", "username", "fral", AttrGlobalRole, "student"),
 		grp("group/280017/4a", "4A", "ou/inst/280017", "user/p1", "user/p6"),
@@ -66,23 +66,23 @@ func samplePlan(t *testing.T) *Plan {
 		with(cai, func(o *Object) {
 			o.Disabled = true
 			o.Parent = "ou/disabled/2026-10-01"
-			o.Attrs[AttrDisabledDate] = "2026-10-01"
+			o.Attrs.Set(AttrDisabledDate, "2026-10-01")
 		}),
 		ctr("ou/disabled/2026-10-01", "2026-10-01", "ou/disabled"),
 		with(eva, func(o *Object) {
 			o.Disabled = true
 			o.Parent = "ou/disabled/2026-08-01"
-			o.Attrs[AttrDisabledDate] = "2026-08-01"
+			o.Attrs.Set(AttrDisabledDate, "2026-08-01")
 		}),
 		ctr("ou/disabled/2026-08-01", "2026-08-01", "ou/disabled"),
-		with(dan, func(o *Object) { o.Key = "user/p7"; o.Name = "Gorm Ravn"; o.Attrs["username"] = "gora" }),
+		with(dan, func(o *Object) { o.Key = "user/p7"; o.Name = "Gorm Ravn"; o.Attrs.Set("username", "gora") }),
 	)
 	// Dan moves class: his old place is ou/inst/280017 directly.
 	actual[6].Parent = "ou/inst/280017"
 	// An unmanaged account matched by username, and one left alone.
 	actual = append(actual,
-		Object{Kind: User, Name: "Frida Å.", ID: "CN=Frida,OU=Manual", Parent: "ou/inst/280017/students", Attrs: map[string]string{"username": "fral"}},
-		Object{Kind: User, Name: "Administrator", ID: "CN=Administrator", Attrs: map[string]string{"username": "admin"}},
+		Object{Kind: User, Name: "Frida Å.", ID: "CN=Frida,OU=Manual", Parent: "ou/inst/280017/students", Attrs: AttrsFrom(map[string]string{"username": "fral"})},
+		Object{Kind: User, Name: "Administrator", ID: "CN=Administrator", Attrs: AttrsFrom(map[string]string{"username": "admin"})},
 	)
 	p, err := Compute(desired, actual, Options{Now: testNow, Quarantine: "ou/disabled", Retired: "ou/retired",
 		Retention: map[string]int{"student": 90}, AdoptBy: []string{"username"}})

@@ -90,7 +90,7 @@ func randomStates(rng *rand.Rand) (desired, actual []Object) {
 		}
 		actual = append(actual, o)
 	}
-	actual = append(actual, Object{Kind: User, Name: "foreign", ID: "f1", Attrs: map[string]string{"username": "u1"}})
+	actual = append(actual, Object{Kind: User, Name: "foreign", ID: "f1", Attrs: AttrsFrom(map[string]string{"username": "u1"})})
 	// Break cycles the random actual parents may have made.
 	byKey := map[string]*Object{}
 	for i := range actual {

@@ -42,7 +42,7 @@ func TestCheckPerInstitutionAndDeletes(t *testing.T) {
 		u.Institution = "B"
 		if i < 5 {
 			u.Disabled = true
-			u.Attrs = map[string]string{AttrDisabledDate: "2026-01-01"}
+			u.Attrs = AttrsFrom(map[string]string{AttrDisabledDate: "2026-01-01"})
 		}
 		actual = append(actual, u)
 	}

@@ -72,8 +72,12 @@ const (
 	subKey uint8 = iota
 	subKind
 	subDup
+	subAttrs
 	subSecret
 )
+
+// unsortedAttr is the message for Attrs that break their sort order.
+const unsortedAttr = "attribute %q is out of name order or repeated (build Attrs with Set or AttrsFrom)"
 
 type problem struct {
 	phase, sub uint8

@@ -170,7 +170,7 @@ func (c *Client) create(ctx context.Context, ch diff.Change) error {
 	attrs := []string{c.cfg.Mark, "cn", "ou", "name"}
 	addMapped := func() {
 		var packed []string
-		for n, v := range o.Attrs {
+		for n, v := range o.Attrs.All() {
 			a, generic, ok := c.stored(o.Kind, n)
 			switch {
 			case v == "" || !ok:
@@ -204,7 +204,7 @@ func (c *Client) create(ctx context.Context, ch diff.Change) error {
 		req.Attribute("groupType", []string{groupTypeGlobalSecurity})
 		addMapped()
 	case diff.User:
-		username := o.Attrs[attrUsername]
+		username := o.Attrs.Get(attrUsername)
 		if err := naming.ValidSAMAccountName(username); err != nil {
 			return &Error{Op: "create", Key: o.Key, Attr: "sAMAccountName", Kind: diff.ErrConstraint, Err: err}
 		}
@@ -538,7 +538,7 @@ func (c *Client) setDisabled(ctx context.Context, ch diff.Change, e entry) error
 	if a := c.cfg.Attributes.DisabledDate; a != "" {
 		date := ""
 		if ch.After != nil {
-			date = ch.After.Attrs[diff.AttrDisabledDate]
+			date = ch.After.Attrs.Get(diff.AttrDisabledDate)
 		}
 		if date == "" {
 			mod.Replace(a, []string{})
@@ -598,7 +598,7 @@ func (c *Client) stored(kind diff.Kind, name string) (attr string, generic, ok b
 func (c *Client) packedNow(ctx context.Context, ch diff.Change, e entry) (map[string]string, error) {
 	out := map[string]string{}
 	if ch.Before != nil {
-		for n, v := range ch.Before.Attrs {
+		for n, v := range ch.Before.Attrs.All() {
 			if _, generic, ok := c.stored(ch.Kind, n); ok && generic {
 				out[n] = v
 			}

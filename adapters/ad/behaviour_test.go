@@ -123,7 +123,7 @@ func TestHooks(t *testing.T) {
 	}
 	var got diff.Object
 	b, _ := os.ReadFile(filepath.Join(dir, "stdin-create"))
-	if err := json.Unmarshal(b, &got); err != nil || got.Key != u.Key || got.Attrs["username"] != name {
+	if err := json.Unmarshal(b, &got); err != nil || got.Key != u.Key || got.Attrs.Get("username") != name {
 		t.Errorf("hook stdin: %s (%v)", b, err)
 	}
 	mu.Lock()

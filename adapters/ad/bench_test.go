@@ -52,9 +52,9 @@ func benchObjects(prefix string) []diff.Object {
 		username := fmt.Sprintf("%s%05d", prefix, i)
 		u := diff.Object{Kind: diff.User, Key: fmt.Sprintf("user/%d", i), Parent: "ou/bench",
 			Name: fmt.Sprintf("Elev Nummer%d (%s)", i, username),
-			Attrs: map[string]string{"username": username, "givenName": "Elev", "familyName": fmt.Sprintf("Nummer%d", i),
+			Attrs: diff.AttrsFrom(map[string]string{"username": username, "givenName": "Elev", "familyName": fmt.Sprintf("Nummer%d", i),
 				"displayName": fmt.Sprintf("Elev Nummer%d", i), "globalRole": "student", "roles": "Elev",
-				"institutions": "280017", "uniId": "uni" + username}}
+				"institutions": "280017", "uniId": "uni" + username})}
 		objs = append(objs, u)
 		all.Members = append(all.Members, u.Key)
 		c := &classes[i%benchClasses]
@@ -105,7 +105,7 @@ func ldif(path, base string, objs []diff.Object) error {
 			for i, c := range u {
 				raw[2*i], raw[2*i+1] = byte(c), byte(c>>8)
 			}
-			a := o.Attrs
+			a := o.Attrs.Map()
 			fmt.Fprintf(w, "objectClass: top\nobjectClass: person\nobjectClass: organizationalPerson\nobjectClass: user\n")
 			fmt.Fprintf(w, "sAMAccountName: %s\nuserPrincipalName: %s@skole.test\ngivenName: %s\nsn: %s\ndisplayName: %s\n",
 				a["username"], a["username"], a["givenName"], a["familyName"], a["displayName"])

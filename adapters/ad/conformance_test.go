@@ -47,7 +47,7 @@ func TestConformance(t *testing.T) {
 			req.Attribute("objectClass", []string{"top", "person", "organizationalPerson", "user"})
 			for n, a := range map[string]string{"username": "sAMAccountName", "givenName": "givenName",
 				"familyName": "sn", "email": "mail", "title": "title"} {
-				if v := o.Attrs[n]; v != "" {
+				if v := o.Attrs.Get(n); v != "" {
 					req.Attribute(a, []string{v})
 				}
 			}

@@ -115,10 +115,10 @@ func TestRejectedValues(t *testing.T) {
 		{"username too long", user("user/1", "ou/a", "abcdefghijklmnopqrstu", "A", "B"), "sAMAccountName"},
 		{"username with bad character", user("user/2", "ou/a", "ab[1]", "A", "B"), "sAMAccountName"},
 		{"name too long", diff.Object{Kind: diff.User, Key: "user/3", Parent: "ou/a", Name: long,
-			Attrs: map[string]string{"username": "ok3"}}, "cn"},
+			Attrs: diff.Attrs{{Name: "username", Value: "ok3"}}}, "cn"},
 		{"non-BMP pushes name over 64 UTF-16 units", diff.Object{Kind: diff.Container, Key: "ou/b", Name: strings.Repeat("😀", 33)}, "ou"},
 		{"given name too long", diff.Object{Kind: diff.User, Key: "user/4", Parent: "ou/a", Name: "x B (ok4)",
-			Attrs: map[string]string{"username": "ok4", "givenName": long}}, "givenName"},
+			Attrs: diff.AttrsFrom(map[string]string{"username": "ok4", "givenName": long})}, "givenName"},
 		{"CPR too long for employeeID", user("user/5", "ou/a", "ok5", "A", "B", "cpr", "01018012345678901"), "employeeID"},
 	}
 	for _, tc := range cases {

@@ -183,7 +183,7 @@ func TestFullSync(t *testing.T) {
 		}
 		u := byKey(read(t, w.c))[key]
 		date := w.now.Format(diff.DateLayout)
-		if !u.Disabled || u.Parent != desired.KeyDisabled+"/"+date || u.Attrs[diff.AttrDisabledDate] != date {
+		if !u.Disabled || u.Parent != desired.KeyDisabled+"/"+date || u.Attrs.Get(diff.AttrDisabledDate) != date {
 			t.Fatalf("leaver: %+v", u)
 		}
 		e := w.s.entry(t, w.base, "(adminDescription=orgsync:"+key+")", "userAccountControl")
@@ -197,7 +197,7 @@ func TestFullSync(t *testing.T) {
 	t.Run("returner is enabled and moved back", func(t *testing.T) {
 		w.sync(snapshot())
 		u := byKey(read(t, w.c))[key]
-		if u.Disabled || u.Parent != home || u.Attrs[diff.AttrDisabledDate] != "" {
+		if u.Disabled || u.Parent != home || u.Attrs.Get(diff.AttrDisabledDate) != "" {
 			t.Fatalf("returner: %+v (home %s)", u, home)
 		}
 		if w.guid(key) != guid {
@@ -296,7 +296,7 @@ func TestCrashMidApply(t *testing.T) {
 	for _, o := range objs {
 		id := o.Key
 		if o.Kind == diff.User {
-			id = o.Attrs["username"]
+			id = o.Attrs.Get("username")
 		}
 		if seen[id] {
 			t.Errorf("duplicate %s", id)

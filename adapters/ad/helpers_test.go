@@ -236,7 +236,7 @@ func user(key, parent, username, given, family string, extra ...string) diff.Obj
 		attrs[extra[i]] = extra[i+1]
 	}
 	return diff.Object{Kind: diff.User, Key: key, Parent: parent,
-		Name: given + " " + family + " (" + username + ")", Attrs: attrs}
+		Name: given + " " + family + " (" + username + ")", Attrs: diff.AttrsFrom(attrs)}
 }
 
 func group(key, name, parent string) diff.Object {

@@ -54,7 +54,7 @@ func (c *Client) hook(ctx context.Context, ch diff.Change) {
 		return
 	}
 	if err := runHook(ctx, h, ch.After); err != nil {
-		he := HookError{Event: event, Key: ch.Key, Username: ch.After.Attrs[attrUsername], Err: err}
+		he := HookError{Event: event, Key: ch.Key, Username: ch.After.Attrs.Get(attrUsername), Err: err}
 		var oe *outputError
 		if ok := asOutput(err, &oe); ok {
 			he.Output = oe.output
@@ -91,7 +91,7 @@ func runHook(ctx context.Context, h *Hook, o *diff.Object) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
 	args := append(append([]string{}, h.Command[1:]...),
-		o.Attrs[attrUsername], o.Name, o.Attrs[diff.AttrGlobalRole])
+		o.Attrs.Get(attrUsername), o.Name, o.Attrs.Get(diff.AttrGlobalRole))
 	cmd := exec.CommandContext(ctx, h.Command[0], args...)
 	cmd.WaitDelay = time.Second
 	if h.JSON {

@@ -32,7 +32,7 @@ func TestLifecycle(t *testing.T) {
 		"email", "anna@skole.test", "cpr", "0101801234", "uniId", "anna1", "roles", "Lærer",
 		"globalRole", "employee", "institutions", "101", "startYear", "2019")
 	g := group("group/101/staff", "BY medarbejdere", "ou/inst/101")
-	g.Attrs = map[string]string{"email": "by-staff@skole.test"}
+	g.Attrs = diff.Attrs{{Name: "email", Value: "by-staff@skole.test"}}
 	apply(t, c, create(school), create(staff), create(other), create(u), create(g),
 		diff.Change{Action: diff.AddMember, Kind: diff.Group, Key: g.Key, Member: u.Key})
 
@@ -93,8 +93,8 @@ func TestLifecycle(t *testing.T) {
 	apply(t, c, diff.Change{Action: diff.RemoveMember, Kind: diff.Group, Key: g.Key, Member: u.Key})
 	got = byKey(read(t, c))
 	gu := got[u.Key]
-	if gu.Name != "Anna Holm (anho0001)" || gu.Parent != other.Key || gu.Attrs["familyName"] != "Holm" ||
-		gu.Attrs["username"] != "anho0001" || gu.Attrs["email"] != "" {
+	if gu.Name != "Anna Holm (anho0001)" || gu.Parent != other.Key || gu.Attrs.Get("familyName") != "Holm" ||
+		gu.Attrs.Get("username") != "anho0001" || gu.Attrs.Get("email") != "" {
 		t.Errorf("user after update/rename/move: %+v", gu)
 	}
 	if got[school.Key].Name != "Byskolen, nu (101)" || got[staff.Key].Parent != school.Key {
@@ -114,15 +114,15 @@ func TestLifecycle(t *testing.T) {
 	// Disable, then enable.
 	dis := gu.Clone()
 	dis.Disabled = true
-	dis.Attrs["disabledDate"] = "2026-11-22"
+	dis.Attrs.Set("disabledDate", "2026-11-22")
 	apply(t, c, diff.Change{Action: diff.Disable, Kind: diff.User, Key: u.Key, Before: &gu, After: &dis},
 		diff.Change{Action: diff.Disable, Kind: diff.Group, Key: g.Key, Before: ptr(got[g.Key]),
-			After: &diff.Object{Kind: diff.Group, Key: g.Key, Attrs: map[string]string{"disabledDate": "2026-11-22"}}})
+			After: &diff.Object{Kind: diff.Group, Key: g.Key, Attrs: diff.Attrs{{Name: "disabledDate", Value: "2026-11-22"}}}})
 	got = byKey(read(t, c))
-	if !got[u.Key].Disabled || got[u.Key].Attrs["disabledDate"] != "2026-11-22" {
+	if !got[u.Key].Disabled || got[u.Key].Attrs.Get("disabledDate") != "2026-11-22" {
 		t.Errorf("disabled user: %+v", got[u.Key])
 	}
-	if got[g.Key].Attrs["disabledDate"] != "2026-11-22" {
+	if got[g.Key].Attrs.Get("disabledDate") != "2026-11-22" {
 		t.Errorf("retired group: %+v", got[g.Key])
 	}
 	if v := s.entry(t, cfg.Base, "(sAMAccountName=anho0001)", "userAccountControl").GetAttributeValue("userAccountControl"); v != "514" {
@@ -130,10 +130,10 @@ func TestLifecycle(t *testing.T) {
 	}
 	en := got[u.Key].Clone()
 	en.Disabled = false
-	delete(en.Attrs, "disabledDate")
+	en.Attrs.Delete("disabledDate")
 	apply(t, c, diff.Change{Action: diff.Enable, Kind: diff.User, Key: u.Key, Before: ptr(got[u.Key]), After: &en})
 	got = byKey(read(t, c))
-	if got[u.Key].Disabled || got[u.Key].Attrs["disabledDate"] != "" {
+	if got[u.Key].Disabled || got[u.Key].Attrs.Get("disabledDate") != "" {
 		t.Errorf("enabled user: %+v", got[u.Key])
 	}
 
@@ -181,7 +181,7 @@ func TestUnmanagedNeverTouched(t *testing.T) {
 			cand = &objs[i]
 		}
 	}
-	if cand == nil || cand.Managed || cand.Key != "" || cand.Attrs["cpr"] != "0202021234" || cand.Parent != "ou/x" {
+	if cand == nil || cand.Managed || cand.Key != "" || cand.Attrs.Get("cpr") != "0202021234" || cand.Parent != "ou/x" {
 		t.Fatalf("hand-made user as adoption candidate: %+v", cand)
 	}
 	if m := byKey(objs)["group/g"].Members; len(m) != 0 {
@@ -205,7 +205,7 @@ func TestUnmanagedNeverTouched(t *testing.T) {
 	// Adoption writes the mark; then the user is ours.
 	apply(t, c, diff.Change{Action: diff.Adopt, Kind: diff.User, Key: "user/hm", Before: cand})
 	got := byKey(read(t, c))
-	if o, ok := got["user/hm"]; !ok || !o.Managed || o.Attrs["username"] != "handmade" {
+	if o, ok := got["user/hm"]; !ok || !o.Managed || o.Attrs.Get("username") != "handmade" {
 		t.Errorf("adopted user: %+v", o)
 	}
 	var ae *ad.Error

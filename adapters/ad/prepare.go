@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"strings"
 
 	"github.com/go-ldap/ldap/v3"
@@ -27,18 +26,23 @@ func (c *Client) Prepare(desired []diff.Object) []diff.Object {
 			return ok
 		}
 		drop := false
-		for name := range o.Attrs {
-			if !keep(name) {
+		for _, a := range o.Attrs {
+			if !keep(a.Name) {
 				drop = true
 				break
 			}
 		}
 		if drop {
-			o.Attrs = maps.Clone(o.Attrs)
-			maps.DeleteFunc(o.Attrs, func(name, _ string) bool { return !keep(name) })
-			if len(o.Attrs) == 0 {
-				o.Attrs = nil
+			kept := make(diff.Attrs, 0, len(o.Attrs))
+			for _, a := range o.Attrs {
+				if keep(a.Name) {
+					kept = append(kept, a) // stays in name order
+				}
 			}
+			if len(kept) == 0 {
+				kept = nil
+			}
+			o.Attrs = kept
 		}
 		out[i] = o
 	}

@@ -139,7 +139,7 @@ func (c *Client) read(ctx context.Context) ([]diff.Object, error) {
 			o.Institution = institutionOf(o.Key)
 		}
 		if o.Institution == "" && o.Kind == diff.User {
-			if insts := o.Attrs[attrInsts]; insts != "" {
+			if insts := o.Attrs.Get(attrInsts); insts != "" {
 				o.Institution, _, _ = strings.Cut(insts, ",")
 			}
 		}
@@ -174,7 +174,7 @@ func (c *Client) keepHandMove(o *diff.Object, r *raw, homeDN string, institution
 		return
 	}
 	here := institution(r.parent)
-	if here == "" || !slices.Contains(splitList(o.Attrs[attrInsts]), here) {
+	if here == "" || !slices.Contains(splitList(o.Attrs.Get(attrInsts)), here) {
 		return
 	}
 	there := institutionOf(r.home)
@@ -286,12 +286,10 @@ func (c *Client) decode(ctx context.Context, e *ldap.Entry) (*raw, error) {
 	}
 	rev := c.rev[kind]
 	store := strings.ToLower(c.cfg.Store)
-	set := func(n, v string) {
-		if o.Attrs == nil {
-			o.Attrs = map[string]string{}
-		}
-		o.Attrs[n] = v
-	}
+	// Collect the attributes unordered, then sort once: cheaper than
+	// keeping them sorted while reading thousands of entries.
+	attrs := make(diff.Attrs, 0, len(e.Attributes)+4)
+	set := func(n, v string) { attrs = append(attrs, diff.Attr{Name: n, Value: v}) }
 	for _, a := range e.Attributes {
 		name := strings.ToLower(a.Name)
 		if n, ok := rev[name]; ok && len(a.Values) > 0 {
@@ -321,6 +319,7 @@ func (c *Client) decode(ctx context.Context, e *ldap.Entry) (*raw, error) {
 			}
 		}
 	}
+	o.Attrs = sortAttrs(attrs)
 	if kind == diff.User {
 		r.uac, _ = strconv.Atoi(e.GetAttributeValue("userAccountControl"))
 		o.Disabled = r.uac&uacDisabled != 0
@@ -432,4 +431,21 @@ func splitDN(dn string) (rdn, parent string) {
 		}
 	}
 	return dn, ""
+}
+
+// sortAttrs sorts a by name in place and keeps the last value of a name
+// given more than once (a Store value repeated by hand); nil when empty.
+func sortAttrs(a diff.Attrs) diff.Attrs {
+	if len(a) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(a, func(x, y diff.Attr) int { return strings.Compare(x.Name, y.Name) })
+	out := a[:0]
+	for i, x := range a {
+		if i+1 < len(a) && a[i+1].Name == x.Name {
+			continue // a later value of the same name wins
+		}
+		out = append(out, x)
+	}
+	return out
 }

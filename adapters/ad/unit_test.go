@@ -204,8 +204,8 @@ func TestStored(t *testing.T) {
 			t.Errorf("stored(%s, %s) = %q %v %v", tc.kind, tc.name, attr, generic, ok)
 		}
 	}
-	prepared := c.Prepare([]diff.Object{{Kind: diff.User, Key: "user/1", Attrs: map[string]string{"cpr": "0101011234", "username": "x"}}})
-	if d := cmp.Diff(map[string]string{"username": "x"}, prepared[0].Attrs); d != "" {
+	prepared := c.Prepare([]diff.Object{{Kind: diff.User, Key: "user/1", Attrs: diff.AttrsFrom(map[string]string{"cpr": "0101011234", "username": "x"})}})
+	if d := cmp.Diff(diff.Attrs{{Name: "username", Value: "x"}}, prepared[0].Attrs); d != "" {
 		t.Errorf("Prepare (-want +got):\n%s", d)
 	}
 }

@@ -158,14 +158,14 @@ func (c *Client) upn(username string) string { return username + "@" + c.cfg.Dom
 // userProps maps neutral attributes to Graph user properties; ext
 // receives the extension attributes. Attributes the configuration does not
 // store are dropped with a warning (Prepare removes them beforehand).
-func (c *Client) userProps(key string, attrs map[string]string, body map[string]any, ext map[string]string, clearEmpty bool) {
+func (c *Client) userProps(key string, attrs diff.Attrs, body map[string]any, ext map[string]string, clearEmpty bool) {
 	val := func(v string) any {
 		if v == "" && clearEmpty {
 			return nil
 		}
 		return v
 	}
-	for name, v := range attrs {
+	for name, v := range attrs.All() {
 		switch name {
 		case diff.AttrUsername:
 			if v != "" {
@@ -201,7 +201,7 @@ func (c *Client) userProps(key string, attrs map[string]string, body map[string]
 		}
 	}
 	if c.cfg.HideStudents {
-		if role, ok := attrs[diff.AttrGlobalRole]; ok {
+		if role, ok := attrs.Lookup(diff.AttrGlobalRole); ok {
 			body["showInAddressList"] = role != "student"
 		}
 	}
@@ -211,7 +211,7 @@ func (c *Client) createUser(ctx context.Context, o *diff.Object) error {
 	if _, ok := c.entry(o.Key); ok {
 		return fmt.Errorf("entra: create user %s: %w", o.Key, diff.ErrExists)
 	}
-	username := o.Attrs[diff.AttrUsername]
+	username := o.Attrs.Get(diff.AttrUsername)
 	if username == "" {
 		return fmt.Errorf("entra: create user %s: %w: attribute username is required for the userPrincipalName", o.Key, diff.ErrConstraint)
 	}
@@ -346,8 +346,8 @@ func mailNickname(key string) string {
 	return fmt.Sprintf("%s-%08x", n, h.Sum32())
 }
 
-func (c *Client) groupExt(key string, attrs map[string]string, ext map[string]string) {
-	for name, v := range attrs {
+func (c *Client) groupExt(key string, attrs diff.Attrs, ext map[string]string) {
+	for name, v := range attrs.All() {
 		if slices.Contains(c.cfg.ExtensionAttrs, name) {
 			ext[name] = v
 		} else {
@@ -364,7 +364,7 @@ func (c *Client) createGroup(ctx context.Context, o *diff.Object) error {
 	if err != nil {
 		return err
 	}
-	team := c.isTeamKind(o.Attrs["catalogueKind"])
+	team := c.isTeamKind(o.Attrs.Get("catalogueKind"))
 	body := map[string]any{
 		"displayName":     o.Name,
 		"mailNickname":    mailNickname(o.Key),
@@ -587,14 +587,14 @@ func (c *Client) adopt(ctx context.Context, ch diff.Change) error {
 func (c *Client) updateAttrs(ctx context.Context, ch diff.Change, e *entry) error {
 	body := map[string]any{}
 	ext := map[string]string{}
-	attrs := map[string]string{}
+	var attrs diff.Attrs
 	for _, a := range ch.Attrs {
-		attrs[a.Name] = a.After
+		attrs.Set(a.Name, a.After)
 	}
 	switch ch.Kind {
 	case diff.User:
 		c.userProps(ch.Key, attrs, body, ext, true)
-		if v, ok := attrs["displayName"]; ok && v == "" && ch.After != nil {
+		if v, ok := attrs.Lookup("displayName"); ok && v == "" && ch.After != nil {
 			body["displayName"] = ch.After.Name // displayName cannot be empty
 		}
 	default:
@@ -629,7 +629,7 @@ func (c *Client) rename(ctx context.Context, ch diff.Change, e *entry) error {
 	ext := map[string]string{}
 	if ch.Kind == diff.User {
 		ext[nameExt] = ch.After.Name
-		if _, managed := ch.After.Attrs["displayName"]; !managed {
+		if !ch.After.Attrs.Has("displayName") {
 			body["displayName"] = ch.After.Name
 		}
 	} else {
@@ -674,7 +674,7 @@ func (c *Client) setDisabled(ctx context.Context, ch diff.Change, e *entry) erro
 	body := map[string]any{}
 	date := ""
 	if ch.After != nil {
-		date = ch.After.Attrs[diff.AttrDisabledDate]
+		date = ch.After.Attrs.Get(diff.AttrDisabledDate)
 	}
 	ext := map[string]string{diff.AttrDisabledDate: date}
 	if ch.Kind == diff.User {

@@ -246,12 +246,12 @@ func seedUser(t *testing.T, srv *graphfake.Server, o diff.Object) string {
 	t.Helper()
 	props := map[string]any{
 		"accountEnabled": !o.Disabled, "displayName": o.Name,
-		"userPrincipalName": o.Attrs[diff.AttrUsername] + "@" + testDomain,
-		"mailNickname":      o.Attrs[diff.AttrUsername],
+		"userPrincipalName": o.Attrs.Get(diff.AttrUsername) + "@" + testDomain,
+		"mailNickname":      o.Attrs.Get(diff.AttrUsername),
 		"companyName":       "Hand made",
 	}
 	for k, v := range map[string]string{"givenName": "givenName", "familyName": "surname", "email": "mail", "title": "jobTitle", "uniId": "employeeId"} {
-		if s, ok := o.Attrs[k]; ok {
+		if s, ok := o.Attrs.Lookup(k); ok {
 			props[v] = s
 		}
 	}
@@ -286,13 +286,13 @@ func TestFullSyncOfMunicipality(t *testing.T) {
 				t.Fatalf("user %s exists %d times", key, len(got))
 			}
 			u := got[0]
-			if u.Str("companyName") != testMark || !u.PasswordSet || u.Str("userPrincipalName") != o.Attrs["username"]+"@"+testDomain {
+			if u.Str("companyName") != testMark || !u.PasswordSet || u.Str("userPrincipalName") != o.Attrs.Get("username")+"@"+testDomain {
 				t.Errorf("user %s: mark %q, password %v, upn %q", key, u.Str("companyName"), u.PasswordSet, u.Str("userPrincipalName"))
 			}
-			if u.Str(ext("globalRole")) != o.Attrs["globalRole"] {
-				t.Errorf("user %s: globalRole %q, want %q", key, u.Str(ext("globalRole")), o.Attrs["globalRole"])
+			if u.Str(ext("globalRole")) != o.Attrs.Get("globalRole") {
+				t.Errorf("user %s: globalRole %q, want %q", key, u.Str(ext("globalRole")), o.Attrs.Get("globalRole"))
 			}
-			if id := o.Attrs["uniId"]; id != "" && u.Str("employeeId") != id {
+			if id := o.Attrs.Get("uniId"); id != "" && u.Str("employeeId") != id {
 				t.Errorf("user %s: employeeId %q, want the UNI-ID %q", key, u.Str("employeeId"), id)
 			}
 			if _, ok := u.Props[ext("cpr")]; ok {
@@ -313,7 +313,7 @@ func TestFullSyncOfMunicipality(t *testing.T) {
 			if !slices.Equal(members, o.Members) {
 				t.Errorf("group %s: members %v, want %v", key, members, o.Members)
 			}
-			if k := o.Attrs["catalogueKind"]; k == "class-all" || k == "inst-employees" {
+			if k := o.Attrs.Get("catalogueKind"); k == "class-all" || k == "inst-employees" {
 				nTeams++
 				rpo, _ := g.Props["resourceProvisioningOptions"].([]any)
 				if !slices.Contains(rpo, any("Team")) || !slices.Contains(g.Owners, tn.owner) || g.Props["visibility"] != "Private" {

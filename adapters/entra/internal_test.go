@@ -82,20 +82,20 @@ func TestPrepare(t *testing.T) {
 		{Kind: diff.Container, Key: "ou/inst/280017/students", Name: "elever", Parent: "ou/inst/280017"},
 		{Kind: diff.Container, Key: "ou/disabled", Name: "Deaktiverede"},
 		{Kind: diff.User, Key: "user/1", Name: "A B (ab)", Parent: "ou/inst/280017/students",
-			Attrs: map[string]string{"username": "ab", "cpr": "0101011234", "uniId": "u1", "globalRole": "student", "shoeSize": "42"}},
-		{Kind: diff.Group, Key: "group/x", Name: "X", Parent: "ou/groups", Attrs: map[string]string{"catalogueKind": "class-all", "email": "x@y"}},
+			Attrs: diff.AttrsFrom(map[string]string{"username": "ab", "cpr": "0101011234", "uniId": "u1", "globalRole": "student", "shoeSize": "42"})},
+		{Kind: diff.Group, Key: "group/x", Name: "X", Parent: "ou/groups", Attrs: diff.AttrsFrom(map[string]string{"catalogueKind": "class-all", "email": "x@y"})},
 	}
 	got := cl.Prepare(in)
 	want := []diff.Object{
 		{Kind: diff.Container, Key: "ou/inst/280017", Name: "Skolen"},
 		{Kind: diff.User, Key: "user/1", Name: "A B (ab)", Parent: "ou/inst/280017",
-			Attrs: map[string]string{"username": "ab", "uniId": "u1", "globalRole": "student"}},
-		{Kind: diff.Group, Key: "group/x", Name: "X", Attrs: map[string]string{"catalogueKind": "class-all"}},
+			Attrs: diff.AttrsFrom(map[string]string{"username": "ab", "uniId": "u1", "globalRole": "student"})},
+		{Kind: diff.Group, Key: "group/x", Name: "X", Attrs: diff.AttrsFrom(map[string]string{"catalogueKind": "class-all"})},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("Prepare (-want +got):\n%s", d)
 	}
-	if in[3].Attrs["cpr"] == "" {
+	if in[3].Attrs.Get("cpr") == "" {
 		t.Error("Prepare modified its input")
 	}
 }

@@ -39,7 +39,7 @@ func TestLeaverDisabledAndReturner(t *testing.T) {
 	// the leaver: a pupil with a UNI-ID
 	var leaver diff.Object
 	for _, o := range want {
-		if o.Kind == diff.User && o.Attrs["globalRole"] == "student" {
+		if o.Kind == diff.User && o.Attrs.Get("globalRole") == "student" {
 			leaver = o
 			break
 		}
@@ -167,7 +167,7 @@ func TestUnmarkedObjectsNeverTouched(t *testing.T) {
 		}
 	}
 	squatter := tn.srv.Seed("user", map[string]any{"accountEnabled": true, "displayName": "Hand made",
-		"userPrincipalName": victim.Attrs["username"] + "@" + testDomain, "mailNickname": "x", "companyName": "IT"})
+		"userPrincipalName": victim.Attrs.Get("username") + "@" + testDomain, "mailNickname": "x", "companyName": "IT"})
 	lookalike := tn.srv.Seed("user", map[string]any{"accountEnabled": true, "displayName": "Look-alike",
 		"userPrincipalName": "lookalike@" + testDomain, "mailNickname": "lookalike", "companyName": testMark})
 	group := tn.srv.Seed("group", map[string]any{"displayName": "Lærerværelset", "mailEnabled": false,
@@ -218,7 +218,7 @@ func TestCPRNeverWrittenUnlessConfigured(t *testing.T) {
 	m := newMunicipality(t, synth.Tiny)
 	m.cfg.IncludeCPR = true
 	objs := m.build(t)
-	if !slices.ContainsFunc(objs, func(o diff.Object) bool { return o.Attrs["cpr"] != "" }) {
+	if !slices.ContainsFunc(objs, func(o diff.Object) bool { return o.Attrs.Get("cpr") != "" }) {
 		t.Fatal("the desired state carries no CPR; the test tests nothing")
 	}
 	for _, write := range []bool{false, true} {
@@ -266,8 +266,8 @@ func TestHideStudentsFromAddressLists(t *testing.T) {
 			continue
 		}
 		got := users[o.Key][0].Props["showInAddressList"]
-		if wantShow := o.Attrs["globalRole"] != "student"; got != wantShow {
-			t.Errorf("%s (%s): showInAddressList %v, want %v", o.Key, o.Attrs["globalRole"], got, wantShow)
+		if wantShow := o.Attrs.Get("globalRole") != "student"; got != wantShow {
+			t.Errorf("%s (%s): showInAddressList %v, want %v", o.Key, o.Attrs.Get("globalRole"), got, wantShow)
 		}
 	}
 }
@@ -371,8 +371,8 @@ func TestDeltaReadMatchesFullRead(t *testing.T) {
 	tn.srv.Delete(g.Members[0]) // a member deleted by hand
 	same("after drift")
 	got := byKey(readAll(t, tn.c))
-	if got[key].Attrs["givenName"] != "Ændret" {
-		t.Errorf("delta read missed the changed givenName: %q", got[key].Attrs["givenName"])
+	if got[key].Attrs.Get("givenName") != "Ændret" {
+		t.Errorf("delta read missed the changed givenName: %q", got[key].Attrs.Get("givenName"))
 	}
 	apply(t, tn.c, want, m.at)
 	converged(t, tn.c, want, m.at)

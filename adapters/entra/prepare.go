@@ -33,10 +33,9 @@ func (c *Client) Prepare(desired []diff.Object) []diff.Object {
 		default:
 			o.Parent = instContainer(o.Parent)
 		}
-		for name := range o.Attrs {
-			if !c.stores(o.Kind, name) {
-				delete(o.Attrs, name)
-			}
+		o.Attrs = slices.DeleteFunc(o.Attrs, func(a diff.Attr) bool { return !c.stores(o.Kind, a.Name) })
+		if len(o.Attrs) == 0 {
+			o.Attrs = nil
 		}
 		out = append(out, o)
 	}

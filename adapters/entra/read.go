@@ -439,13 +439,13 @@ func (c *Client) assemble(s *snapshot) []diff.Object {
 		team := slices.ContainsFunc(rpo, func(v any) bool { return asString(v) == "Team" })
 		o := diff.Object{Kind: diff.Group, Key: key, Name: asString(m["displayName"]), Managed: true, ID: id,
 			Parent: parentOf[id], Attrs: c.extAttrs(ext)}
-		o.Institution = o.Attrs["institution"]
+		o.Institution = o.Attrs.Get("institution")
 		if o.Institution == "" {
 			o.Institution = strings.TrimPrefix(o.Parent, "ou/inst/")
 		}
 		idKey[id] = key
 		objs[key] = &entry{kind: diff.Group, id: id, parent: o.Parent, ext: ext, team: team}
-		if c.isTeamKind(o.Attrs["catalogueKind"]) && !team && o.Attrs[diff.AttrDisabledDate] == "" {
+		if c.isTeamKind(o.Attrs.Get("catalogueKind")) && !team && o.Attrs.Get(diff.AttrDisabledDate) == "" {
 			pending[key] = true
 		}
 		groupObjs = append(groupObjs, len(out))
@@ -469,15 +469,15 @@ func (c *Client) assemble(s *snapshot) []diff.Object {
 }
 
 // extAttrs returns the neutral attributes held in extensions.
-func (c *Client) extAttrs(ext map[string]string) map[string]string {
-	attrs := map[string]string{}
+func (c *Client) extAttrs(ext map[string]string) diff.Attrs {
+	var attrs diff.Attrs
 	for _, a := range c.cfg.ExtensionAttrs {
 		if v := ext[a]; v != "" {
-			attrs[a] = v
+			attrs.Set(a, v)
 		}
 	}
 	if c.cfg.WriteCPR && ext["cpr"] != "" {
-		attrs["cpr"] = ext["cpr"]
+		attrs.Set("cpr", ext["cpr"])
 	}
 	return attrs
 }
@@ -488,7 +488,7 @@ func (c *Client) userObject(m map[string]any, ext map[string]string) diff.Object
 	attrs := c.extAttrs(ext)
 	set := func(name, v string) {
 		if v != "" {
-			attrs[name] = v
+			attrs.Set(name, v)
 		}
 	}
 	upn := asString(m["userPrincipalName"])

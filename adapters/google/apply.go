@@ -53,11 +53,8 @@ func (c *Client) Apply(ctx context.Context, ch diff.Change) error {
 			// is the object before with those attributes changed.
 			a := ch.Before.Clone()
 			a.Managed = true
-			if a.Attrs == nil {
-				a.Attrs = map[string]string{}
-			}
 			for _, at := range ch.Attrs {
-				a.Attrs[at.Name] = at.After
+				a.Attrs.Set(at.Name, at.After)
 			}
 			ch.After = &a
 		}
@@ -117,10 +114,10 @@ func createOnce(ctx context.Context, create func(ctx context.Context) error, loo
 
 // userEmail is the primary email of a desired user.
 func (c *Client) userEmail(o *diff.Object) string {
-	if e := o.Attrs["email"]; e != "" {
+	if e := o.Attrs.Get("email"); e != "" {
 		return e
 	}
-	if u := o.Attrs["username"]; u != "" {
+	if u := o.Attrs.Get("username"); u != "" {
 		return u + "@" + c.cfg.Domain
 	}
 	return ""
@@ -128,7 +125,7 @@ func (c *Client) userEmail(o *diff.Object) string {
 
 // displayName is the Directory display name of a desired user.
 func displayName(o *diff.Object) string {
-	if d, ok := o.Attrs["displayName"]; ok {
+	if d, ok := o.Attrs.Lookup("displayName"); ok {
 		return d
 	}
 	return o.Name
@@ -138,13 +135,13 @@ func displayName(o *diff.Object) string {
 // institution, the first primary.
 func (c *Client) organizations(o *diff.Object) []map[string]any {
 	var out []map[string]any
-	for i, inst := range splitList(o.Attrs["institutions"]) {
+	for i, inst := range splitList(o.Attrs.Get("institutions")) {
 		name := c.cfg.InstitutionNames[inst]
 		if name == "" {
 			name = inst
 		}
 		org := map[string]any{"name": name, "department": inst, "type": "work", "primary": i == 0}
-		if t := o.Attrs["title"]; t != "" {
+		if t := o.Attrs.Get("title"); t != "" {
 			org["title"] = t
 		}
 		out = append(out, org)
@@ -189,7 +186,7 @@ func (c *Client) applyUser(ctx context.Context, op string, ch diff.Change) error
 					p.CustomSchemas = c.userSchema(a)
 				}
 			case AttrGAL:
-				p.IncludeInGlobalAddressList = a.Attrs[AttrGAL] != "false"
+				p.IncludeInGlobalAddressList = a.Attrs.Get(AttrGAL) != "false"
 				p.ForceSendFields = append(p.ForceSendFields, "IncludeInGlobalAddressList")
 			case AttrLicence:
 				licence = true
@@ -208,7 +205,7 @@ func (c *Client) applyUser(ctx context.Context, op string, ch diff.Change) error
 		}
 	case diff.Rename:
 		p.CustomSchemas = c.userSchema(a)
-		if _, ok := a.Attrs["displayName"]; !ok {
+		if !a.Attrs.Has("displayName") {
 			g, f, _ := nativeNames(a)
 			p.Name = &admin.UserName{GivenName: g, FamilyName: f, DisplayName: a.Name}
 		}
@@ -246,10 +243,10 @@ func (c *Client) applyUser(ctx context.Context, op string, ch diff.Change) error
 
 // wantLicence is the licence a desired user should hold.
 func (c *Client) wantLicence(o *diff.Object) string {
-	if l, ok := o.Attrs[AttrLicence]; ok {
+	if l, ok := o.Attrs.Lookup(AttrLicence); ok {
 		return l
 	}
-	return c.cfg.Licences.sku(o.Attrs[diff.AttrGlobalRole])
+	return c.cfg.Licences.sku(o.Attrs.Get(diff.AttrGlobalRole))
 }
 
 func (c *Client) newUser(a *diff.Object) (*admin.User, error) {
@@ -273,7 +270,7 @@ func (c *Client) newUser(a *diff.Object) (*admin.User, error) {
 		ChangePasswordAtNextLogin:  true,
 		OrgUnitPath:                path,
 		Suspended:                  a.Disabled,
-		IncludeInGlobalAddressList: a.Attrs[AttrGAL] != "false",
+		IncludeInGlobalAddressList: a.Attrs.Get(AttrGAL) != "false",
 		ExternalIds:                c.userExternalIDs(nil, a.Key),
 		CustomSchemas:              c.userSchema(a),
 		ForceSendFields:            []string{"IncludeInGlobalAddressList"},
@@ -673,7 +670,7 @@ func (c *Client) applyContainer(ctx context.Context, op string, ch diff.Change) 
 // the projection or by Augment), else an address made from its key, which
 // is stable and unique.
 func (c *Client) groupEmail(o *diff.Object) string {
-	if e := o.Attrs["email"]; e != "" {
+	if e := o.Attrs.Get("email"); e != "" {
 		return e
 	}
 	return slug(strings.ReplaceAll(o.Key, "/", "-")) + "@" + c.cfg.GroupDomain
@@ -743,7 +740,7 @@ func (c *Client) applyGroup(ctx context.Context, op string, ch diff.Change) erro
 	case diff.Rename:
 		p.Name = a.Name
 	case diff.Update:
-		if email := a.Attrs["email"]; email != "" && !strings.EqualFold(email, e.email) {
+		if email := a.Attrs.Get("email"); email != "" && !strings.EqualFold(email, e.email) {
 			p.Email = email
 		}
 	case diff.Move, diff.Enable, diff.Disable:
@@ -760,10 +757,10 @@ func (c *Client) applyGroup(ctx context.Context, op string, ch diff.Change) erro
 		return err
 	}
 	c.update(ch.Key, func(e *entry) { e.email = g.Email })
-	if p.Email != "" && ch.Before != nil && ch.Before.Attrs["email"] != "" {
+	if p.Email != "" && ch.Before != nil && ch.Before.Attrs.Get("email") != "" {
 		// Google keeps the old address as an alias; orgsync's groups answer
 		// to their current address only, so that a later class can take it.
-		if err := c.dir.Groups.Aliases.Delete(e.id, ch.Before.Attrs["email"]).Context(ctx).Do(); err != nil && code(err) != 404 {
+		if err := c.dir.Groups.Aliases.Delete(e.id, ch.Before.Attrs.Get("email")).Context(ctx).Do(); err != nil && code(err) != 404 {
 			c.cfg.Logger.Warn("google: could not drop the old group address", "key", ch.Key, "error", err)
 		}
 	}

@@ -46,32 +46,23 @@ func (c Config) Augment(desired []diff.Object) []diff.Object {
 		o = o.Clone()
 		switch o.Kind {
 		case diff.User:
-			attrs := map[string]string{}
-			for k, v := range o.Attrs {
-				if userAttrKnown(k) {
-					attrs[k] = v
-				}
-			}
-			attrs["givenName"] = cut(attrs["givenName"], 60)
-			attrs["familyName"] = cut(attrs["familyName"], 60)
-			if _, ok := attrs["displayName"]; ok {
-				attrs["displayName"] = cut(attrs["displayName"], 256)
+			o.Attrs = slices.DeleteFunc(o.Attrs, func(a diff.Attr) bool { return !userAttrKnown(a.Name) })
+			o.Attrs.Set("givenName", cut(o.Attrs.Get("givenName"), 60))
+			o.Attrs.Set("familyName", cut(o.Attrs.Get("familyName"), 60))
+			if d, ok := o.Attrs.Lookup("displayName"); ok {
+				o.Attrs.Set("displayName", cut(d, 256))
 			}
 			gal := "true"
-			if attrs[diff.AttrGlobalRole] == "student" && !cfg.ShowStudents {
+			if o.Attrs.Get(diff.AttrGlobalRole) == "student" && !cfg.ShowStudents {
 				gal = "false"
 			}
-			attrs[AttrGAL] = gal
+			o.Attrs.Set(AttrGAL, gal)
 			if cfg.Licences.Product != "" {
-				attrs[AttrLicence] = cfg.Licences.sku(attrs[diff.AttrGlobalRole])
+				o.Attrs.Set(AttrLicence, cfg.Licences.sku(o.Attrs.Get(diff.AttrGlobalRole)))
 			}
-			o.Attrs = attrs
 		case diff.Group:
-			if o.Attrs == nil {
-				o.Attrs = map[string]string{}
-			}
-			if o.Attrs["email"] == "" {
-				o.Attrs["email"] = groupLocal(o) + "@" + cfg.GroupDomain
+			if o.Attrs.Get("email") == "" {
+				o.Attrs.Set("email", groupLocal(o)+"@"+cfg.GroupDomain)
 			}
 			o.Name = cut(o.Name, 75)
 		case diff.Container:
@@ -86,10 +77,10 @@ func (c Config) Augment(desired []diff.Object) []diff.Object {
 func (c Config) drives(objs []diff.Object, instName map[string]string) []diff.Object {
 	d := c.Drives
 	var out []diff.Object
-	isClass := func(g diff.Object) bool { return slices.Contains(d.ClassKinds, g.Attrs["catalogueKind"]) }
-	isStaff := func(g diff.Object) bool { return slices.Contains(d.StaffKinds, g.Attrs["catalogueKind"]) }
+	isClass := func(g diff.Object) bool { return slices.Contains(d.ClassKinds, g.Attrs.Get("catalogueKind")) }
+	isStaff := func(g diff.Object) bool { return slices.Contains(d.StaffKinds, g.Attrs.Get("catalogueKind")) }
 	inst := func(g diff.Object) string {
-		if i := g.Attrs["institution"]; i != "" {
+		if i := g.Attrs.Get("institution"); i != "" {
 			return i
 		}
 		return g.Institution
@@ -106,7 +97,7 @@ func (c Config) drives(objs []diff.Object, instName map[string]string) []diff.Ob
 			}
 			out = append(out, diff.Object{
 				Kind: Drive, Key: "drive/" + strings.TrimPrefix(g.Key, "group/"), Name: g.Name,
-				Attrs: map[string]string{AttrRole: role, "group": g.Key}, Members: []string{g.Key}, Institution: inst(g),
+				Attrs: diff.AttrsFrom(map[string]string{AttrRole: role, "group": g.Key}), Members: []string{g.Key}, Institution: inst(g),
 			})
 		}
 	case DrivePerInstitution:
@@ -119,7 +110,7 @@ func (c Config) drives(objs []diff.Object, instName map[string]string) []diff.Ob
 			if name == "" {
 				name = num
 			}
-			dr := &diff.Object{Kind: Drive, Key: "drive/inst/" + num, Name: name, Attrs: map[string]string{AttrRole: d.StaffRole}, Institution: num}
+			dr := &diff.Object{Kind: Drive, Key: "drive/inst/" + num, Name: name, Attrs: diff.AttrsFrom(map[string]string{AttrRole: d.StaffRole}), Institution: num}
 			drives[num] = dr
 			return dr
 		}
@@ -133,14 +124,14 @@ func (c Config) drives(objs []diff.Object, instName map[string]string) []diff.Ob
 				dr.Members = append(dr.Members, g.Key)
 			case isClass(g):
 				dr := driveFor(inst(g))
-				year := g.Attrs["schoolYear"]
+				year := g.Attrs.Get("schoolYear")
 				key, name := "folder/"+strings.TrimPrefix(g.Key, "group/"), g.Name
 				if year != "" {
 					key, name = key+"/"+year, name+" "+year
 				}
 				out = append(out, diff.Object{
 					Kind: Folder, Key: key, Name: name,
-					Attrs: map[string]string{AttrRole: d.ClassRole, AttrDrive: dr.Key, "group": g.Key}, Members: []string{g.Key}, Institution: inst(g),
+					Attrs: diff.AttrsFrom(map[string]string{AttrRole: d.ClassRole, AttrDrive: dr.Key, "group": g.Key}), Members: []string{g.Key}, Institution: inst(g),
 				})
 			}
 		}
@@ -160,12 +151,12 @@ func (c Config) drives(objs []diff.Object, instName map[string]string) []diff.Ob
 // keeps a changed address as an alias, which would block the next class
 // from taking it. Other groups are named after their name and institution.
 func groupLocal(o diff.Object) string {
-	inst := o.Attrs["institution"]
+	inst := o.Attrs.Get("institution")
 	if inst == "" {
 		inst = o.Institution
 	}
-	level, err := strconv.Atoi(o.Attrs["classLevel"])
-	year, yerr := strconv.Atoi(strings.SplitN(o.Attrs["schoolYear"], "-", 2)[0])
+	level, err := strconv.Atoi(o.Attrs.Get("classLevel"))
+	year, yerr := strconv.Atoi(strings.SplitN(o.Attrs.Get("schoolYear"), "-", 2)[0])
 	if err == nil && yerr == nil && inst != "" {
 		tail := o.Key[strings.LastIndex(o.Key, "/")+1:]
 		switch tail {
@@ -174,7 +165,7 @@ func groupLocal(o diff.Object) string {
 		case "students":
 			tail = "elever"
 		}
-		return slug(fmt.Sprintf("klasse %d%s %s %s", year-level, o.Attrs["classLine"], inst, tail))
+		return slug(fmt.Sprintf("klasse %d%s %s %s", year-level, o.Attrs.Get("classLine"), inst, tail))
 	}
 	local := slug(o.Name)
 	if inst != "" {

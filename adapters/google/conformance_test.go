@@ -68,7 +68,7 @@ func TestConformance(t *testing.T) {
 			mu.Lock()
 			f := fakes[tgt]
 			mu.Unlock()
-			f.AddUser(o.Attrs["email"], o.Attrs["givenName"], o.Attrs["familyName"], "/")
+			f.AddUser(o.Attrs.Get("email"), o.Attrs.Get("givenName"), o.Attrs.Get("familyName"), "/")
 		},
 		// Google requires given and family names, so the suite clears
 		// title instead (the first attribute after username and email).

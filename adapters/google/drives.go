@@ -141,7 +141,7 @@ func (c *Client) createDrive(ctx context.Context, op string, a *diff.Object) err
 	if err != nil {
 		return err
 	}
-	c.put(a.Key, &entry{kind: Drive, id: id, marker: made.Id, name: a.Name, perms: map[string]string{}, role: a.Attrs[AttrRole]})
+	c.put(a.Key, &entry{kind: Drive, id: id, marker: made.Id, name: a.Name, perms: map[string]string{}, role: a.Attrs.Get(AttrRole)})
 	return nil
 }
 
@@ -236,9 +236,9 @@ func (c *Client) findMarked(ctx context.Context, driveID, key string) (*drive.Fi
 }
 
 func (c *Client) createFolder(ctx context.Context, op string, a *diff.Object) error {
-	p, err := c.waitForDrive(ctx, a.Attrs[AttrDrive])
+	p, err := c.waitForDrive(ctx, a.Attrs.Get(AttrDrive))
 	if err != nil {
-		return fail(op, a.Key, err, "drive %q: %v", a.Attrs[AttrDrive], err)
+		return fail(op, a.Key, err, "drive %q: %v", a.Attrs.Get(AttrDrive), err)
 	}
 	f := &drive.File{Name: a.Name, MimeType: folderMime, Parents: []string{p.id}, Properties: c.driveProps(a.Key, Folder), Description: c.encodeMark(a)}
 	var made *drive.File
@@ -256,7 +256,7 @@ func (c *Client) createFolder(ctx context.Context, op string, a *diff.Object) er
 	if err != nil {
 		return err
 	}
-	c.put(a.Key, &entry{kind: Folder, id: made.Id, drive: p.id, name: a.Name, perms: map[string]string{}, role: a.Attrs[AttrRole]})
+	c.put(a.Key, &entry{kind: Folder, id: made.Id, drive: p.id, name: a.Name, perms: map[string]string{}, role: a.Attrs.Get(AttrRole)})
 	return nil
 }
 
@@ -312,8 +312,8 @@ func (c *Client) driveMember(ctx context.Context, op string, ch diff.Change) err
 		c.mu.Lock()
 		role := e.role
 		c.mu.Unlock()
-		if ch.After != nil && ch.After.Attrs[AttrRole] != "" {
-			role = ch.After.Attrs[AttrRole]
+		if ch.After != nil && ch.After.Attrs.Get(AttrRole) != "" {
+			role = ch.After.Attrs.Get(AttrRole)
 		}
 		if role == "" {
 			role = "writer"

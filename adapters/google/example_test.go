@@ -17,20 +17,20 @@ func ExampleConfig_Augment() {
 		Drives:   google.DriveConfig{Model: google.DrivePerGroup},
 	}
 	desired := []diff.Object{
-		{Kind: diff.User, Key: "user/p1", Name: "Søren Ærø (soer0001)", Attrs: map[string]string{
-			"username": "soer0001", "givenName": "Søren", "familyName": "Ærø", diff.AttrGlobalRole: "student"}},
-		{Kind: diff.Group, Key: "group/class/280017/G4/all", Name: "ÅBY 4A alle", Institution: "280017", Attrs: map[string]string{
-			"catalogueKind": "class-all", "institution": "280017", "classLevel": "4", "classLine": "A", "schoolYear": "2025-2026"},
+		{Kind: diff.User, Key: "user/p1", Name: "Søren Ærø (soer0001)", Attrs: diff.AttrsFrom(map[string]string{
+			"username": "soer0001", "givenName": "Søren", "familyName": "Ærø", diff.AttrGlobalRole: "student"})},
+		{Kind: diff.Group, Key: "group/class/280017/G4/all", Name: "ÅBY 4A alle", Institution: "280017", Attrs: diff.AttrsFrom(map[string]string{
+			"catalogueKind": "class-all", "institution": "280017", "classLevel": "4", "classLine": "A", "schoolYear": "2025-2026"}),
 			Members: []string{"user/p1"}},
 	}
 	for _, o := range cfg.Augment(desired) {
 		switch o.Kind {
 		case diff.User:
-			fmt.Println(o.Key, "GAL:", o.Attrs[google.AttrGAL], "licence:", o.Attrs[google.AttrLicence])
+			fmt.Println(o.Key, "GAL:", o.Attrs.Get(google.AttrGAL), "licence:", o.Attrs.Get(google.AttrLicence))
 		case diff.Group:
-			fmt.Println(o.Key, "email:", o.Attrs["email"])
+			fmt.Println(o.Key, "email:", o.Attrs.Get("email"))
 		case google.Drive:
-			fmt.Println(o.Key, "name:", o.Name, "members:", o.Members, "role:", o.Attrs[google.AttrRole])
+			fmt.Println(o.Key, "name:", o.Name, "members:", o.Members, "role:", o.Attrs.Get(google.AttrRole))
 		}
 	}
 	// Output:

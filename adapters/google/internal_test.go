@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"maps"
 	"net/http"
 	"testing"
 
@@ -117,12 +116,12 @@ func FuzzMark(f *testing.F) {
 		if key == "" {
 			return
 		}
-		o := &diff.Object{Key: key, Parent: parent, Institution: inst, Attrs: map[string]string{}}
+		o := &diff.Object{Key: key, Parent: parent, Institution: inst}
 		if attr != "" && val != "" && !reservedMark[attr] {
-			o.Attrs[attr] = val
+			o.Attrs.Set(attr, val)
 		}
 		m, ok := c.decodeMark(c.encodeMark(o))
-		if !ok || m.key != key || m.parent != parent || m.inst != inst || !maps.Equal(m.attrs, o.Attrs) {
+		if !ok || m.key != key || m.parent != parent || m.inst != inst || !m.attrs.Equal(o.Attrs) {
 			t.Errorf("round trip of %+v gave %+v (ok %v)", o, m, ok)
 		}
 	})
@@ -139,7 +138,7 @@ func TestNativeNames(t *testing.T) {
 		"neither":     {"", "", "xxxx0001", "xxxx0001", "xxxx0001", "given,family"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			o := &diff.Object{Attrs: map[string]string{"givenName": tc.given, "familyName": tc.family, diff.AttrUsername: tc.user}}
+			o := &diff.Object{Attrs: diff.AttrsFrom(map[string]string{"givenName": tc.given, "familyName": tc.family, diff.AttrUsername: tc.user})}
 			g, f, e := nativeNames(o)
 			if g != tc.wantG || f != tc.wantF || e != tc.wantEmpty {
 				t.Errorf("nativeNames = %q, %q, %q; want %q, %q, %q", g, f, e, tc.wantG, tc.wantF, tc.wantEmpty)

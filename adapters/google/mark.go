@@ -2,7 +2,6 @@ package google
 
 import (
 	"encoding/json"
-	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -90,7 +89,7 @@ func (c *Client) userSchema(o *diff.Object) map[string]googleapi.RawMessage {
 		m[fieldEmpty] = nil
 	}
 	for _, a := range schemaUserAttrs {
-		if v := o.Attrs[a]; v != "" {
+		if v := o.Attrs.Get(a); v != "" {
 			m[a] = v
 		} else {
 			m[a] = nil
@@ -102,7 +101,7 @@ func (c *Client) userSchema(o *diff.Object) map[string]googleapi.RawMessage {
 
 // readUserSchema returns the key, name and attributes stored in a user's
 // custom schema; ok is false when the user lacks the mark.
-func (c *Client) readUserSchema(u *admin.User) (key, name, inst string, attrs map[string]string, ok bool) {
+func (c *Client) readUserSchema(u *admin.User) (key, name, inst string, attrs diff.Attrs, ok bool) {
 	raw, has := u.CustomSchemas[c.cfg.Mark]
 	if !has {
 		return "", "", "", nil, false
@@ -118,13 +117,12 @@ func (c *Client) readUserSchema(u *admin.User) (key, name, inst string, attrs ma
 	}
 	name, _ = m[fieldName].(string)
 	inst, _ = m[fieldInst].(string)
-	attrs = map[string]string{}
 	if empty, _ := m[fieldEmpty].(string); empty != "" {
-		attrs[fieldEmpty] = empty
+		attrs.Set(fieldEmpty, empty)
 	}
 	for _, a := range schemaUserAttrs {
 		if v, ok := m[a].(string); ok && v != "" {
-			attrs[a] = v
+			attrs.Set(a, v)
 		}
 	}
 	return key, name, inst, attrs, true
@@ -157,9 +155,9 @@ func (c *Client) encodeMark(o *diff.Object) string {
 	if o.Institution != "" {
 		v.Set("inst", o.Institution)
 	}
-	for _, k := range slices.Sorted(maps.Keys(o.Attrs)) {
-		if o.Attrs[k] != "" && !reservedMark[k] {
-			v.Set(k, o.Attrs[k])
+	for k, val := range o.Attrs.All() {
+		if val != "" && !reservedMark[k] {
+			v.Set(k, val)
 		}
 	}
 	return c.cfg.Mark + " " + v.Encode()
@@ -175,10 +173,10 @@ func (c *Client) decodeMark(desc string) (m markData, ok bool) {
 	if err != nil || v.Get("key") == "" {
 		return m, false
 	}
-	m = markData{key: v.Get("key"), parent: v.Get("parent"), inst: v.Get("inst"), attrs: map[string]string{}}
+	m = markData{key: v.Get("key"), parent: v.Get("parent"), inst: v.Get("inst")}
 	for k := range v {
 		if !reservedMark[k] {
-			m.attrs[k] = v.Get(k)
+			m.attrs.Set(k, v.Get(k))
 		}
 	}
 	return m, true
@@ -187,7 +185,7 @@ func (c *Client) decodeMark(desc string) (m markData, ok bool) {
 // markData is what a description mark holds.
 type markData struct {
 	key, parent, inst string
-	attrs             map[string]string
+	attrs             diff.Attrs
 }
 
 // reservedMark are the parameter names of a mark that are not attributes.
@@ -203,13 +201,13 @@ func (c *Client) propKind() string    { return c.cfg.Mark + "Kind" }
 // username or "-". empty lists the stood-in names ("given", "family",
 // "given,family") for the custom schema, so that Read reports them empty.
 func nativeNames(o *diff.Object) (given, family, empty string) {
-	given, family = o.Attrs["givenName"], o.Attrs["familyName"]
+	given, family = o.Attrs.Get("givenName"), o.Attrs.Get("familyName")
 	stand := func(other string) string {
 		switch {
 		case other != "":
 			return other
-		case o.Attrs[diff.AttrUsername] != "":
-			return o.Attrs[diff.AttrUsername]
+		case o.Attrs.Get(diff.AttrUsername) != "":
+			return o.Attrs.Get(diff.AttrUsername)
 		}
 		return "-"
 	}
@@ -219,7 +217,7 @@ func nativeNames(o *diff.Object) (given, family, empty string) {
 		e = append(e, "given")
 	}
 	if family == "" {
-		family = stand(o.Attrs["givenName"])
+		family = stand(o.Attrs.Get("givenName"))
 		e = append(e, "family")
 	}
 	return given, family, strings.Join(e, ",")

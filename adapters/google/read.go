@@ -126,7 +126,13 @@ func (r *reader) users(ctx context.Context) error {
 		if !ok {
 			if c.cfg.ReadUnmanaged && !u.IsAdmin {
 				r.out = append(r.out, diff.Object{Kind: diff.User, Name: display, Parent: r.parentOf(u.OrgUnitPath), Disabled: u.Suspended, ID: u.Id,
-					Attrs: map[string]string{"email": u.PrimaryEmail, diff.AttrUsername: localPart(u.PrimaryEmail), "givenName": given, "familyName": family, "displayName": display}})
+					Attrs: diff.Attrs{ // in name order
+						{Name: "displayName", Value: display},
+						{Name: "email", Value: u.PrimaryEmail},
+						{Name: "familyName", Value: family},
+						{Name: "givenName", Value: given},
+						{Name: diff.AttrUsername, Value: localPart(u.PrimaryEmail)},
+					}})
 			}
 			return
 		}
@@ -134,8 +140,8 @@ func (r *reader) users(ctx context.Context) error {
 			c.cfg.Logger.Warn("google: two users carry the same key; the second is ignored", "key", key, "email", u.PrimaryEmail)
 			return
 		}
-		if empty := attrs[fieldEmpty]; empty != "" {
-			delete(attrs, fieldEmpty)
+		if empty := attrs.Get(fieldEmpty); empty != "" {
+			attrs.Delete(fieldEmpty)
 			for _, n := range strings.Split(empty, ",") {
 				switch n {
 				case "given":
@@ -145,9 +151,11 @@ func (r *reader) users(ctx context.Context) error {
 				}
 			}
 		}
-		attrs["givenName"], attrs["familyName"], attrs["displayName"] = given, family, display
-		attrs["email"] = u.PrimaryEmail
-		attrs[AttrGAL] = strconv.FormatBool(u.IncludeInGlobalAddressList)
+		attrs.Set("givenName", given)
+		attrs.Set("familyName", family)
+		attrs.Set("displayName", display)
+		attrs.Set("email", u.PrimaryEmail)
+		attrs.Set(AttrGAL, strconv.FormatBool(u.IncludeInGlobalAddressList))
 		r.objs[key] = &entry{kind: diff.User, id: u.Id, email: u.PrimaryEmail}
 		r.idKey[u.Id] = key
 		r.emailKey[strings.ToLower(u.PrimaryEmail)] = key
@@ -215,8 +223,8 @@ func (r *reader) licences(ctx context.Context) error {
 		if o.Kind != diff.User || !o.Managed {
 			continue
 		}
-		l := have[strings.ToLower(o.Attrs["email"])]
-		o.Attrs[AttrLicence] = l
+		l := have[strings.ToLower(o.Attrs.Get("email"))]
+		o.Attrs.Set(AttrLicence, l)
 		r.objs[o.Key].licence = l
 	}
 	return nil
@@ -244,7 +252,7 @@ func (r *reader) groups(ctx context.Context) error {
 				r.emailKey[strings.ToLower(g.Email)] = key
 				managed = append(managed, g)
 			case c.cfg.ReadUnmanaged:
-				r.out = append(r.out, diff.Object{Kind: diff.Group, Name: g.Name, Attrs: map[string]string{"email": g.Email}, ID: g.Id})
+				r.out = append(r.out, diff.Object{Kind: diff.Group, Name: g.Name, Attrs: diff.Attrs{{Name: "email", Value: g.Email}}, ID: g.Id})
 			}
 		}
 		return nil
@@ -260,10 +268,7 @@ func (r *reader) groups(ctx context.Context) error {
 			key := r.idKey[g.Id]
 			m, _ := c.decodeMark(g.Description)
 			attrs := m.attrs
-			if attrs == nil {
-				attrs = map[string]string{}
-			}
-			attrs["email"] = g.Email
+			attrs.Set("email", g.Email)
 			var members []string
 			err := c.dir.Members.List(g.Id).MaxResults(200).Pages(gctx, func(p *admin.Members) error {
 				for _, mem := range p.Members {
@@ -327,9 +332,6 @@ func (r *reader) drives(ctx context.Context) error {
 			continue
 		}
 		attrs := m.attrs
-		if attrs == nil {
-			attrs = map[string]string{}
-		}
 		it := &item{obj: diff.Object{Kind: kind, Key: key, Parent: m.parent, Attrs: attrs, Institution: m.inst, Managed: true}}
 		switch kind {
 		case Drive:
@@ -338,10 +340,10 @@ func (r *reader) drives(ctx context.Context) error {
 				continue
 			}
 			it.obj.Name, it.obj.ID = name, f.DriveId
-			it.entry = &entry{kind: Drive, id: f.DriveId, marker: f.Id, name: name, perms: map[string]string{}, role: attrs[AttrRole]}
+			it.entry = &entry{kind: Drive, id: f.DriveId, marker: f.Id, name: name, perms: map[string]string{}, role: attrs.Get(AttrRole)}
 		case Folder:
 			it.obj.Name, it.obj.ID = f.Name, f.Id
-			it.entry = &entry{kind: Folder, id: f.Id, drive: f.DriveId, name: f.Name, perms: map[string]string{}, role: attrs[AttrRole]}
+			it.entry = &entry{kind: Folder, id: f.Id, drive: f.DriveId, name: f.Name, perms: map[string]string{}, role: attrs.Get(AttrRole)}
 		}
 		r.objs[key] = it.entry
 		items = append(items, it)

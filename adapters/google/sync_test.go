@@ -177,23 +177,23 @@ func checkLanded(t *testing.T, f *googlefake.Fake, want []diff.Object, layout de
 		if o.Kind != diff.User {
 			continue
 		}
-		u, ok := f.User(o.Attrs["username"] + "@skole.test")
+		u, ok := f.User(o.Attrs.Get("username") + "@skole.test")
 		if !ok {
-			t.Errorf("user %s (%s) missing", o.Key, o.Attrs["username"])
+			t.Errorf("user %s (%s) missing", o.Key, o.Attrs.Get("username"))
 			continue
 		}
-		student := o.Attrs[diff.AttrGlobalRole] == "student"
+		student := o.Attrs.Get(diff.AttrGlobalRole) == "student"
 		if u.IncludeInGlobalAddressList == student {
-			t.Errorf("%s (%s): includeInGlobalAddressList = %v", o.Key, o.Attrs[diff.AttrGlobalRole], u.IncludeInGlobalAddressList)
+			t.Errorf("%s (%s): includeInGlobalAddressList = %v", o.Key, o.Attrs.Get(diff.AttrGlobalRole), u.IncludeInGlobalAddressList)
 		}
 		if !u.HasPassword || !u.ChangePasswordAtNextLogin {
 			t.Errorf("%s: initial password not set to change at next login", o.Key)
 		}
-		wantLic := map[string]string{"student": "101031/1010310008", "employee": "101031/1010310009"}[o.Attrs[diff.AttrGlobalRole]]
+		wantLic := map[string]string{"student": "101031/1010310008", "employee": "101031/1010310009"}[o.Attrs.Get(diff.AttrGlobalRole)]
 		if licences[u.PrimaryEmail] != wantLic {
 			t.Errorf("%s: licence %q, want %q", o.Key, licences[u.PrimaryEmail], wantLic)
 		}
-		if u.CustomSchemas["orgsync"]["key"] != o.Key || u.CustomSchemas["orgsync"]["globalRole"] != o.Attrs[diff.AttrGlobalRole] {
+		if u.CustomSchemas["orgsync"]["key"] != o.Key || u.CustomSchemas["orgsync"]["globalRole"] != o.Attrs.Get(diff.AttrGlobalRole) {
 			t.Errorf("%s: custom schema %v", o.Key, u.CustomSchemas["orgsync"])
 		}
 		if len(u.Organizations) == 0 || u.ExternalIDs[0]["value"] != o.Key {
@@ -229,12 +229,12 @@ func TestLeaverAndReturner(t *testing.T) {
 
 	var pupil *diff.Object
 	for i := range want {
-		if want[i].Kind == diff.User && want[i].Attrs[diff.AttrGlobalRole] == "student" {
+		if want[i].Kind == diff.User && want[i].Attrs.Get(diff.AttrGlobalRole) == "student" {
 			pupil = &want[i]
 			break
 		}
 	}
-	email := pupil.Attrs["username"] + "@skole.test"
+	email := pupil.Attrs.Get("username") + "@skole.test"
 	before, _ := f.User(email)
 	pid := desired.PersonID(pupil.Key)
 
@@ -390,7 +390,7 @@ func TestUnmarkedNeverTouched(t *testing.T) {
 	// group holds the one it would get.
 	for i := range want {
 		if want[i].Key == "group/all-students" {
-			want[i].Attrs["email"] = "orgsync-alle-elever@skole.test"
+			want[i].Attrs.Set("email", "orgsync-alle-elever@skole.test")
 		}
 	}
 	m.sync(t, c, want)
@@ -436,7 +436,7 @@ func TestRateLimited(t *testing.T) {
 		if o.Kind == diff.Group {
 			members += len(o.Members)
 		}
-		if o.Kind == diff.User && o.Attrs[google.AttrLicence] != "" {
+		if o.Kind == diff.User && o.Attrs.Get(google.AttrLicence) != "" {
 			licensed++
 		}
 	}

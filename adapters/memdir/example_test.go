@@ -21,11 +21,11 @@ func Example() {
 		return
 	}
 	// An account made by hand is never touched.
-	d.Put(diff.Object{Kind: diff.User, Name: "Administrator", Attrs: map[string]string{"username": "admin"}})
+	d.Put(diff.Object{Kind: diff.User, Name: "Administrator", Attrs: diff.AttrsFrom(map[string]string{"username": "admin"})})
 
 	desired := []diff.Object{
 		{Kind: diff.Container, Key: "ou/inst/280017", Name: "Næsby Skole"},
-		{Kind: diff.User, Key: "user/p1", Name: "Åse Ørum", Parent: "ou/inst/280017", Attrs: map[string]string{"username": "aseo"}},
+		{Kind: diff.User, Key: "user/p1", Name: "Åse Ørum", Parent: "ou/inst/280017", Attrs: diff.AttrsFrom(map[string]string{"username": "aseo"})},
 	}
 	now := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
 	for run := 1; run <= 2; run++ {

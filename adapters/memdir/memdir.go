@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -46,16 +45,16 @@ var _ diff.Target = (*Dir)(nil)
 
 // record is an object as stored: parent and members by ID.
 type record struct {
-	ID          string            `json:"id"`
-	Kind        diff.Kind         `json:"kind"`
-	Key         string            `json:"key,omitempty"`
-	Name        string            `json:"name"`
-	ParentID    string            `json:"parentId,omitempty"`
-	Attrs       map[string]string `json:"attrs,omitempty"`
-	MemberIDs   []string          `json:"memberIds,omitempty"`
-	Disabled    bool              `json:"disabled,omitempty"`
-	Institution string            `json:"institution,omitempty"`
-	Managed     bool              `json:"managed,omitempty"`
+	ID          string     `json:"id"`
+	Kind        diff.Kind  `json:"kind"`
+	Key         string     `json:"key,omitempty"`
+	Name        string     `json:"name"`
+	ParentID    string     `json:"parentId,omitempty"`
+	Attrs       diff.Attrs `json:"attrs,omitempty"`
+	MemberIDs   []string   `json:"memberIds,omitempty"`
+	Disabled    bool       `json:"disabled,omitempty"`
+	Institution string     `json:"institution,omitempty"`
+	Managed     bool       `json:"managed,omitempty"`
 }
 
 // file is the JSON form of a Dir.
@@ -207,7 +206,7 @@ func (d *Dir) Put(obj diff.Object) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("memdir: put %q: parent: %w", obj.Name, err)
 	}
-	r := &record{ID: obj.ID, Kind: obj.Kind, Name: obj.Name, ParentID: parent, Attrs: maps.Clone(obj.Attrs),
+	r := &record{ID: obj.ID, Kind: obj.Kind, Name: obj.Name, ParentID: parent, Attrs: obj.Attrs.Clone(),
 		Disabled: obj.Disabled, Institution: obj.Institution, Managed: obj.Managed}
 	for _, m := range obj.Members {
 		id, err := d.resolveAny(m)
@@ -291,7 +290,7 @@ func (d *Dir) Len() int {
 }
 
 func (d *Dir) view(r *record) diff.Object {
-	o := diff.Object{Kind: r.Kind, Key: r.Key, Name: r.Name, Attrs: maps.Clone(r.Attrs), Disabled: r.Disabled,
+	o := diff.Object{Kind: r.Kind, Key: r.Key, Name: r.Name, Attrs: r.Attrs.Clone(), Disabled: r.Disabled,
 		Institution: r.Institution, Managed: r.Managed, ID: r.ID}
 	if r.ParentID != "" {
 		if p := d.objs[r.ParentID]; p != nil && p.Managed {
@@ -362,11 +361,11 @@ func (d *Dir) apply(c diff.Change) error {
 		r.ParentID = pid
 	case diff.Enable:
 		r.Disabled = false
-		delete(r.Attrs, diff.AttrDisabledDate)
+		r.Attrs.Delete(diff.AttrDisabledDate)
 	case diff.Disable:
 		date := ""
 		if c.After != nil {
-			date = c.After.Attrs[diff.AttrDisabledDate]
+			date = c.After.Attrs.Get(diff.AttrDisabledDate)
 		}
 		if date == "" {
 			return fmt.Errorf("disable without %s: %w", diff.AttrDisabledDate, diff.ErrInvalidPlan)
@@ -460,16 +459,12 @@ func (d *Dir) create(c diff.Change) error {
 		return err
 	}
 	a := c.After
-	r := &record{ID: d.newID(), Kind: a.Kind, Key: c.Key, Name: a.Name, ParentID: pid, Attrs: maps.Clone(a.Attrs),
+	r := &record{ID: d.newID(), Kind: a.Kind, Key: c.Key, Name: a.Name, ParentID: pid, Attrs: a.Attrs.Clone(),
 		Institution: a.Institution, Managed: true}
 	if r.Kind == "" {
 		r.Kind = c.Kind
 	}
-	for k, v := range r.Attrs {
-		if v == "" {
-			delete(r.Attrs, k)
-		}
-	}
+	r.Attrs = slices.DeleteFunc(r.Attrs, func(x diff.Attr) bool { return x.Value == "" })
 	if r.Kind == diff.User {
 		r.Disabled = a.Disabled
 	}
@@ -504,11 +499,8 @@ func (d *Dir) adopt(c diff.Change) error {
 
 func setAttr(r *record, name, value string) {
 	if value == "" {
-		delete(r.Attrs, name)
+		r.Attrs.Delete(name)
 		return
 	}
-	if r.Attrs == nil {
-		r.Attrs = map[string]string{}
-	}
-	r.Attrs[name] = value
+	r.Attrs.Set(name, value)
 }

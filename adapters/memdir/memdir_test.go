@@ -54,10 +54,10 @@ func TestSaveOpen(t *testing.T) {
 	}
 	desired := []diff.Object{
 		{Kind: diff.Container, Key: "ou/a", Name: "A"},
-		{Kind: diff.User, Key: "user/1", Name: "Åse Ørum", Parent: "ou/a", Attrs: map[string]string{"username": "aseo"}},
+		{Kind: diff.User, Key: "user/1", Name: "Åse Ørum", Parent: "ou/a", Attrs: diff.AttrsFrom(map[string]string{"username": "aseo"})},
 		{Kind: diff.Group, Key: "group/g", Name: "g", Parent: "ou/a", Members: []string{"user/1"}},
 	}
-	if _, err := d.Put(diff.Object{Kind: diff.User, Name: "admin", Attrs: map[string]string{"username": "admin"}}); err != nil {
+	if _, err := d.Put(diff.Object{Kind: diff.User, Name: "admin", Attrs: diff.AttrsFrom(map[string]string{"username": "admin"})}); err != nil {
 		t.Fatal(err)
 	}
 	p, err := diff.Compute(desired, d.Objects(), diff.Options{Now: targettest.Now})

@@ -36,7 +36,7 @@ func (b *broken) Apply(ctx context.Context, c diff.Change) error {
 	case b.bug == "touch-unmanaged" && c.Before != nil && !c.Before.Managed && c.Action != diff.Adopt:
 		return nil // does not refuse
 	case b.bug == "disable-flag" && c.Action == diff.Disable:
-		c.After.Attrs = map[string]string{diff.AttrDisabledDate: c.After.Attrs[diff.AttrDisabledDate]}
+		c.After.Attrs = diff.AttrsFrom(map[string]string{diff.AttrDisabledDate: c.After.Attrs.Get(diff.AttrDisabledDate)})
 		if err := b.Dir.Apply(ctx, c); err != nil {
 			return err
 		}

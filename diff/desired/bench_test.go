@@ -167,10 +167,7 @@ func drift(want []diff.Object, share float64) []diff.Object {
 			case 0:
 				o.Name += " (edited)"
 			case 1:
-				if o.Attrs == nil {
-					o.Attrs = map[string]string{}
-				}
-				o.Attrs["displayName"] = fmt.Sprintf("drift %d", r.IntN(1000))
+				o.Attrs.Set("displayName", fmt.Sprintf("drift %d", r.IntN(1000)))
 			case 2:
 				if len(o.Members) > 0 {
 					o.Members = o.Members[1:]

@@ -391,7 +391,7 @@ func (b *builder) classContainers(in orgmodel.Institution, v naming.Vars) {
 		}
 		key := ClassKey(id)
 		b.add(diff.Object{Kind: diff.Container, Key: key, Name: name, Parent: students, Institution: in.Number,
-			Attrs: map[string]string{"classLevel": g.Level, "classLine": g.Line, "schoolYear": g.SchoolYear}})
+			Attrs: diff.Attrs{{Name: "classLevel", Value: g.Level}, {Name: "classLine", Value: g.Line}, {Name: "schoolYear", Value: g.SchoolYear}}})
 		info.parent = key
 	}
 }
@@ -489,6 +489,24 @@ type userMaker struct {
 	affs         []*orgmodel.Affiliation
 	elig         []eligible
 	roles, insts []string
+	// slab is carved into the users' Attrs, so that a million users take
+	// a few hundred allocations instead of a million. Each user's Attrs
+	// has its length as capacity: a Set that grows it reallocates rather
+	// than writing into its neighbour.
+	slab []diff.Attr
+}
+
+// attrSlab is the number of attributes userMaker allocates at a time.
+const attrSlab = 8192
+
+// attrs returns an empty Attrs with room for n attributes from the slab.
+func (m *userMaker) attrs(n int) diff.Attrs {
+	if cap(m.slab)-len(m.slab) < n {
+		m.slab = make([]diff.Attr, 0, max(n, attrSlab))
+	}
+	lo := len(m.slab)
+	m.slab = m.slab[:lo+n]
+	return m.slab[lo:lo:lo+n]
 }
 
 func (m *userMaker) run(lo, hi int) {
@@ -573,34 +591,40 @@ func (m *userMaker) user(i int, elig []eligible) error {
 	}
 
 	display := strings.TrimSpace(given + " " + family)
-	optional := [...]struct{ name, value string }{
-		{"uniId", person.UNIID},
-		{"email", person.Email},
-		{"cpr", person.CPR},
-		{"title", prim.Title},
-		{"startYear", startYear},
-		{"level", level},
-	}
+	cpr := person.CPR
 	if !b.p.cfg.IncludeCPR {
-		optional[2].value = ""
+		cpr = ""
 	}
-	n := 7
-	for _, o := range optional {
-		if o.value != "" {
+	// The attributes in name order (diff.Attrs is sorted); optional ones
+	// are left out when empty.
+	all := [...]struct {
+		diff.Attr
+		optional bool
+	}{
+		{diff.Attr{Name: "cpr", Value: cpr}, true},
+		{diff.Attr{Name: "displayName", Value: display}, false},
+		{diff.Attr{Name: "email", Value: person.Email}, true},
+		{diff.Attr{Name: "familyName", Value: family}, false},
+		{diff.Attr{Name: "givenName", Value: given}, false},
+		{diff.Attr{Name: diff.AttrGlobalRole, Value: string(role)}, false},
+		{diff.Attr{Name: "institutions", Value: joinSet(insts)}, false},
+		{diff.Attr{Name: "level", Value: level}, true},
+		{diff.Attr{Name: "roles", Value: joinSet(roles)}, false},
+		{diff.Attr{Name: "startYear", Value: startYear}, true},
+		{diff.Attr{Name: "title", Value: prim.Title}, true},
+		{diff.Attr{Name: "uniId", Value: person.UNIID}, true},
+		{diff.Attr{Name: diff.AttrUsername, Value: username}, false},
+	}
+	n := 0
+	for _, a := range all {
+		if !a.optional || a.Value != "" {
 			n++
 		}
 	}
-	attrs := make(map[string]string, n)
-	attrs["username"] = username
-	attrs["givenName"] = given
-	attrs["familyName"] = family
-	attrs["displayName"] = display
-	attrs["roles"] = joinSet(roles)
-	attrs["institutions"] = joinSet(insts)
-	attrs[diff.AttrGlobalRole] = string(role)
-	for _, o := range optional {
-		if o.value != "" {
-			attrs[o.name] = o.value
+	attrs := m.attrs(n)
+	for _, a := range all {
+		if !a.optional || a.Value != "" {
+			attrs = append(attrs, a.Attr)
 		}
 	}
 
@@ -711,18 +735,21 @@ func (b *builder) group(lg orgmodel.LogicalGroup, tmpl naming.ClassTemplate, key
 	if !keyed {
 		members = b.memberKeys(lg.Members)
 	}
-	attrs := map[string]string{"catalogueKind": string(lg.Kind)}
-	if lg.Institution != "" {
-		attrs["institution"] = lg.Institution
-	}
+	// In name order: catalogueKind, classLevel, classLine, institution,
+	// schoolYear.
+	attrs := make(diff.Attrs, 1, 5)
+	attrs[0] = diff.Attr{Name: "catalogueKind", Value: string(lg.Kind)}
 	if lg.Level != "" {
-		attrs["classLevel"] = lg.Level
+		attrs = append(attrs, diff.Attr{Name: "classLevel", Value: lg.Level})
 	}
 	if lg.Line != "" {
-		attrs["classLine"] = lg.Line
+		attrs = append(attrs, diff.Attr{Name: "classLine", Value: lg.Line})
+	}
+	if lg.Institution != "" {
+		attrs = append(attrs, diff.Attr{Name: "institution", Value: lg.Institution})
 	}
 	if lg.ClassID != "" && lg.SchoolYear != "" {
-		attrs["schoolYear"] = lg.SchoolYear
+		attrs = append(attrs, diff.Attr{Name: "schoolYear", Value: lg.SchoolYear})
 	}
 	b.add(diff.Object{
 		Kind:        diff.Group,

@@ -126,7 +126,7 @@ func TestBuildRules(t *testing.T) {
 	}{
 		{"protected person gets alias names", func(t *testing.T) {
 			u := objs["user/p2"]
-			if u.Attrs["givenName"] != "Anna" || u.Attrs["familyName"] != "Alias" || strings.Contains(u.Name, "Hemmelig") {
+			if u.Attrs.Get("givenName") != "Anna" || u.Attrs.Get("familyName") != "Alias" || strings.Contains(u.Name, "Hemmelig") {
 				t.Errorf("user/p2 = %+v; want alias names only", u)
 			}
 		}},
@@ -149,18 +149,18 @@ func TestBuildRules(t *testing.T) {
 		}},
 		{"person at two institutions lives in the primary one and lists both", func(t *testing.T) {
 			u := objs["user/p3"]
-			if u.Parent != "ou/inst/200001/employees" || u.Attrs["institutions"] != "200001,400001" || u.Attrs["roles"] != "Lærer,Pædagog" {
+			if u.Parent != "ou/inst/200001/employees" || u.Attrs.Get("institutions") != "200001,400001" || u.Attrs.Get("roles") != "Lærer,Pædagog" {
 				t.Errorf("user/p3 = parent %q attrs %v", u.Parent, u.Attrs)
 			}
 		}},
 		{"source-reserved username is used", func(t *testing.T) {
-			if got := objs["user/p5"].Attrs["username"]; got != "bjag" {
+			if got := objs["user/p5"].Attrs.Get("username"); got != "bjag" {
 				t.Errorf("user/p5 username = %q, want bjag", got)
 			}
 		}},
 		{"CPR is not written unless configured", func(t *testing.T) {
 			for k, o := range objs {
-				if _, ok := o.Attrs["cpr"]; ok {
+				if o.Attrs.Has("cpr") {
 					t.Errorf("%s carries a cpr attribute", k)
 				}
 			}
@@ -200,7 +200,7 @@ func TestIncludeCPR(t *testing.T) {
 	cfg := desired.DefaultConfig()
 	cfg.IncludeCPR = true
 	objs := byKey(build(t, cfg, small(), desired.Input{At: at, Usernames: usernames()}))
-	if got := objs["user/p1"].Attrs["cpr"]; got != "0101150001" {
+	if got := objs["user/p1"].Attrs.Get("cpr"); got != "0101150001" {
 		t.Errorf("cpr = %q, want 0101150001", got)
 	}
 }
@@ -213,8 +213,8 @@ func TestExcludedRoleAtOneInstitution(t *testing.T) {
 	if !ok {
 		t.Fatal("user/p3 is gone; only one of their two affiliations is excluded")
 	}
-	if u.Parent != "ou/inst/400001/employees" || u.Attrs["institutions"] != "400001" {
-		t.Errorf("user/p3 = parent %q institutions %q; want the daycare only", u.Parent, u.Attrs["institutions"])
+	if u.Parent != "ou/inst/400001/employees" || u.Attrs.Get("institutions") != "400001" {
+		t.Errorf("user/p3 = parent %q institutions %q; want the daycare only", u.Parent, u.Attrs.Get("institutions"))
 	}
 }
 

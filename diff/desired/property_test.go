@@ -54,7 +54,7 @@ func convergeCase(t *testing.T, seed uint64) {
 		t.Fatal(err)
 	}
 	d := memdir.New()
-	foreign := diff.Object{Kind: diff.User, Name: "Manual Admin", Attrs: map[string]string{"username": "admin1"}}
+	foreign := diff.Object{Kind: diff.User, Name: "Manual Admin", Attrs: diff.AttrsFrom(map[string]string{"username": "admin1"})}
 	if _, err := d.Put(foreign); err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func convergeCase(t *testing.T, seed uint64) {
 		if !o.Managed && o.Name != foreign.Name {
 			t.Errorf("unexpected unmanaged object %+v", o)
 		}
-		if !o.Managed && (o.Disabled || o.Attrs["username"] != "admin1") {
+		if !o.Managed && (o.Disabled || o.Attrs.Get("username") != "admin1") {
 			t.Errorf("the unmanaged object was touched: %+v", o)
 		}
 	}
@@ -162,7 +162,7 @@ func driftDir(ctx context.Context, t *testing.T, d *memdir.Dir, r *rand.Rand) {
 		case o.Kind == diff.User && r.IntN(2) == 0:
 			after.Disabled = true
 			c = diff.Change{Action: diff.Disable, Kind: o.Kind, Key: o.Key, Before: &o, After: &after}
-			after.Attrs[diff.AttrDisabledDate] = "2025-01-01"
+			after.Attrs.Set(diff.AttrDisabledDate, "2025-01-01")
 		case len(o.Members) > 0:
 			c = diff.Change{Action: diff.RemoveMember, Kind: o.Kind, Key: o.Key, Member: o.Members[0], Before: &o, After: &after}
 		default:

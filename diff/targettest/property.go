@@ -41,7 +41,7 @@ func (w *world) desired() []diff.Object {
 	for range 3 + w.rng.IntN(12) {
 		w.next++
 		u := w.h.user(w.next, w.rng.IntN(3), w.pick(ctrs))
-		u.Attrs[diff.AttrGlobalRole] = []string{"student", "employee", "external"}[w.rng.IntN(3)]
+		u.Attrs.Set(diff.AttrGlobalRole, []string{"student", "employee", "external"}[w.rng.IntN(3)])
 		out = append(out, u)
 		users = append(users, u.Key)
 	}
@@ -123,15 +123,15 @@ func (w *world) mutate(d []diff.Object) []diff.Object {
 				o.Parent = w.pick(ctrs)
 			}
 		case 2:
-			for k := range o.Attrs {
+			for k := range o.Attrs.All() {
 				if k != diff.AttrUsername && k != "email" && w.rng.IntN(2) == 0 {
-					o.Attrs[k] = fmt.Sprintf("%s x%d", k, w.rng.IntN(100))
+					o.Attrs.Set(k, fmt.Sprintf("%s x%d", k, w.rng.IntN(100)))
 				}
 			}
 		case 3:
-			for k := range o.Attrs {
+			for k := range o.Attrs.All() {
 				if k != diff.AttrUsername && k != diff.AttrGlobalRole && k != "email" && w.rng.IntN(2) == 0 {
-					o.Attrs[k] = ""
+					o.Attrs.Set(k, "")
 				}
 			}
 		}
@@ -191,8 +191,8 @@ func (w *world) drift(t *testing.T, tgt diff.Target, now time.Time) {
 		case 2:
 			var attrs []diff.AttrChange
 			for _, k := range w.h.userAttrs() {
-				if _, ok := a.Attrs[k]; ok && k != diff.AttrUsername && k != "email" {
-					attrs = append(attrs, diff.AttrChange{Name: k, Before: a.Attrs[k], After: k + " drift"})
+				if a.Attrs.Has(k) && k != diff.AttrUsername && k != "email" {
+					attrs = append(attrs, diff.AttrChange{Name: k, Before: a.Attrs.Get(k), After: k + " drift"})
 				}
 			}
 			if len(attrs) == 0 {
@@ -219,10 +219,7 @@ func (w *world) drift(t *testing.T, tgt diff.Target, now time.Time) {
 			}
 			after := a.Clone()
 			after.Disabled = true
-			if after.Attrs == nil {
-				after.Attrs = map[string]string{}
-			}
-			after.Attrs[diff.AttrDisabledDate] = now.AddDate(0, 0, -w.rng.IntN(100)).Format(diff.DateLayout)
+			after.Attrs.Set(diff.AttrDisabledDate, now.AddDate(0, 0, -w.rng.IntN(100)).Format(diff.DateLayout))
 			c = diff.Change{Action: diff.Disable, After: &after}
 		default:
 			continue
@@ -328,8 +325,8 @@ func sameObjects(a, b []diff.Object) bool {
 			x.Managed != y.Managed || !slices.Equal(x.Members, y.Members) || len(x.Attrs) != len(y.Attrs) {
 			return false
 		}
-		for k, v := range x.Attrs {
-			if y.Attrs[k] != v {
+		for k, v := range x.Attrs.All() {
+			if y.Attrs.Get(k) != v {
 				return false
 			}
 		}

@@ -117,27 +117,27 @@ func (h *Harness) fixture(v int) []diff.Object {
 		out = append(out, h.user(i, v, p))
 	}
 	out = append(out, diff.Object{Kind: diff.Group, Key: "group/staff", Name: "ts-staff", Parent: parentA,
-		Attrs: map[string]string{"email": "ts-staff@example.org"}, Members: []string{"user/1", "user/2"}})
+		Attrs: diff.AttrsFrom(map[string]string{"email": "ts-staff@example.org"}), Members: []string{"user/1", "user/2"}})
 	return out
 }
 
 // user returns fixture user i at version v.
 func (h *Harness) user(i, v int, parent string) diff.Object {
 	uname := fmt.Sprintf("tsuser%d", i)
-	attrs := map[string]string{}
+	var attrs diff.Attrs
 	for _, a := range h.userAttrs() {
 		switch a {
 		case diff.AttrUsername:
-			attrs[a] = uname
+			attrs.Set(a, uname)
 		case "email":
-			attrs[a] = uname + "@example.org"
+			attrs.Set(a, uname+"@example.org")
 		default:
-			attrs[a] = fmt.Sprintf("%s%d v%d", a, i, v)
+			attrs.Set(a, fmt.Sprintf("%s%d v%d", a, i, v))
 		}
 	}
-	attrs[diff.AttrGlobalRole] = "employee"
+	attrs.Set(diff.AttrGlobalRole, "employee")
 	if i == 3 {
-		attrs[diff.AttrGlobalRole] = "student"
+		attrs.Set(diff.AttrGlobalRole, "student")
 	}
 	return diff.Object{Kind: diff.User, Key: fmt.Sprintf("user/%d", i), Name: fmt.Sprintf("Test User %d v%d", i, v),
 		Parent: parent, Attrs: attrs}
@@ -241,15 +241,15 @@ func (h *Harness) mismatches(desired, actual []diff.Object, now time.Time) []str
 		if a.Parent != d.Parent {
 			ps = append(ps, fmt.Sprintf("%q: parent %q, want %q", d.Key, a.Parent, d.Parent))
 		}
-		for k, v := range d.Attrs {
+		for k, v := range d.Attrs.All() {
 			if k == diff.AttrDisabledDate {
 				continue
 			}
-			if a.Attrs[k] != v {
-				ps = append(ps, fmt.Sprintf("%q: attribute %s = %q, want %q", d.Key, k, a.Attrs[k], v))
+			if a.Attrs.Get(k) != v {
+				ps = append(ps, fmt.Sprintf("%q: attribute %s = %q, want %q", d.Key, k, a.Attrs.Get(k), v))
 			}
 		}
-		dis := a.Disabled || a.Attrs[diff.AttrDisabledDate] != ""
+		dis := a.Disabled || a.Attrs.Get(diff.AttrDisabledDate) != ""
 		if dis != d.Disabled {
 			ps = append(ps, fmt.Sprintf("%q: disabled = %v, want %v", d.Key, dis, d.Disabled))
 		}
@@ -269,7 +269,7 @@ func (h *Harness) mismatches(desired, actual []diff.Object, now time.Time) []str
 		if a.Kind == diff.User && !a.Disabled {
 			ps = append(ps, fmt.Sprintf("user %q is not desired but enabled", key))
 		}
-		if a.Attrs[diff.AttrDisabledDate] == "" {
+		if a.Attrs.Get(diff.AttrDisabledDate) == "" {
 			ps = append(ps, fmt.Sprintf("%s %q is not desired but has no %s", a.Kind, key, diff.AttrDisabledDate))
 		}
 		root := opt.Retired
@@ -313,7 +313,7 @@ func testUpdate(t *testing.T, h *Harness) {
 	// Clear one attribute.
 	for _, a := range h.userAttrs() {
 		if a != diff.AttrUsername && a != "email" {
-			find(d, "user/2").Attrs[a] = ""
+			find(d, "user/2").Attrs.Set(a, "")
 			break
 		}
 	}
@@ -369,7 +369,7 @@ func testLifecycle(t *testing.T, h *Harness) {
 		t.Errorf("no disable of user/2:\n%s", render(p))
 	}
 	u := find(read(t, tgt), "user/2")
-	if u == nil || !u.Disabled || u.Attrs[diff.AttrDisabledDate] != Now.Format(diff.DateLayout) {
+	if u == nil || !u.Disabled || u.Attrs.Get(diff.AttrDisabledDate) != Now.Format(diff.DateLayout) {
 		t.Fatalf("user/2 after disable = %+v", u)
 	}
 	// It comes back: enabled and moved back.
@@ -449,11 +449,11 @@ func (h *Harness) foreign(n int) diff.Object {
 	o := h.user(100+n, 0, "")
 	o.Key = ""
 	o.Name = fmt.Sprintf("Foreign %d", n)
-	o.Attrs[diff.AttrUsername] = fmt.Sprintf("tsforeign%d", n)
-	if _, ok := o.Attrs["email"]; ok {
-		o.Attrs["email"] = fmt.Sprintf("tsforeign%d@example.org", n)
+	o.Attrs.Set(diff.AttrUsername, fmt.Sprintf("tsforeign%d", n))
+	if o.Attrs.Has("email") {
+		o.Attrs.Set("email", fmt.Sprintf("tsforeign%d@example.org", n))
 	}
-	delete(o.Attrs, diff.AttrGlobalRole)
+	o.Attrs.Delete(diff.AttrGlobalRole)
 	return o
 }
 
@@ -477,7 +477,7 @@ func sameUnmanaged(t *testing.T, before, after []diff.Object) {
 			t.Errorf("unmanaged %q (id %s) disappeared", o.Name, id)
 			continue
 		}
-		if n.Name != o.Name || n.Parent != o.Parent || n.Disabled != o.Disabled || !maps.Equal(n.Attrs, o.Attrs) {
+		if n.Name != o.Name || n.Parent != o.Parent || n.Disabled != o.Disabled || !n.Attrs.Equal(o.Attrs) {
 			t.Errorf("unmanaged %q (id %s) changed:\n\tbefore %+v\n\tafter  %+v", o.Name, id, o, n)
 		}
 	}
@@ -490,7 +490,7 @@ func (h *Harness) seed(t *testing.T, tgt diff.Target, n int) diff.Object {
 	}
 	h.Seed(t, tgt, h.foreign(n))
 	for _, o := range read(t, tgt) {
-		if !o.Managed && o.Attrs[diff.AttrUsername] == fmt.Sprintf("tsforeign%d", n) {
+		if !o.Managed && o.Attrs.Get(diff.AttrUsername) == fmt.Sprintf("tsforeign%d", n) {
 			return o
 		}
 	}
@@ -507,8 +507,8 @@ func testUnmanaged(t *testing.T, h *Harness) {
 	h.converge(t, tgt, without(h.fixture(1), "user/3"), Now)
 	h.converge(t, tgt, without(h.fixture(1), "user/3"), Now.AddDate(0, 0, 200))
 	for _, c := range []diff.Change{
-		{Action: diff.Update, Kind: diff.User, Key: "user/foreign", Before: &f, Attrs: []diff.AttrChange{{Name: diff.AttrUsername, Before: f.Attrs[diff.AttrUsername], After: "taken"}}},
-		{Action: diff.Disable, Kind: diff.User, Key: "user/foreign", Before: &f, After: &diff.Object{Kind: diff.User, Disabled: true, Attrs: map[string]string{diff.AttrDisabledDate: "2026-11-22"}}},
+		{Action: diff.Update, Kind: diff.User, Key: "user/foreign", Before: &f, Attrs: []diff.AttrChange{{Name: diff.AttrUsername, Before: f.Attrs.Get(diff.AttrUsername), After: "taken"}}},
+		{Action: diff.Disable, Kind: diff.User, Key: "user/foreign", Before: &f, After: &diff.Object{Kind: diff.User, Disabled: true, Attrs: diff.AttrsFrom(map[string]string{diff.AttrDisabledDate: "2026-11-22"})}},
 		{Action: diff.Delete, Kind: diff.User, Key: "user/foreign", Before: &f},
 	} {
 		if err := tgt.Apply(ctx, c); !errors.Is(err, diff.ErrUnmanaged) {
@@ -523,9 +523,9 @@ func testAdopt(t *testing.T, h *Harness) {
 	f := h.seed(t, tgt, 2)
 	d := h.fixture(0)
 	u := find(d, "user/2")
-	u.Attrs[diff.AttrUsername] = f.Attrs[diff.AttrUsername]
-	if _, ok := u.Attrs["email"]; ok {
-		u.Attrs["email"] = f.Attrs["email"]
+	u.Attrs.Set(diff.AttrUsername, f.Attrs.Get(diff.AttrUsername))
+	if u.Attrs.Has("email") {
+		u.Attrs.Set("email", f.Attrs.Get("email"))
 	}
 	ctx := context.Background()
 	opt := h.options(Now)
@@ -547,7 +547,7 @@ func testAdopt(t *testing.T, h *Harness) {
 	}
 	n := 0
 	for _, o := range read(t, tgt) {
-		if o.Attrs[diff.AttrUsername] == f.Attrs[diff.AttrUsername] {
+		if o.Attrs.Get(diff.AttrUsername) == f.Attrs.Get(diff.AttrUsername) {
 			n++
 		}
 	}

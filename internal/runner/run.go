@@ -141,8 +141,8 @@ func (j *Job) Run(ctx context.Context) (*Outcome, error) {
 	// Usernames already in the target win over the state file: a crash
 	// after a create but before the state was saved loses nothing.
 	for _, o := range actual {
-		if pid := desired.PersonID(o.Key); pid != "" && o.Managed && o.Attrs[diff.AttrUsername] != "" {
-			st.Usernames[pid] = o.Attrs[diff.AttrUsername]
+		if pid := desired.PersonID(o.Key); pid != "" && o.Managed && o.Attrs.Get(diff.AttrUsername) != "" {
+			st.Usernames[pid] = o.Attrs.Get(diff.AttrUsername)
 		}
 	}
 	gen, err := cfg.Usernames.Generator(actual, st.Usernames, snap)

@@ -74,7 +74,7 @@ func (u UsernameConfig) Generator(actual []diff.Object, state map[string]string,
 	taken := naming.NewReserved()
 	for _, o := range actual {
 		if o.Kind == diff.User {
-			taken.Add(o.Attrs[diff.AttrUsername])
+			taken.Add(o.Attrs.Get(diff.AttrUsername))
 		}
 	}
 	for _, name := range state {
