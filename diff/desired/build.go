@@ -506,7 +506,7 @@ func (m *userMaker) attrs(n int) diff.Attrs {
 	}
 	lo := len(m.slab)
 	m.slab = m.slab[:lo+n]
-	return m.slab[lo:lo:lo+n]
+	return m.slab[lo : lo : lo+n]
 }
 
 func (m *userMaker) run(lo, hi int) {
