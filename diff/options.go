@@ -30,7 +30,7 @@ type Options struct {
 	// them in place (marked with AttrDisabledDate only).
 	Retired string
 	// Retention gives the days a disabled user is kept before it is
-	// deleted, by the user's Attrs[AttrGlobalRole] ("student", "employee",
+	// deleted, by the user's Attrs.Get(AttrGlobalRole) ("student", "employee",
 	// "external"). A role missing from the map uses DefaultRetention. A
 	// negative value never deletes; 0 deletes on the first plan made after
 	// the disable was applied.
@@ -42,7 +42,7 @@ type Options struct {
 	// it is deleted; 0 (or negative) never deletes groups. Containers are
 	// never deleted.
 	GroupRetention int
-	// Protected lists Keys or usernames (Attrs["username"]) of objects that
+	// Protected lists Keys or usernames (Attrs.Get("username")) of objects that
 	// are never disabled, moved to quarantine or deleted, even when they
 	// vanish from the desired state: the keep-alive list.
 	Protected []string
