@@ -99,3 +99,7 @@ func trimLeftSpace(s string) string {
 // letter keeps its combining marks and an emoji sequence stays whole (the
 // cut falls before it instead). White space left at the end is removed.
 func Truncate(s string, max int) string { return cut(s, max, false) }
+
+// TruncateUTF16 is Truncate with max counted in UTF-16 code units, as
+// Active Directory counts (see UTF16Len).
+func TruncateUTF16(s string, max int) string { return cut(s, max, true) }

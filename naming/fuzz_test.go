@@ -130,15 +130,27 @@ func FuzzDisplayName(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, given, family, username string, max int) {
 		max %= 300
-		got := naming.DisplayName(given, family, username, max)
-		if max > 0 && utf8.RuneCountInString(got) > max {
-			t.Fatalf("DisplayName(%q, %q, %q, %d) = %q: too long", given, family, username, max, got)
-		}
-		checkCleaned(t, given+"|"+family, got)
-		u := naming.Clean(username)
-		suffix := " (" + u + ")"
-		if u != "" && naming.Clean(given+" "+family) != "" && max > utf8.RuneCountInString(suffix) && !strings.HasSuffix(got, suffix) {
-			t.Fatalf("DisplayName(%q, %q, %q, %d) = %q lost the username", given, family, username, max, got)
+		for _, v := range []struct {
+			name   string
+			f      func(given, family, username string, max int) string
+			length func(string) int
+		}{
+			{"DisplayName", naming.DisplayName, utf8.RuneCountInString},
+			{"DisplayNameUTF16", naming.DisplayNameUTF16, func(s string) int { return len(utf16.Encode([]rune(s))) }},
+		} {
+			got := v.f(given, family, username, max)
+			if max > 0 && v.length(got) > max {
+				t.Fatalf("%s(%q, %q, %q, %d) = %q: too long", v.name, given, family, username, max, got)
+			}
+			checkCleaned(t, given+"|"+family, got)
+			u := naming.Clean(username)
+			// The username survives whole when it fits with a space and a
+			// name character; a name that cannot be cut that short (a
+			// letter with its marks) is left out.
+			suffix := "(" + u + ")"
+			if u != "" && naming.Clean(given+" "+family) != "" && max > v.length(suffix)+1 && !strings.HasSuffix(got, suffix) {
+				t.Fatalf("%s(%q, %q, %q, %d) = %q lost the username", v.name, given, family, username, max, got)
+			}
 		}
 	})
 }

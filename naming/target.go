@@ -149,6 +149,11 @@ func ValidADName(s string) error {
 	return c.err()
 }
 
+// UTF16Len returns the length of s in UTF-16 code units, the way Active
+// Directory and Windows count: one per character, two for a character
+// outside the Basic Multilingual Plane (most emoji, rare CJK ideographs).
+func UTF16Len(s string) int { return utf16Len(s) }
+
 func utf16Len(s string) int {
 	n := 0
 	for _, r := range s {
@@ -252,35 +257,49 @@ func EscapeFilter(s string) string {
 // part alone is longer than max is it cut too. Empty parts are left out, so
 // a person without names gets just the username. max <= 0 means no limit.
 func DisplayName(given, family, username string, max int) string {
+	return displayName(given, family, username, max, false)
+}
+
+// DisplayNameUTF16 is DisplayName with max counted in UTF-16 code units,
+// as Active Directory counts the length of a cn (see UTF16Len).
+func DisplayNameUTF16(given, family, username string, max int) string {
+	return displayName(given, family, username, max, true)
+}
+
+func displayName(given, family, username string, max int, utf16 bool) string {
+	length := utf8.RuneCountInString
+	if utf16 {
+		length = utf16Len
+	}
 	name := Clean(given + " " + family)
 	username = Clean(username)
 	if username == "" {
-		return limit(name, max)
+		return limit(name, max, utf16)
 	}
 	suffix := "(" + username + ")"
 	if name == "" {
-		return limit(suffix, max)
+		return limit(suffix, max, utf16)
 	}
 	full := name + " " + suffix
-	if max <= 0 || utf8.RuneCountInString(full) <= max {
+	if max <= 0 || length(full) <= max {
 		return full
 	}
-	room := max - utf8.RuneCountInString(suffix) - 1
+	room := max - length(suffix) - 1
 	if room <= 0 {
-		return limit(suffix, max)
+		return limit(suffix, max, utf16)
 	}
-	name = strings.TrimRight(cut(name, room, false), " -,.")
+	name = strings.TrimRight(cut(name, room, utf16), " -,.")
 	if name == "" {
-		return limit(suffix, max)
+		return limit(suffix, max, utf16)
 	}
 	return name + " " + suffix
 }
 
-func limit(s string, max int) string {
+func limit(s string, max int, utf16 bool) string {
 	if max <= 0 {
 		return s
 	}
-	return cut(s, max, false)
+	return cut(s, max, utf16)
 }
 
 // ValidSAMAccountName reports every reason Active Directory would refuse s

@@ -158,3 +158,28 @@ func TestTruncate(t *testing.T) {
 		})
 	}
 }
+
+func TestTruncateUTF16(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		max  int
+		want string
+	}{
+		{"BMP counts as runes", "ææææ", 2, "ææ"},
+		{"astral character counts twice", "a😀b", 3, "a😀"},
+		{"astral character does not fit in one unit", "a😀b", 2, "a"},
+		{"Fraktur letters", "𝔘𝔫𝔦", 5, "𝔘𝔫"},
+		{"fits", "Åse 😀", 6, "Åse 😀"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := naming.TruncateUTF16(tt.in, tt.max); got != tt.want {
+				t.Errorf("TruncateUTF16(%q, %d) = %q, want %q", tt.in, tt.max, got, tt.want)
+			}
+			if got := naming.UTF16Len(naming.TruncateUTF16(tt.in, tt.max)); got > tt.max {
+				t.Errorf("UTF16Len of the result = %d > %d", got, tt.max)
+			}
+		})
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/orgsync/orgsync/diff"
 	"github.com/orgsync/orgsync/naming"
@@ -150,7 +149,7 @@ func (b *builder) add(o diff.Object) {
 		return
 	}
 	b.seen[o.Key] = true
-	o.Name = naming.Truncate(o.Name, b.p.maxName)
+	o.Name = naming.TruncateUTF16(o.Name, b.p.maxName)
 	b.out = append(b.out, o)
 }
 
@@ -633,7 +632,7 @@ func (m *userMaker) user(i int, elig []eligible) error {
 	m.users = append(m.users, diff.Object{
 		Kind:        diff.User,
 		Key:         key,
-		Name:        naming.Truncate(b.displayName(display, given, family, username), b.p.maxName),
+		Name:        b.displayName(display, given, family, username),
 		Parent:      parent,
 		Attrs:       attrs,
 		Institution: primary,
@@ -641,17 +640,17 @@ func (m *userMaker) user(i int, elig []eligible) error {
 	return nil
 }
 
-// displayName returns naming.DisplayName(given, family, username, maxName)
-// for cleaned names whose joined form is display. The common case, a name
-// that fits and a plain username, is built with one allocation.
+// displayName returns naming.DisplayNameUTF16(given, family, username,
+// maxName) for cleaned names whose joined form is display. The common case,
+// a name that fits and a plain username, is built with one allocation.
 func (b *builder) displayName(display, given, family, username string) string {
 	if naming.Clean(username) == username {
 		full := display + " (" + username + ")"
-		if utf8.RuneCountInString(full) <= b.p.maxName {
+		if len(full) <= b.p.maxName || naming.UTF16Len(full) <= b.p.maxName {
 			return full
 		}
 	}
-	return naming.DisplayName(given, family, username, b.p.maxName)
+	return naming.DisplayNameUTF16(given, family, username, b.p.maxName)
 }
 
 // catalogue computes the logical groups of the configured kinds.

@@ -15,13 +15,14 @@ import (
 )
 
 // TestDisplayNameMatchesNaming checks the fast path of builder.displayName
-// against naming.DisplayName, which it must equal for cleaned names.
+// against naming.DisplayNameUTF16, which it must equal for cleaned names.
 func TestDisplayNameMatchesNaming(t *testing.T) {
 	names := []string{
 		"", "Anna", "Søren", "Åse-Marie", "Ærø Øster", "van der Berg", "O'Neil",
 		"Zoë", "e\u0301", "\u0301x", "a\u00a0b", "x\u0085", "\u2028y", " padded ",
 		"tab\tbed", "zero\u200bwidth", "ﬁne", "José María", "Nguyễn",
 		strings.Repeat("Long", 20), strings.Repeat("æ", 70), "👩‍👩‍👧 family",
+		strings.Repeat("😀", 20), "𠜎𠜱𠝹 Chen", strings.Repeat("a", 28) + "𝔘",
 	}
 	users := []string{"ab12", "anna1234", "x", "has space", "ø1", strings.Repeat("u", 70)}
 	for _, max := range []int{10, 20, 64, 256} {
@@ -34,7 +35,10 @@ func TestDisplayNameMatchesNaming(t *testing.T) {
 				}
 				display := strings.TrimSpace(given + " " + family)
 				for _, u := range users {
-					want := naming.DisplayName(given, family, u, max)
+					want := naming.DisplayNameUTF16(given, family, u, max)
+					if n := naming.UTF16Len(want); n > max {
+						t.Errorf("DisplayNameUTF16(%q, %q, %q, %d) = %q: %d UTF-16 units", given, family, u, max, want, n)
+					}
 					if got := b.displayName(display, given, family, u); got != want {
 						t.Errorf("displayName(%q, %q, %q, %d) = %q, want %q", given, family, u, max, got, want)
 					}

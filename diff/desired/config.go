@@ -85,7 +85,10 @@ type Config struct {
 	// IncludeCPR writes the CPR number to the "cpr" attribute. Off by
 	// default: CPR is never written to a directory unless configured.
 	IncludeCPR bool `yaml:"includeCPR,omitempty" json:"includeCPR,omitempty"`
-	// MaxNameLength caps object names (AD: 64); 0 = 64.
+	// MaxNameLength caps object names, counted in UTF-16 code units as
+	// Active Directory counts (one per character, two for a character
+	// outside the Basic Multilingual Plane such as most emoji); 0 = 64,
+	// AD's limit for a cn or ou.
 	MaxNameLength int `yaml:"maxNameLength,omitempty" json:"maxNameLength,omitempty"`
 }
 
