@@ -6,12 +6,14 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/orgsync/orgsync/adapters/ad"
 	"github.com/orgsync/orgsync/diff"
@@ -207,4 +209,33 @@ func TestConnections(t *testing.T) {
 			t.Error("cancelled create happened")
 		}
 	})
+}
+
+// TestReadPaged: Read follows the paged-results cookie across many small
+// pages and returns the same objects, members resolved, as one page.
+func TestReadPaged(t *testing.T) {
+	s := samba(t)
+	c, base := s.client(t, "paged")
+	g := group("group/all", "Alle", "ou/p")
+	apply(t, c, create(ou("ou/p", "p", "")), create(g))
+	for i := range 5 {
+		u := user("user/p"+string(rune('a'+i)), "ou/p", "pg"+string(rune('a'+i))+suffix(t), "Side", "Nummer")
+		apply(t, c, create(u), diff.Change{Action: diff.AddMember, Kind: diff.Group, Key: g.Key, Member: u.Key})
+	}
+	want := read(t, c)
+	cfg := s.config(base)
+	cfg.PageSize = 2
+	small := s.clientAt(t, cfg)
+	got := read(t, small)
+	sortObjects := func(o []diff.Object) {
+		slices.SortFunc(o, func(a, b diff.Object) int { return strings.Compare(a.Key, b.Key) })
+	}
+	sortObjects(want)
+	sortObjects(got)
+	if len(want) != 7 || len(byKey(want)["group/all"].Members) != 5 {
+		t.Fatalf("one-page read: %d objects, group %+v", len(want), byKey(want)["group/all"])
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("read with page size 2 (-one page +small pages):\n%s", d)
+	}
 }

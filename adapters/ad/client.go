@@ -33,6 +33,12 @@ type Client struct {
 
 	slots []*slot
 	next  atomic.Uint32
+	// inflight bounds the requests Apply has on the wire at once
+	// (perConn per pooled connection). Callers beyond it wait here, not
+	// in the server's queue, so a large diff.ApplyOptions.Concurrency
+	// (which lets member changes of one group pile up into one modify)
+	// never makes a queued request run into Config.Timeout.
+	inflight chan struct{}
 
 	state state
 	batch memberBatcher
@@ -70,6 +76,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		c.rev[k] = r
 	}
 	c.slots = make([]*slot, cfg.PoolSize)
+	c.inflight = make(chan struct{}, perConn*cfg.PoolSize)
 	for i := range c.slots {
 		c.slots[i] = &slot{}
 	}
@@ -188,6 +195,11 @@ func (s *slot) drop(conn *ldap.Conn) {
 	}
 }
 
+// perConn is how many requests Apply keeps in flight per pooled
+// connection: enough to keep a domain controller busy while the client
+// prepares the next ones, few enough that none waits long in its queue.
+const perConn = 8
+
 // pick returns the next slot round-robin.
 func (c *Client) pick() *slot {
 	return c.slots[int(c.next.Add(1))%len(c.slots)]
@@ -221,6 +233,12 @@ func (c *Client) do(ctx context.Context, op func(*ldap.Conn) error) error {
 func (c *Client) once(ctx context.Context, s *slot, op func(*ldap.Conn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	select {
+	case c.inflight <- struct{}{}:
+		defer func() { <-c.inflight }()
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 	conn, err := s.get(ctx, c)
 	if err != nil {

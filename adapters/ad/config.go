@@ -78,11 +78,15 @@ type Config struct {
 	AdoptBy string
 
 	// PoolSize is the number of LDAP connections Apply spreads its
-	// concurrent changes over (default 4). Each connection multiplexes
-	// requests.
+	// concurrent changes over (default 4). Each connection multiplexes up
+	// to 8 requests; further concurrent changes wait in the Client, so
+	// diff.ApplyOptions.Concurrency can be far higher (which lets member
+	// changes of one group gather into one modify) without requests
+	// timing out in the server's queue.
 	PoolSize int
-	// PageSize is the page size of Read's paged searches (default 1000,
-	// AD's MaxPageSize).
+	// PageSize is the page size of Read's paged search (default 1000,
+	// AD's MaxPageSize). Read decodes that search itself on a connection
+	// of its own, outside the pool.
 	PageSize int
 	// Timeout bounds each LDAP request and the dial (default 60 s).
 	Timeout time.Duration

@@ -45,6 +45,11 @@
 // Values AD refuses come back as *Error naming the Key and, when known,
 // the attribute.
 //
+// Reading. Read is one paged subtree search under Base. It runs on a
+// connection of its own with a small LDAP decoder that slices attribute
+// values out of each message instead of building go-ldap's packet tree
+// (about a sixth of the client CPU); everything else goes through go-ldap.
+//
 // Not for: Kerberos/GSSAPI binds, Entra ID (see adapters/entra), DirSync
 // change tracking (Read is a full paged read) and OpenLDAP's generic
 // schema.

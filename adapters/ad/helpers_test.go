@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,54 +51,78 @@ func (s server) testOU(tb testing.TB, name string) string {
 	return dn
 }
 
-// deleteTree deletes dn and everything below it (tree-delete control).
+// deleteTree deletes dn and everything below it: with the tree-delete
+// control when the tree is small, else entry by entry (groups first, then
+// the deepest entries), spread over a few connections. A tree delete of
+// thousands of users runs into Samba's time limit and is rolled back, so
+// trying it first only wastes minutes.
 func (s server) deleteTree(tb testing.TB, dn string) {
 	tb.Helper()
 	conn := s.conn(tb)
 	defer conn.Close()
-	treeDelete := func() error {
-		req := ldap.NewDelRequest(dn, []ldap.Control{ldap.NewControlString(ldap.ControlTypeMicrosoftTreeDelete, true, "")})
-		err := conn.Del(req)
-		if ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject) {
-			return nil
-		}
-		return err
-	}
-	err := treeDelete()
-	if ldap.IsErrorWithCode(err, ldap.LDAPResultTimeLimitExceeded) {
-		// Large groups make one tree delete too slow for the server's time
-		// limit: delete the groups first, then the rest.
-		res, serr := conn.SearchWithPaging(ldap.NewSearchRequest(dn, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases,
-			0, 0, false, "(objectClass=group)", []string{"1.1"}, nil), 1000)
-		if serr == nil {
-			for _, e := range res.Entries {
-				_ = conn.Del(ldap.NewDelRequest(e.DN, nil))
-			}
-		}
-		err = treeDelete()
-	}
-	if ldap.IsErrorWithCode(err, ldap.LDAPResultTimeLimitExceeded) {
-		// still too big for one request: delete leaf first, one by one
-		res, serr := conn.SearchWithPaging(ldap.NewSearchRequest(dn, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases,
-			0, 0, false, "(objectClass=*)", []string{"1.1"}, nil), 1000)
-		if serr != nil {
-			err = serr
-		} else {
-			dns := make([]string, len(res.Entries))
-			for i, e := range res.Entries {
-				dns[i] = e.DN
-			}
-			slices.SortFunc(dns, func(a, b string) int { return len(b) - len(a) })
-			err = nil
-			for _, d := range dns {
-				if derr := conn.Del(ldap.NewDelRequest(d, nil)); derr != nil && err == nil {
-					err = derr
-				}
-			}
-		}
+	res, err := conn.SearchWithPaging(ldap.NewSearchRequest(dn, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases,
+		0, 0, false, "(objectClass=*)", []string{"objectClass"}, nil), 1000)
+	if ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject) {
+		return
 	}
 	if err != nil {
 		tb.Errorf("delete %s: %v", dn, err)
+		return
+	}
+	if len(res.Entries) <= 1000 {
+		err = conn.Del(ldap.NewDelRequest(dn, []ldap.Control{ldap.NewControlString(ldap.ControlTypeMicrosoftTreeDelete, true, "")}))
+		if err == nil || ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject) {
+			return
+		}
+		if !ldap.IsErrorWithCode(err, ldap.LDAPResultTimeLimitExceeded) {
+			tb.Errorf("delete %s: %v", dn, err)
+			return
+		}
+	}
+	// Groups first (each drops all its links at once), then by depth.
+	depth := func(e *ldap.Entry) int {
+		if slices.ContainsFunc(e.GetAttributeValues("objectClass"), func(c string) bool { return strings.EqualFold(c, "group") }) {
+			return 1 << 20
+		}
+		return strings.Count(e.DN, ",")
+	}
+	slices.SortFunc(res.Entries, func(a, b *ldap.Entry) int { return depth(b) - depth(a) })
+	conns := []*ldap.Conn{conn}
+	for range 3 {
+		c := s.conn(tb)
+		defer c.Close()
+		conns = append(conns, c)
+	}
+	var firstErr error
+	var mu sync.Mutex
+	for i := 0; i < len(res.Entries); {
+		// one level at a time: everything below is gone before its parent
+		j := i + 1
+		for j < len(res.Entries) && depth(res.Entries[j]) == depth(res.Entries[i]) {
+			j++
+		}
+		var wg sync.WaitGroup
+		for k, c := range conns {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for x := i + k; x < j; x += len(conns) {
+					err := c.Del(ldap.NewDelRequest(res.Entries[x].DN, nil))
+					if err != nil && !ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject) {
+						mu.Lock()
+						if firstErr == nil {
+							firstErr = err
+						}
+						mu.Unlock()
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		i = j
+	}
+	if firstErr != nil {
+		tb.Errorf("delete %s: %v", dn, firstErr)
 	}
 }
 

@@ -2,7 +2,6 @@ package ad
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"slices"
 	"strconv"
@@ -28,10 +27,11 @@ const uacNormal = 0x200
 // Unmanaged users with the adoption attribute (Config.AdoptBy) are
 // returned as candidates with Managed false and no Key.
 //
-// Read uses paged searches on one connection and follows AD's ranged
-// retrieval for groups with more than 1500 members. A Base that does not
-// exist reads as empty (and is logged): nothing is managed there yet. It also refreshes the
-// Key → DN map Apply works from.
+// Read uses one paged search on a connection of its own (see wire.go)
+// and follows AD's ranged retrieval for groups with more than 1500
+// members. A Base that does not exist reads as empty (and is logged):
+// nothing is managed there yet. It also refreshes the Key → DN map Apply
+// works from.
 //
 // A user moved by hand into an OU of another of their own institutions
 // (Attrs "institutions") is reported in the container orgsync last put
@@ -66,18 +66,14 @@ type raw struct {
 }
 
 func (c *Client) read(ctx context.Context) ([]diff.Object, error) {
-	req := ldap.NewSearchRequest(c.cfg.Base, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases,
-		0, 0, false, c.readFilter(), c.readAttrs(), nil)
-	var raws []*raw
-	err := c.search(ctx, req, func(e *ldap.Entry) error {
-		r, err := c.decode(ctx, e)
-		if err != nil {
-			return err
-		}
-		if r != nil {
+	var raws []raw
+	lower := map[string]string{} // attribute name as sent → lower case
+	err := c.wireSearch(ctx, c.cfg.Base, c.readFilter(), c.readAttrs(), func(e *wireEntry) error {
+		r, ok, err := c.decode(ctx, e, lower)
+		if ok {
 			raws = append(raws, r)
 		}
-		return nil
+		return err
 	})
 	if err != nil && len(raws) == 0 && resultCode(err) == ldap.LDAPResultNoSuchObject {
 		// No base yet: nothing is managed. Creates will need it (EnsureBase).
@@ -89,45 +85,73 @@ func (c *Client) read(ctx context.Context) ([]diff.Object, error) {
 		return nil, opError("read", "", c.cfg.Base, err)
 	}
 
+	// DNs as the server sent them find their entries directly; a DN
+	// spelled differently (case, escaping) is looked up by its lower case,
+	// in a map built only when such a DN turns up.
 	byDN := make(map[string]*raw, len(raws))
+	var byLower map[string]*raw
+	find := func(dn string) *raw {
+		if r, ok := byDN[dn]; ok {
+			return r
+		}
+		if byLower == nil {
+			byLower = make(map[string]*raw, len(raws))
+			for i := range raws {
+				byLower[strings.ToLower(raws[i].dn)] = &raws[i]
+			}
+		}
+		return byLower[strings.ToLower(dn)]
+	}
+	entries := make([]entry, len(raws))
 	byKey := make(map[string]*entry, len(raws))
 	unmanaged := map[string]string{}
-	for _, r := range raws {
-		byDN[strings.ToLower(r.dn)] = r
+	for i := range raws {
+		r := &raws[i]
+		byDN[r.dn] = r
 		if r.obj.Managed {
-			byKey[r.obj.Key] = &entry{kind: r.obj.Kind, dn: r.dn, guid: r.obj.ID, uac: r.uac, home: r.home}
+			entries[i] = entry{kind: r.obj.Kind, dn: r.dn, guid: r.obj.ID, uac: r.uac, home: r.home}
+			byKey[r.obj.Key] = &entries[i]
 		} else {
 			unmanaged[r.obj.ID] = r.dn
 		}
 	}
-	baseLower := strings.ToLower(c.cfg.Base)
+	isBase := func(dn string) bool { return strings.EqualFold(dn, c.cfg.Base) }
 	managedContainer := func(dn string) *raw {
-		p := byDN[strings.ToLower(dn)]
+		if isBase(dn) {
+			return nil
+		}
+		p := find(dn)
 		if p != nil && p.obj.Managed && p.obj.Kind == diff.Container {
 			return p
 		}
 		return nil
 	}
 	// institution returns the number of the nearest managed institution
-	// container at or above dn.
+	// container at or above dn (remembered per DN: siblings share it).
+	insts := map[string]string{}
 	institution := func(dn string) string {
-		for dn != "" && strings.ToLower(dn) != baseLower {
-			if p := managedContainer(dn); p != nil {
-				if n := institutionOf(p.obj.Key); n != "" {
-					return n
+		if n, ok := insts[dn]; ok {
+			return n
+		}
+		n := ""
+		for d := dn; d != "" && !isBase(d); _, d = splitDN(d) {
+			if p := managedContainer(d); p != nil {
+				if n = institutionOf(p.obj.Key); n != "" {
+					break
 				}
 			}
-			_, dn = splitDN(dn)
 		}
-		return ""
+		insts[dn] = n
+		return n
 	}
 	out := make([]diff.Object, 0, len(raws))
-	for _, r := range raws {
+	for i := range raws {
+		r := &raws[i]
 		o := r.obj
 		switch p := managedContainer(r.parent); {
 		case p != nil:
 			o.Parent = p.obj.Key
-		case strings.EqualFold(r.parent, c.cfg.Base):
+		case isBase(r.parent):
 			o.Parent = ""
 		default:
 			// not a container orgsync manages: the plan moves it back
@@ -144,12 +168,16 @@ func (c *Client) read(ctx context.Context) ([]diff.Object, error) {
 			}
 		}
 		if len(r.members) > 0 {
+			o.Members = make([]string, 0, len(r.members))
 			for _, m := range r.members {
-				if mr := byDN[strings.ToLower(m)]; mr != nil && mr.obj.Managed {
+				if mr := find(m); mr != nil && mr.obj.Managed {
 					o.Members = append(o.Members, mr.obj.Key)
 				}
 			}
 			slices.Sort(o.Members)
+			if len(o.Members) == 0 {
+				o.Members = nil
+			}
 		}
 		if o.Kind == diff.User && o.Managed {
 			homeDN := ""
@@ -254,49 +282,53 @@ func (c *Client) readAttrs() []string {
 	return out
 }
 
-// decode turns an entry into a raw object, or nil for entries Read does
-// not report.
-func (c *Client) decode(ctx context.Context, e *ldap.Entry) (*raw, error) {
-	r := &raw{dn: e.DN}
-	_, r.parent = splitDN(e.DN)
+// decode turns an entry into a raw object; ok is false for entries Read
+// does not report. lower caches the lower case of attribute names.
+func (c *Client) decode(ctx context.Context, e *wireEntry, lower map[string]string) (r raw, ok bool, err error) {
+	r.dn = e.dn
+	_, r.parent = splitDN(e.dn)
 	var kind diff.Kind
-	for _, oc := range e.GetAttributeValues("objectClass") {
-		switch strings.ToLower(oc) {
-		case "organizationalunit":
+	for _, oc := range e.values("objectClass") {
+		switch {
+		case strings.EqualFold(oc, "organizationalUnit"):
 			kind = diff.Container
-		case "group":
+		case strings.EqualFold(oc, "group"):
 			kind = diff.Group
-		case "user":
+		case strings.EqualFold(oc, "user"):
 			if kind == "" {
 				kind = diff.User
 			}
-		case "computer":
-			return nil, nil
+		case strings.EqualFold(oc, "computer"):
+			return raw{}, false, nil
 		}
 	}
 	if kind == "" {
-		return nil, nil
+		return raw{}, false, nil
 	}
-	o := diff.Object{Kind: kind, Name: e.GetAttributeValue("name"), ID: formatGUID(e.GetRawAttributeValue("objectGUID"))}
-	if mark := e.GetAttributeValue(c.cfg.Mark); strings.HasPrefix(mark, c.cfg.MarkPrefix) {
+	o := diff.Object{Kind: kind, Name: e.value("name"), ID: formatGUID(e.value("objectGUID"))}
+	if mark := e.value(c.cfg.Mark); strings.HasPrefix(mark, c.cfg.MarkPrefix) {
 		o.Key = mark[len(c.cfg.MarkPrefix):]
 		o.Managed = true
 	} else if kind != diff.User {
-		return nil, nil
+		return raw{}, false, nil
 	}
 	rev := c.rev[kind]
 	store := strings.ToLower(c.cfg.Store)
 	// Collect the attributes unordered, then sort once: cheaper than
 	// keeping them sorted while reading thousands of entries.
-	attrs := make(diff.Attrs, 0, len(e.Attributes)+4)
+	attrs := make(diff.Attrs, 0, len(e.attrs))
 	set := func(n, v string) { attrs = append(attrs, diff.Attr{Name: n, Value: v}) }
-	for _, a := range e.Attributes {
-		name := strings.ToLower(a.Name)
-		if n, ok := rev[name]; ok && len(a.Values) > 0 {
-			set(n, strings.Join(a.Values, ","))
+	for _, a := range e.attrs {
+		name, ok := lower[a.name]
+		if !ok {
+			name = strings.ToLower(a.name)
+			lower[a.name] = name
+		}
+		if n, ok := rev[name]; ok && len(a.vals) > 0 {
+			set(n, strings.Join(a.vals, ","))
 		}
 		if name == store && store != "" {
-			for _, v := range a.Values {
+			for _, v := range a.vals {
 				if h, ok := strings.CutPrefix(v, homePrefix); ok {
 					r.home = h
 					continue
@@ -309,11 +341,11 @@ func (c *Client) decode(ctx context.Context, e *ldap.Entry) (*raw, error) {
 			}
 		}
 		if kind == diff.Group && (name == "member" || strings.HasPrefix(name, "member;range=")) {
-			r.members = append(r.members, a.Values...)
+			r.members = append(r.members, a.vals...)
 			if strings.HasPrefix(name, "member;range=") && !strings.HasSuffix(name, "-*") {
-				more, err := c.rangedMembers(ctx, e.DN, name)
+				more, err := c.rangedMembers(ctx, e.dn, name)
 				if err != nil {
-					return nil, err
+					return raw{}, false, err
 				}
 				r.members = append(r.members, more...)
 			}
@@ -321,11 +353,11 @@ func (c *Client) decode(ctx context.Context, e *ldap.Entry) (*raw, error) {
 	}
 	o.Attrs = sortAttrs(attrs)
 	if kind == diff.User {
-		r.uac, _ = strconv.Atoi(e.GetAttributeValue("userAccountControl"))
+		r.uac, _ = strconv.Atoi(e.value("userAccountControl"))
 		o.Disabled = r.uac&uacDisabled != 0
 	}
 	r.obj = o
-	return r, nil
+	return r, true, nil
 }
 
 // rangedMembers fetches the rest of a group's members after the first
@@ -409,14 +441,24 @@ func (c *Client) search(ctx context.Context, req *ldap.SearchRequest, fn func(*l
 	}
 }
 
-// formatGUID renders AD's objectGUID bytes in the usual string form.
-func formatGUID(b []byte) string {
+// formatGUID renders AD's objectGUID bytes in the usual string form
+// (the first three groups little-endian); "" when they are not 16 bytes.
+func formatGUID[B string | []byte](b B) string {
 	if len(b) != 16 {
 		return ""
 	}
-	return fmt.Sprintf("%08x-%04x-%04x-%x-%x",
-		binary.LittleEndian.Uint32(b[0:4]), binary.LittleEndian.Uint16(b[4:6]),
-		binary.LittleEndian.Uint16(b[6:8]), b[8:10], b[10:16])
+	const hexDigits = "0123456789abcdef"
+	var out [36]byte
+	i := 0
+	for j, k := range [16]int{3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15} {
+		if j == 4 || j == 6 || j == 8 || j == 10 {
+			out[i] = '-'
+			i++
+		}
+		out[i], out[i+1] = hexDigits[b[k]>>4], hexDigits[b[k]&0xf]
+		i += 2
+	}
+	return string(out[:])
 }
 
 // splitDN splits a DN into its first RDN and the parent DN, honouring
