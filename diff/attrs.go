@@ -91,9 +91,11 @@ func (a Attrs) Has(name string) bool {
 	return ok
 }
 
-// Set sets name to value, keeping the names sorted. It may reallocate the
-// slice: callers sharing it with a Clone are unaffected only if they hold
-// their own copy.
+// Set sets name to value, keeping the names sorted. Like append, it writes
+// into the slice's backing array (an existing value, or the names moved up
+// for a new one when there is room), so an Attrs shared by two objects (a
+// plain copy of an Object, not a Clone) must be cloned before either is
+// changed.
 func (a *Attrs) Set(name, value string) {
 	i, ok := a.find(name)
 	if ok {

@@ -5,7 +5,9 @@
 // The model is deliberately small: a directory holds Objects — containers
 // (OUs, org units), users and groups, plus target-specific kinds an adapter
 // may add — each with a stable Key that orgsync owns, a Name, a Parent
-// container, flat attributes and, for groups, members. A Change is one step
+// container, flat attributes (Attrs, kept sorted by name: an adapter that
+// reads objects builds them with Attrs.Set or AttrsFrom) and, for groups,
+// members. A Change is one step
 // (create, update, move, rename, disable, enable, delete, add or remove a
 // member) with the object before and after and a reason kept for people.
 //
