@@ -39,14 +39,11 @@ type ApplyOptions struct {
 	Auditor Auditor
 	// Actor names who or what applies the plan, for the audit records.
 	Actor string
-	// Thresholds, when set, are checked against Actual before anything is
-	// applied; a plan that exceeds them is refused with a *ThresholdError
-	// unless Override is set.
+	// Thresholds, when set, are checked (Plan.Check, against the totals
+	// the plan was computed from) before anything is applied; a plan that
+	// exceeds them is refused with a *ThresholdError. Leave it nil to
+	// apply a plan the caller has checked or decided to override.
 	Thresholds *Thresholds
-	// Actual is the actual state the plan was made from, for the check.
-	Actual []Object
-	// Override applies a plan even though it exceeds the thresholds.
-	Override bool
 	// DryRun checks the plan and reports what would be done; nothing is
 	// applied and nothing is audited.
 	DryRun bool
@@ -227,9 +224,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // Apply carries out a plan on a target, stage by stage.
 //
-// With Thresholds set it first checks the plan against Actual and refuses
+// With Thresholds set it first checks the plan (Plan.Check) and refuses
 // with the *ThresholdError (errors.Is(err, ErrThreshold)) before touching
-// anything, unless Override is set; the refusal is audited. The changes of
+// anything; the refusal is audited. The changes of
 // one stage run concurrently (at most Concurrency at a time); a change
 // that fails with ErrTemporary is retried with exponential backoff. When a
 // stage has failures, Apply finishes that stage and stops: the later
@@ -265,8 +262,8 @@ func Apply(ctx context.Context, t Applier, p *Plan, opt ApplyOptions) (*Report, 
 	if err := p.Validate(); err != nil {
 		return finish(err)
 	}
-	if opt.Thresholds != nil && !opt.Override {
-		if err := p.Check(opt.Actual, *opt.Thresholds); err != nil {
+	if opt.Thresholds != nil {
+		if err := p.Check(*opt.Thresholds); err != nil {
 			if opt.Auditor != nil && !opt.DryRun {
 				rec := AuditRecord{Time: opt.Clock(), Actor: opt.Actor, Action: NoOp, Err: "plan refused: " + err.Error()}
 				if aerr := opt.Auditor.Record(ctx, rec); aerr != nil {

@@ -204,7 +204,7 @@ func TestApplyThresholdRefusesBeforeTouching(t *testing.T) {
 	f := &fakeApplier{}
 	var log bytes.Buffer
 	aud := NewJSONLAuditor(&log)
-	rep, err := Apply(context.Background(), f, p, ApplyOptions{Thresholds: &th, Actual: actual, Auditor: aud, Actor: "test"})
+	rep, err := Apply(context.Background(), f, p, ApplyOptions{Thresholds: &th, Auditor: aud, Actor: "test"})
 	var te *ThresholdError
 	if !errors.As(err, &te) || !errors.Is(err, ErrThreshold) {
 		t.Fatalf("err = %v, want *ThresholdError", err)
@@ -223,8 +223,8 @@ func TestApplyThresholdRefusesBeforeTouching(t *testing.T) {
 	if !strings.Contains(log.String(), "plan refused") {
 		t.Errorf("refusal not audited: %s", log.String())
 	}
-	// Override applies.
-	rep, err = Apply(context.Background(), f, p, ApplyOptions{Thresholds: &th, Actual: actual, Override: true})
+	// Without thresholds (an override) it applies.
+	rep, err = Apply(context.Background(), f, p, ApplyOptions{})
 	if err != nil || rep.Applied != len(p.Changes) {
 		t.Fatalf("override: %v, applied %d", err, rep.Applied)
 	}

@@ -186,6 +186,6 @@ func BenchmarkCheck60k(b *testing.B) {
 	}
 	th := DefaultThresholds()
 	for b.Loop() {
-		_ = p.Check(actual, th)
+		_ = p.Check(th)
 	}
 }

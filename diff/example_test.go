@@ -64,7 +64,7 @@ func ExampleApply() {
 	plan, _ := diff.Compute(actual[:40], actual, diff.Options{Now: now})
 	th := diff.DefaultThresholds()
 	tgt := &memTarget{}
-	report, err := diff.Apply(context.Background(), tgt, plan, diff.ApplyOptions{Thresholds: &th, Actual: actual})
+	report, err := diff.Apply(context.Background(), tgt, plan, diff.ApplyOptions{Thresholds: &th})
 	fmt.Println(errors.Is(err, diff.ErrThreshold), tgt.applied, report.Skipped)
 	report.Render(os.Stdout)
 	// Output:

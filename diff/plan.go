@@ -30,6 +30,35 @@ type Plan struct {
 	// Warnings explain desired objects the plan could not handle, e.g. an
 	// ambiguous adoption match. A plan with warnings is still consistent.
 	Warnings []string `json:"warnings,omitempty"`
+	// Totals counts the managed actual objects the plan was computed
+	// from; Check measures the plan's disables and deletes against them,
+	// so a saved plan is checked as it was made.
+	Totals Totals `json:"totals"`
+}
+
+// Totals counts managed actual objects, per kind and per institution
+// (Object.Institution; objects without one are counted only by kind).
+type Totals struct {
+	// Kinds counts by object kind.
+	Kinds map[Kind]int `json:"kinds,omitempty"`
+	// Institutions counts by institution number.
+	Institutions map[string]int `json:"institutions,omitempty"`
+}
+
+// CountManaged returns the totals of the managed objects among actual.
+func CountManaged(actual []Object) Totals {
+	t := Totals{Kinds: map[Kind]int{}, Institutions: map[string]int{}}
+	for i := range actual {
+		a := &actual[i]
+		if !a.Managed {
+			continue
+		}
+		t.Kinds[a.Kind]++
+		if a.Institution != "" {
+			t.Institutions[a.Institution]++
+		}
+	}
+	return t
 }
 
 // Empty reports whether the plan has no changes.

@@ -138,22 +138,13 @@ func (e *ThresholdError) Error() string {
 func (e *ThresholdError) Unwrap() error { return ErrThreshold }
 
 // Check compares the plan's disables and deletes with the thresholds,
-// measured against the actual objects the plan was made from (only the
-// managed ones count). It returns a *ThresholdError listing every breach,
-// or nil.
-func (p *Plan) Check(actual []Object, t Thresholds) error {
-	kindTotal := map[Kind]int{}
-	instTotal := map[string]int{}
-	for i := range actual {
-		a := &actual[i]
-		if !a.Managed {
-			continue
-		}
-		kindTotal[a.Kind]++
-		if a.Institution != "" {
-			instTotal[a.Institution]++
-		}
-	}
+// measured against the managed actual objects the plan was computed from
+// (Plan.Totals, counted by Compute). It returns a *ThresholdError listing
+// every breach, or nil. A plan without totals (made by hand) is measured
+// against zero objects, so any percentage limit refuses its disables and
+// deletes.
+func (p *Plan) Check(t Thresholds) error {
+	kindTotal, instTotal := p.Totals.Kinds, p.Totals.Institutions
 	type ak struct {
 		a Action
 		k Kind

@@ -66,7 +66,7 @@ func TestCheckPerInstitutionAndDeletes(t *testing.T) {
 		Delete:         map[Kind]Limit{User: {Count: 4}},
 		PerInstitution: Limit{Percent: 15},
 	}
-	err = p.Check(actual, th)
+	err = p.Check(th)
 	var te *ThresholdError
 	if !errors.As(err, &te) || !errors.Is(err, ErrThreshold) {
 		t.Fatalf("err = %v", err)
@@ -82,7 +82,7 @@ func TestCheckPerInstitutionAndDeletes(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("breaches (-want +got):\n%s", diff)
 	}
-	if err := p.Check(actual, Thresholds{}); err != nil {
+	if err := p.Check(Thresholds{}); err != nil {
 		t.Errorf("no thresholds: %v", err)
 	}
 }

@@ -254,7 +254,7 @@ func TestFullSync(t *testing.T) {
 		gone.Index()
 		p, actual := w.plan(gone)
 		th := diff.DefaultThresholds()
-		rep, err := diff.Apply(context.Background(), w.c, p, diff.ApplyOptions{Thresholds: &th, Actual: actual})
+		rep, err := diff.Apply(context.Background(), w.c, p, diff.ApplyOptions{Thresholds: &th})
 		if !errors.Is(err, diff.ErrThreshold) {
 			t.Fatalf("Apply: %v, want ErrThreshold", err)
 		}

@@ -177,18 +177,19 @@ func (f *FileStore) SaveGuardState(ctx context.Context, st GuardState) error {
 	return nil
 }
 
-// ReadSnapshotFile reads an orgmodel.Snapshot from a JSON file.
+// ReadSnapshotFile reads an orgmodel.Snapshot from a JSON file with
+// orgmodel.ReadSnapshotJSON (unknown fields are an error).
 func ReadSnapshotFile(path string) (*orgmodel.Snapshot, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	var s orgmodel.Snapshot
-	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("read snapshot %s: %w", path, err)
+	defer f.Close()
+	s, err := orgmodel.ReadSnapshotJSON(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	s.Index()
-	return &s, nil
+	return s, nil
 }
 
 // WriteFileAtomic writes data to path so that readers see either the old

@@ -1,6 +1,7 @@
 package snapstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -95,13 +96,12 @@ func (q *SQLStore) Latest(ctx context.Context) (*orgmodel.Snapshot, Meta, error)
 	if err != nil {
 		return nil, Meta{}, fmt.Errorf("snapstore: latest: %w", err)
 	}
-	var s orgmodel.Snapshot
-	if err := json.Unmarshal(body, &s); err != nil {
+	s, err := orgmodel.ReadSnapshotJSON(bytes.NewReader(body))
+	if err != nil {
 		return nil, Meta{}, fmt.Errorf("snapstore: latest %s: %w", m.ID, err)
 	}
-	s.Index()
 	m.SavedAt = m.SavedAt.UTC()
-	return &s, m, nil
+	return s, m, nil
 }
 
 // Load returns the snapshot with the given ID.
@@ -111,12 +111,11 @@ func (q *SQLStore) Load(ctx context.Context, id string) (*orgmodel.Snapshot, err
 	if err != nil {
 		return nil, fmt.Errorf("snapstore: load %s: %w", id, err)
 	}
-	var s orgmodel.Snapshot
-	if err := json.Unmarshal(body, &s); err != nil {
+	s, err := orgmodel.ReadSnapshotJSON(bytes.NewReader(body))
+	if err != nil {
 		return nil, fmt.Errorf("snapstore: load %s: %w", id, err)
 	}
-	s.Index()
-	return &s, nil
+	return s, nil
 }
 
 // LoadGuardState reads the guard state; none stored is an empty state.

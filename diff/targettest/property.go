@@ -278,14 +278,14 @@ func propertyCase(t *testing.T, w *world) {
 	before := read(t, tgt)
 
 	// A plan over tight thresholds is refused and applies nothing.
-	p, err := diff.Compute(d1, before, h.options(Now))
+	p, err := diff.Compute(diff.Prepare(tgt, d1), before, h.options(Now))
 	if err != nil {
 		t.Fatalf("compute: %v", err)
 	}
 	tight := diff.Thresholds{Disable: map[diff.Kind]diff.Limit{diff.User: {Count: 1}, diff.Group: {Count: 1}, diff.Container: {Count: 1}},
 		Delete: map[diff.Kind]diff.Limit{diff.User: {Count: 1}, diff.Group: {Count: 1}}}
-	if p.Check(before, tight) != nil {
-		_, err := diff.Apply(ctx, tgt, p, diff.ApplyOptions{Thresholds: &tight, Actual: before})
+	if p.Check(tight) != nil {
+		_, err := diff.Apply(ctx, tgt, p, diff.ApplyOptions{Thresholds: &tight})
 		if !errors.Is(err, diff.ErrThreshold) {
 			t.Fatalf("apply over thresholds: err = %v", err)
 		}

@@ -4,7 +4,8 @@
 // through Run, so that a plan means the same thing everywhere.
 //
 // The suite drives the target only through diff.Compute, diff.Apply and
-// Read, with a small fixture (a container tree, a few users with
+// Read, planning the desired state as the target prepares it when it
+// implements diff.Preparer, with a small fixture (a container tree, a few users with
 // attributes, a group with members) and a fixed time. It checks the
 // semantics of every action as Read reports them afterwards, the refusal
 // to touch unmanaged objects (diff.ErrUnmanaged), diff.ErrExists and
@@ -83,6 +84,7 @@ func Run(t *testing.T, h Harness) {
 	if h.New == nil {
 		t.Fatal("targettest: Harness.New is required")
 	}
+	t.Run("Prepare", func(t *testing.T) { testPrepare(t, &h) })
 	t.Run("Create", func(t *testing.T) { testCreate(t, &h) })
 	t.Run("UpdateRenameMove", func(t *testing.T) { testUpdate(t, &h) })
 	t.Run("Members", func(t *testing.T) { testMembers(t, &h) })
@@ -93,6 +95,39 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Adopt", func(t *testing.T) { testAdopt(t, &h) })
 	t.Run("CrashConvergence", func(t *testing.T) { testCrash(t, &h) })
 	t.Run("Property", func(t *testing.T) { testProperty(t, &h) })
+}
+
+// testPrepare checks a target that implements diff.Preparer: Prepare
+// leaves its input alone and gives the same output for the same input.
+// Every other test plans the prepared desired state, so a Prepare that
+// drops or adds what the target does not store shows up there as a plan
+// that does not converge.
+func testPrepare(t *testing.T, h *Harness) {
+	tgt := h.New(t)
+	p, ok := tgt.(diff.Preparer)
+	if !ok {
+		t.Skip("the target does not implement diff.Preparer")
+	}
+	in := h.fixture(1)
+	keep := make([]diff.Object, len(in))
+	for i, o := range in {
+		keep[i] = o.Clone()
+	}
+	first := p.Prepare(in)
+	if !equalObjects(in, keep) {
+		t.Error("Prepare changed its input")
+	}
+	if second := p.Prepare(in); !equalObjects(first, second) {
+		t.Error("Prepare gave two different outputs for one input")
+	}
+}
+
+func equalObjects(a, b []diff.Object) bool {
+	return slices.EqualFunc(a, b, func(x, y diff.Object) bool {
+		return x.Kind == y.Kind && x.Key == y.Key && x.Name == y.Name && x.Parent == y.Parent &&
+			x.Disabled == y.Disabled && x.Institution == y.Institution && x.Managed == y.Managed && x.ID == y.ID &&
+			slices.Equal(x.Attrs, y.Attrs) && slices.Equal(x.Members, y.Members)
+	})
 }
 
 // fixture returns the suite's small desired state at version v: v changes
@@ -157,6 +192,7 @@ func find(objs []diff.Object, key string) *diff.Object {
 func (h *Harness) converge(t *testing.T, tgt diff.Target, desired []diff.Object, now time.Time) *diff.Plan {
 	t.Helper()
 	ctx := context.Background()
+	desired = diff.Prepare(tgt, desired)
 	actual := read(t, tgt)
 	p, err := diff.Compute(desired, actual, h.options(now))
 	if err != nil {
@@ -190,6 +226,7 @@ func render(p *diff.Plan) string {
 // planning again is empty.
 func (h *Harness) check(t *testing.T, tgt diff.Target, desired []diff.Object, now time.Time) {
 	t.Helper()
+	desired = diff.Prepare(tgt, desired)
 	actual := read(t, tgt)
 	if probs := h.mismatches(desired, actual, now); len(probs) > 0 {
 		t.Fatalf("target does not hold the desired state:\n\t%s", strings.Join(probs, "\n\t"))
@@ -530,7 +567,7 @@ func testAdopt(t *testing.T, h *Harness) {
 	ctx := context.Background()
 	opt := h.options(Now)
 	opt.AdoptBy = []string{diff.AttrUsername}
-	p, err := diff.Compute(d, read(t, tgt), opt)
+	p, err := diff.Compute(diff.Prepare(tgt, d), read(t, tgt), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -592,7 +629,7 @@ func testCrash(t *testing.T, h *Harness) {
 	}
 	tgt = h.New(t)
 	h.converge(t, tgt, d0, Now)
-	p, err := diff.Compute(d1, read(t, tgt), h.options(Now))
+	p, err := diff.Compute(diff.Prepare(tgt, d1), read(t, tgt), h.options(Now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -612,6 +649,7 @@ func (h *Harness) crashConverge(t *testing.T, tgt diff.Target, desired []diff.Ob
 	t.Helper()
 	ctx := context.Background()
 	before := read(t, tgt)
+	desired = diff.Prepare(tgt, desired)
 	p, err := diff.Compute(desired, before, h.options(Now))
 	if err != nil {
 		t.Fatal(err)

@@ -175,7 +175,7 @@ func (j *Job) Run(ctx context.Context) (*Outcome, error) {
 		return res, err
 	}
 	th := cfg.Thresholds.Thresholds()
-	if err := plan.Check(actual, th); err != nil {
+	if err := plan.Check(th); err != nil {
 		if !j.Override {
 			fmt.Fprintf(out, "\nRefused: %v\nNothing was applied. Check the source data; if the change is intended, run again with the override flag.\n", err)
 			return res, err
@@ -214,9 +214,6 @@ func (j *Job) Run(ctx context.Context) (*Outcome, error) {
 		Progress:    j.Progress,
 		Auditor:     auditor,
 		Actor:       cfg.Actor,
-		Thresholds:  &th,
-		Actual:      actual,
-		Override:    j.Override,
 		Sleep:       j.Sleep,
 		Clock:       time.Now,
 	})
