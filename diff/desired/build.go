@@ -60,7 +60,9 @@ type Input struct {
 	// error; assign usernames first with AssignUsernames.
 	Usernames map[string]string
 	// ClassIDs maps a class's group key ("institution/groupID") to its
-	// stable identity across school years (see CarryClassIDs).
+	// stable identity across school years (see CarryClassIDs). An entry
+	// that would give two classes one identity is left out (the class
+	// keeps its own key), whatever the source holds.
 	ClassIDs map[string]string
 	// Extra are logical groups from outside the catalogue, e.g. the
 	// payroll check's active and inactive employees; they are named by
@@ -74,6 +76,7 @@ func (p *Projection) Build(s *orgmodel.Snapshot, in Input) ([]diff.Object, error
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBuild, err)
 	}
+	in.ClassIDs = classIdentities(s, in.At, in.ClassIDs)
 	n := 4*len(s.Groups) + 8*len(s.Institutions) + 16
 	b := &builder{p: p, s: s, in: in, seen: make(map[string]bool, n), out: make([]diff.Object, 0, n)}
 	b.indexGroups()

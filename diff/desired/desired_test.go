@@ -409,3 +409,42 @@ func TestAssignUsernamesSummarisesErrors(t *testing.T) {
 		t.Errorf("err = %v; names = %d", err, len(names))
 	}
 }
+
+// TestClassIDsNeverCollide: carried class identities never give two
+// objects one key, whatever the source holds: two new classes carried to
+// one old class, and a new class carried to a class that is still in the
+// source (old and new classes side by side around the change of year).
+func TestClassIDsNeverCollide(t *testing.T) {
+	s := synth.Generate(synth.Tiny)
+	at := synth.ReferenceTime(s.SchoolYear)
+	var classes []string
+	for _, g := range s.Groups {
+		if g.Type == orgmodel.Hovedgruppe && g.Valid.Contains(at) {
+			classes = append(classes, g.Key())
+		}
+	}
+	if len(classes) < 4 {
+		t.Fatalf("only %d classes", len(classes))
+	}
+	ids := map[string]string{
+		classes[0]: "gone/old-class", // two classes carried to one identity
+		classes[1]: "gone/old-class",
+		classes[2]: classes[3], // carried to a class still in the source
+	}
+	names := assign(t, s, at, nil)
+	objs := build(t, desired.DefaultConfig(), s, desired.Input{At: at, Usernames: names, ClassIDs: ids})
+	keys := map[string]bool{}
+	for _, o := range objs {
+		keys[o.Key] = true
+	}
+	for _, want := range []string{
+		desired.ClassKey("gone/old-class"), // the first class (by key) takes it
+		desired.ClassKey(classes[1]),       // the second keeps its own
+		desired.ClassKey(classes[2]),       // so does the class carried to a present one
+		desired.ClassKey(classes[3]),
+	} {
+		if !keys[want] {
+			t.Errorf("no object %s", want)
+		}
+	}
+}

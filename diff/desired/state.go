@@ -116,3 +116,42 @@ func CarryClassIDs(prev, lineage map[string]string) map[string]string {
 	}
 	return out
 }
+
+// classIdentities returns the class identities Build uses: ids without
+// the entries that would give two classes of s (main groups valid at at)
+// one identity, which would make two directory objects with one key. A
+// class keeps the identity carried to it unless that identity is the
+// group key of another class in the source (that class is still there and
+// keeps its own objects; a STIL export can hold last year's and this
+// year's classes around the change of year) or a class earlier in key
+// order took it already. Such a class falls back to its own group key,
+// which no other class can then hold.
+func classIdentities(s *orgmodel.Snapshot, at time.Time, ids map[string]string) map[string]string {
+	if len(ids) == 0 {
+		return ids
+	}
+	present := map[string]bool{}
+	var keys []string
+	for i := range s.Groups {
+		g := &s.Groups[i]
+		if g.Type != orgmodel.Hovedgruppe || !g.Valid.Contains(at) {
+			continue
+		}
+		if k := g.Key(); !present[k] {
+			present[k] = true
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	out := make(map[string]string, len(keys))
+	taken := map[string]bool{}
+	for _, k := range keys {
+		id := ids[k]
+		if id == "" || id == k || present[id] || taken[id] {
+			continue
+		}
+		taken[id] = true
+		out[k] = id
+	}
+	return out
+}
