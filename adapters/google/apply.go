@@ -198,7 +198,7 @@ func (c *Client) applyUser(ctx context.Context, op string, ch diff.Change) error
 				p.CustomSchemas = c.userSchema(a)
 			default:
 				if !slices.Contains(schemaUserAttrs, at.Name) {
-					return fail(op, ch.Key, diff.ErrConstraint, "attribute %q is not stored in Google Workspace (run Augment on the desired state)", at.Name)
+					return fail(op, ch.Key, diff.ErrConstraint, "attribute %q is not stored in Google Workspace (run Prepare on the desired state)", at.Name)
 				}
 				p.CustomSchemas = c.userSchema(a)
 			}
@@ -667,7 +667,7 @@ func (c *Client) applyContainer(ctx context.Context, op string, ch diff.Change) 
 // ---- groups ----
 
 // groupEmail is the email of a desired group: its email attribute (set by
-// the projection or by Augment), else an address made from its key, which
+// the projection or by Prepare), else an address made from its key, which
 // is stable and unique.
 func (c *Client) groupEmail(o *diff.Object) string {
 	if e := o.Attrs.Get("email"); e != "" {

@@ -12,9 +12,10 @@ import (
 	"github.com/orgsync/orgsync/naming"
 )
 
-// Augment shapes a desired state for Google Workspace, the step between the
-// projection (package diff/desired) and diff.Compute. It returns new
-// objects and leaves desired unchanged:
+// Prepare shapes a desired state for Google Workspace (diff.Preparer), the
+// step between the projection (package diff/desired) and diff.Compute,
+// which the pipeline (package provision) runs. It returns new objects and
+// leaves desired unchanged:
 //
 //   - users get includeInGlobalAddressList ("false" for students unless
 //     Config.ShowStudents) and, when licences are configured, the licence
@@ -28,7 +29,13 @@ import (
 //     configured drive model, with the groups as members. Their keys derive
 //     from the group keys, so a class renamed by the year roll renames its
 //     drive, which keeps its id.
-func (c Config) Augment(desired []diff.Object) []diff.Object {
+func (c *Client) Prepare(desired []diff.Object) []diff.Object { return c.cfg.Prepare(desired) }
+
+var _ diff.Preparer = (*Client)(nil)
+
+// Prepare is Client.Prepare for a configuration without a client (tests,
+// planning offline): the same result with c's settings.
+func (c Config) Prepare(desired []diff.Object) []diff.Object {
 	cfg, _ := c.withDefaults()
 	out := make([]diff.Object, 0, len(desired)+len(desired)/8)
 	instName := map[string]string{}

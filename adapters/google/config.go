@@ -17,7 +17,7 @@ type Config struct {
 	// Domain is the primary domain: users without an email attribute get
 	// username@Domain.
 	Domain string `yaml:"domain" json:"domain"`
-	// GroupDomain is the domain of group emails made by Augment; default
+	// GroupDomain is the domain of group emails made by Prepare; default
 	// Domain.
 	GroupDomain string `yaml:"groupDomain" json:"groupDomain,omitempty"`
 	// Customer is the Google customer id; default "my_customer" (the

@@ -44,9 +44,10 @@
 // create whose answer was lost is checked by its mark before it is sent
 // again, and shared drives use a request id derived from the key.
 //
-// Augment shapes a desired state for Google (drives from groups, address
-// list and licence attributes); call it between the projection and
-// diff.Compute. The subpackage googlefake is a fake Google service for
+// Client.Prepare (diff.Preparer) shapes a desired state for Google (drives
+// from groups, address list and licence attributes); the pipeline
+// (package provision) calls it between the projection and diff.Compute,
+// and Config.Prepare does the same without a client. The subpackage googlefake is a fake Google service for
 // tests.
 //
 // The package does not decide what should exist (that is diff/desired and

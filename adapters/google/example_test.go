@@ -7,10 +7,10 @@ import (
 	"github.com/orgsync/orgsync/diff"
 )
 
-// Augment adds what Google needs to a desired state: privacy and licence
+// Prepare adds what Google needs to a desired state: privacy and licence
 // attributes on users, addresses on groups and, here, one shared drive per
 // class that follows the class through school.
-func ExampleConfig_Augment() {
+func ExampleConfig_Prepare() {
 	cfg := google.Config{
 		Domain:   "skole.test",
 		Licences: google.Licences{Product: "101031", Student: "1010310008", Employee: "1010310009"},
@@ -23,7 +23,7 @@ func ExampleConfig_Augment() {
 			"catalogueKind": "class-all", "institution": "280017", "classLevel": "4", "classLine": "A", "schoolYear": "2025-2026"}),
 			Members: []string{"user/p1"}},
 	}
-	for _, o := range cfg.Augment(desired) {
+	for _, o := range cfg.Prepare(desired) {
 		switch o.Kind {
 		case diff.User:
 			fmt.Println(o.Key, "GAL:", o.Attrs.Get(google.AttrGAL), "licence:", o.Attrs.Get(google.AttrLicence))

@@ -21,7 +21,7 @@ const (
 	Folder diff.Kind = "folder"
 )
 
-// Attributes the adapter adds to users (see Augment).
+// Attributes the adapter adds to users (see Prepare).
 const (
 	// AttrGAL is "true" or "false": includeInGlobalAddressList.
 	AttrGAL = "includeInGlobalAddressList"

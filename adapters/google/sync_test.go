@@ -13,9 +13,9 @@ import (
 	"github.com/orgsync/orgsync/adapters/google/googlefake"
 	"github.com/orgsync/orgsync/diff"
 	"github.com/orgsync/orgsync/diff/desired"
-	"github.com/orgsync/orgsync/internal/runner"
 	"github.com/orgsync/orgsync/orgmodel"
 	"github.com/orgsync/orgsync/orgmodel/synth"
+	"github.com/orgsync/orgsync/provision"
 	"github.com/orgsync/orgsync/yearroll"
 )
 
@@ -24,7 +24,7 @@ import (
 type municipality struct {
 	snap     *orgmodel.Snapshot
 	now      time.Time
-	rc       runner.Config
+	rc       provision.Config
 	proj     *desired.Projection
 	gcfg     google.Config
 	names    map[string]string
@@ -33,7 +33,7 @@ type municipality struct {
 
 func newMunicipality(t testing.TB, size synth.Config, layout desired.Layout, gcfg google.Config) *municipality {
 	t.Helper()
-	rc := runner.Defaults()
+	rc := provision.Defaults()
 	rc.Projection.Layout = layout
 	rc.Usernames.Seed = 1
 	proj, err := rc.Projection.Compile()
@@ -44,7 +44,7 @@ func newMunicipality(t testing.TB, size synth.Config, layout desired.Layout, gcf
 	return &municipality{snap: snap, now: synth.ReferenceTime(snap.SchoolYear), rc: rc, proj: proj, gcfg: gcfg, names: map[string]string{}, classIDs: map[string]string{}}
 }
 
-// desired builds the desired state for Google: projection, then Augment.
+// desired builds the desired state for Google: projection, then Prepare.
 func (m *municipality) desired(t testing.TB) []diff.Object {
 	t.Helper()
 	gen, err := m.rc.Usernames.Generator(nil, m.names, m.snap)
@@ -59,7 +59,7 @@ func (m *municipality) desired(t testing.TB) []diff.Object {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return m.gcfg.Augment(want)
+	return m.gcfg.Prepare(want)
 }
 
 func (m *municipality) options() diff.Options {

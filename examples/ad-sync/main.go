@@ -29,6 +29,7 @@ import (
 
 	"github.com/orgsync/orgsync/adapters/ad"
 	"github.com/orgsync/orgsync/internal/runner"
+	"github.com/orgsync/orgsync/provision"
 )
 
 func main() {
@@ -41,8 +42,8 @@ func main() {
 // fileConfig is the YAML file: the shared runner settings inline, the AD
 // connection and mapping under "ad".
 type fileConfig struct {
-	runner.Config `yaml:",inline"`
-	AD            adConfig `yaml:"ad"`
+	provision.Config `yaml:",inline"`
+	AD               adConfig `yaml:"ad"`
 }
 
 // adConfig is the "ad" section.
@@ -117,7 +118,7 @@ func (a adConfig) client(log *slog.Logger, getenv func(string) string) (ad.Confi
 	case a.PasswordFile != "":
 		b, err := os.ReadFile(a.PasswordFile)
 		if err != nil {
-			return cfg, fmt.Errorf("%w: ad.passwordFile: %w", runner.ErrConfig, err)
+			return cfg, fmt.Errorf("%w: ad.passwordFile: %w", provision.ErrConfig, err)
 		}
 		cfg.Password = strings.TrimRight(string(b), "\r\n")
 	default:
@@ -127,7 +128,7 @@ func (a adConfig) client(log *slog.Logger, getenv func(string) string) (ad.Confi
 		}
 		cfg.Password = getenv(env)
 		if cfg.Password == "" {
-			return cfg, fmt.Errorf("%w: ad: the bind password is not set: put it in $%s or name a passwordFile", runner.ErrConfig, env)
+			return cfg, fmt.Errorf("%w: ad: the bind password is not set: put it in $%s or name a passwordFile", provision.ErrConfig, env)
 		}
 	}
 	return cfg, nil
@@ -143,7 +144,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 	log := fl.Logger(stderr)
 	fail := func(err error) int { return runner.Fail("ad-sync", stderr, err) }
 
-	fc := fileConfig{Config: runner.Defaults()}
+	fc := fileConfig{Config: provision.Defaults()}
 	if err := runner.LoadYAML(fl.Config, &fc); err != nil {
 		return fail(err)
 	}
@@ -151,7 +152,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 		fc.Snapshot = fl.Snapshot
 	}
 	if fc.Projection.IncludeCPR && (fc.AD.Attributes == nil || fc.AD.Attributes.CPR == "") {
-		return fail(fmt.Errorf("%w: projection.includeCPR is set but ad.attributes.cpr names no AD attribute", runner.ErrConfig))
+		return fail(fmt.Errorf("%w: projection.includeCPR is set but ad.attributes.cpr names no AD attribute", provision.ErrConfig))
 	}
 	cfg, err := fc.AD.client(log, os.Getenv)
 	if err != nil {
@@ -160,20 +161,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 	client, err := ad.Dial(ctx, cfg)
 	if err != nil {
 		if strings.HasPrefix(err.Error(), "ad: config") {
-			err = fmt.Errorf("%w: %w", runner.ErrConfig, err)
+			err = fmt.Errorf("%w: %w", provision.ErrConfig, err)
 		}
 		return fail(err)
 	}
 	defer client.Close()
-	if fc.AD.CreateBase && fl.Apply {
+	if fc.AD.CreateBase && (fl.Apply || fl.Plan != "") {
 		if err := client.EnsureBase(ctx); err != nil {
 			return fail(err)
 		}
 	}
 
-	job := &runner.Job{Config: fc.Config, Target: client, Now: now, Apply: fl.Apply, Override: fl.Override,
+	job := &provision.Job{Config: fc.Config, Target: client, Now: now,
 		Out: stdout, Log: log, Progress: runner.ProgressPrinter(stderr, 2*time.Second)}
-	out, err := job.Run(ctx)
+	out, err := fl.Run(ctx, job)
 	if err == nil && out != nil && out.Plan.Empty() {
 		fmt.Fprintln(stdout, "Nothing to do: Active Directory is in step with the source.")
 	}

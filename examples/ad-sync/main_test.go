@@ -18,8 +18,10 @@ import (
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/orgsync/orgsync/internal/runner"
+	"github.com/orgsync/orgsync/naming"
 	"github.com/orgsync/orgsync/orgmodel"
 	"github.com/orgsync/orgsync/orgmodel/synth"
+	"github.com/orgsync/orgsync/provision"
 )
 
 func writeFile(t *testing.T, path, content string) {
@@ -150,7 +152,7 @@ func deleteTree(t *testing.T, dn string) {
 
 // TestExampleConfig keeps ad-sync.example.yaml loadable and complete.
 func TestExampleConfig(t *testing.T) {
-	fc := fileConfig{Config: runner.Defaults()}
+	fc := fileConfig{Config: provision.Defaults()}
 	if err := runner.LoadYAML("ad-sync.example.yaml", &fc); err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +164,7 @@ func TestExampleConfig(t *testing.T) {
 		cfg.Hooks.Create == nil || !cfg.Hooks.Create.JSON || cfg.Hooks.Create.Timeout != 30*time.Second || cfg.Password != "secret" {
 		t.Errorf("example config: %+v", cfg)
 	}
-	if _, err := fc.Usernames.NamingStandard(); err != nil {
+	if _, err := naming.StandardByName(fc.Usernames.Standard, fc.Usernames.Prefix); err != nil {
 		t.Errorf("usernames: %v", err)
 	}
 	if _, err := fc.Projection.Compile(); err != nil {

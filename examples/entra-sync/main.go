@@ -53,6 +53,7 @@ import (
 	"github.com/orgsync/orgsync/diff"
 	"github.com/orgsync/orgsync/diff/desired"
 	"github.com/orgsync/orgsync/internal/runner"
+	"github.com/orgsync/orgsync/provision"
 )
 
 func main() {
@@ -65,8 +66,8 @@ func main() {
 // fileConfig is the YAML file: the shared runner settings inline, the
 // Entra settings under "entra".
 type fileConfig struct {
-	runner.Config `yaml:",inline"`
-	Entra         entraConfig `yaml:"entra"`
+	provision.Config `yaml:",inline"`
+	Entra            entraConfig `yaml:"entra"`
 }
 
 // entraConfig is the "entra" section: the adapter's settings shared by
@@ -96,10 +97,11 @@ type tenantConfig struct {
 	Default bool `yaml:"default"`
 }
 
-// target is what the run needs of a single client or a router.
+// target is what the run needs of a single client or a router: the
+// pipeline prepares the desired state with it (diff.Preparer).
 type target interface {
 	diff.Target
-	Prepare([]diff.Object) []diff.Object
+	diff.Preparer
 }
 
 // run is main without the process: it returns the exit code. hc, when
@@ -114,7 +116,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 	log := fl.Logger(stderr)
 	fail := func(err error) int { return runner.Fail("entra-sync", stderr, err) }
 
-	fc := fileConfig{Config: runner.Defaults()}
+	fc := fileConfig{Config: provision.Defaults()}
 	fc.Concurrency = 64 // enough concurrent changes to fill batches of 20
 	fc.Projection.Layout = desired.InstitutionsOnly
 	fc.Projection.DisabledOU, fc.Projection.RetiredOU = "", ""
@@ -142,14 +144,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 	if err != nil {
 		return fail(err)
 	}
-	job := &runner.Job{Config: fc.Config, Target: tgt, Now: now, Apply: fl.Apply, Override: fl.Override,
-		Out: stdout, Log: log, Progress: runner.ProgressPrinter(stderr, 2*time.Second), Shape: tgt.Prepare}
-	_, err = job.Run(ctx)
-	if err == nil && fl.Apply {
+	job := &provision.Job{Config: fc.Config, Target: tgt, Now: now,
+		Out: stdout, Log: log, Progress: runner.ProgressPrinter(stderr, 2*time.Second)}
+	_, err = fl.Run(ctx, job)
+	if err == nil && (fl.Apply || fl.Plan != "") {
 		// teams whose group was too young for Teams during the run
 		for _, c := range clients {
 			if terr := c.EnsureTeams(ctx); terr != nil {
-				err = fmt.Errorf("%w: %w", runner.ErrPartial, terr)
+				err = fmt.Errorf("%w: %w", provision.ErrPartial, terr)
 			}
 		}
 	}
@@ -168,7 +170,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 func (fc *fileConfig) check() error {
 	var errs []error
 	bad := func(format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{runner.ErrConfig}, args...)...))
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{provision.ErrConfig}, args...)...))
 	}
 	p := fc.Projection
 	if p.Layout != desired.InstitutionsOnly && p.Layout != desired.Flat {
@@ -248,7 +250,7 @@ func (fc *fileConfig) connect(ctx context.Context, hc *http.Client) (target, map
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", runner.ErrConfig, err)
+		return nil, nil, fmt.Errorf("%w: %w", provision.ErrConfig, err)
 	}
 	if len(clients) == 1 && len(routes) == 0 {
 		for _, c := range clients {
@@ -257,7 +259,7 @@ func (fc *fileConfig) connect(ctx context.Context, hc *http.Client) (target, map
 	}
 	r, err := entra.NewRouter(targets, routes, def)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", runner.ErrConfig, err)
+		return nil, nil, fmt.Errorf("%w: %w", provision.ErrConfig, err)
 	}
 	return r, clients, nil
 }

@@ -34,6 +34,7 @@ import (
 	"github.com/orgsync/orgsync/adapters/google"
 	"github.com/orgsync/orgsync/diff/desired"
 	"github.com/orgsync/orgsync/internal/runner"
+	"github.com/orgsync/orgsync/provision"
 	"google.golang.org/api/option"
 )
 
@@ -47,8 +48,8 @@ func main() {
 // fileConfig is the YAML file: the shared runner settings inline, the
 // Google connection and mapping under "google".
 type fileConfig struct {
-	runner.Config `yaml:",inline"`
-	Google        googleConfig `yaml:"google"`
+	provision.Config `yaml:",inline"`
+	Google           googleConfig `yaml:"google"`
 }
 
 // googleConfig is the "google" section: the adapter's Config plus the
@@ -73,7 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 	log := fl.Logger(stderr)
 	fail := func(err error) int { return runner.Fail("google-sync", stderr, err) }
 
-	fc := fileConfig{Config: runner.Defaults()}
+	fc := fileConfig{Config: provision.Defaults()}
 	fc.Projection.Layout = desired.InstitutionsLast
 	if err := runner.LoadYAML(fl.Config, &fc); err != nil {
 		return fail(err)
@@ -88,12 +89,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 	fc.Google.Config.Logger = log
 	client, err := google.New(ctx, fc.Google.Config, append(opts, extra...)...)
 	if err != nil {
-		return fail(fmt.Errorf("%w: %w", runner.ErrConfig, err))
+		return fail(fmt.Errorf("%w: %w", provision.ErrConfig, err))
 	}
-	job := &runner.Job{Config: fc.Config, Target: client, Now: now, Apply: fl.Apply, Override: fl.Override,
-		Out: stdout, Log: log, Progress: runner.ProgressPrinter(stderr, 2*time.Second),
-		Shape: fc.Google.Config.Augment}
-	if _, err := job.Run(ctx); err != nil {
+	job := &provision.Job{Config: fc.Config, Target: client, Now: now,
+		Out: stdout, Log: log, Progress: runner.ProgressPrinter(stderr, 2*time.Second)}
+	if _, err := fl.Run(ctx, job); err != nil {
 		return fail(err)
 	}
 	st := client.Stats()
@@ -112,15 +112,15 @@ func (g googleConfig) options(ctx context.Context, getenv func(string) string) (
 		path = getenv("ORGSYNC_GOOGLE_KEY_FILE")
 	}
 	if path == "" {
-		return nil, fmt.Errorf("%w: google: no service account key: set google.keyFile or $ORGSYNC_GOOGLE_KEY_FILE", runner.ErrConfig)
+		return nil, fmt.Errorf("%w: google: no service account key: set google.keyFile or $ORGSYNC_GOOGLE_KEY_FILE", provision.ErrConfig)
 	}
 	key, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: google.keyFile: %w", runner.ErrConfig, err)
+		return nil, fmt.Errorf("%w: google.keyFile: %w", provision.ErrConfig, err)
 	}
 	o, err := google.DelegatedCredentials(ctx, key, g.Subject)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", runner.ErrConfig, err)
+		return nil, fmt.Errorf("%w: %w", provision.ErrConfig, err)
 	}
 	return []option.ClientOption{o}, nil
 }

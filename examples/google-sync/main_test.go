@@ -12,6 +12,7 @@ import (
 	"github.com/orgsync/orgsync/adapters/google/googlefake"
 	"github.com/orgsync/orgsync/internal/runner"
 	"github.com/orgsync/orgsync/orgmodel/synth"
+	"github.com/orgsync/orgsync/provision"
 	"google.golang.org/api/option"
 )
 
@@ -102,7 +103,7 @@ func TestConfigErrors(t *testing.T) {
 
 // TestExampleConfig keeps the example configuration valid.
 func TestExampleConfig(t *testing.T) {
-	fc := fileConfig{Config: runner.Defaults()}
+	fc := fileConfig{Config: provision.Defaults()}
 	if err := runner.LoadYAML("google-sync.example.yaml", &fc); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,12 @@
 //
 // Flags: -dir (where the directory file, state and plans go), -size (tiny,
 // small, medium), -seed, -dry-run, -v (structured logs).
+//
+// Every run tells the same story from the start: it first removes the
+// files an earlier run left in its folder (directory.json, state.json,
+// audit.jsonl, plan-*.txt) and nothing else. Without that, the first step
+// would feed the pipeline a school year earlier than the one the state
+// was left at, which the pipeline refuses (provision.ErrSchoolYearBackwards).
 package main
 
 import (
@@ -18,6 +24,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -30,6 +37,7 @@ import (
 	"github.com/orgsync/orgsync/internal/runner"
 	"github.com/orgsync/orgsync/orgmodel"
 	"github.com/orgsync/orgsync/orgmodel/synth"
+	"github.com/orgsync/orgsync/provision"
 )
 
 func main() {
@@ -74,8 +82,8 @@ func preset(size string) (synth.Config, error) {
 	return synth.Config{}, fmt.Errorf("unknown -size %q: want tiny, small or medium", size)
 }
 
-func (q *quickstart) config() runner.Config {
-	cfg := runner.Defaults()
+func (q *quickstart) config() provision.Config {
+	cfg := provision.Defaults()
 	cfg.State = filepath.Join(q.dir, "state.json")
 	cfg.AuditLog = filepath.Join(q.dir, "audit.jsonl")
 	cfg.Usernames.Seed = q.seed
@@ -90,7 +98,7 @@ func (q *quickstart) step(title string) {
 func (q *quickstart) run(ctx context.Context) error {
 	cfg, err := preset(q.size)
 	if err != nil {
-		return fmt.Errorf("%w: %w", runner.ErrConfig, err)
+		return fmt.Errorf("%w: %w", provision.ErrConfig, err)
 	}
 	cfg.Seed = q.seed
 	snap := synth.Generate(cfg)
@@ -99,14 +107,16 @@ func (q *quickstart) run(ctx context.Context) error {
 
 	if q.dry {
 		job := q.job(snap, memdir.New(), false)
-		job.Config.State = filepath.Join(os.TempDir(), fmt.Sprintf("orgsync-quickstart-dry-%d.json", os.Getpid()))
-		defer os.Remove(job.Config.State)
+		job.State = &provision.MemoryState{}
 		job.Out = q.out
 		_, err := job.Run(ctx)
 		return err
 	}
 
 	if err := os.MkdirAll(q.dir, 0o755); err != nil {
+		return err
+	}
+	if err := q.reset(); err != nil {
 		return err
 	}
 	dirFile := filepath.Join(q.dir, "directory.json")
@@ -173,24 +183,53 @@ func (q *quickstart) run(ctx context.Context) error {
 	return nil
 }
 
-func (q *quickstart) job(snap *orgmodel.Snapshot, d *memdir.Dir, apply bool) *runner.Job {
-	return &runner.Job{Config: q.config(), Snapshot: snap, Target: d, Now: q.now, Apply: apply, Log: q.log}
+// reset removes the files an earlier run of the quickstart left in its
+// folder, and nothing else: the demo tells the same story every time. An
+// earlier run ends in the next school year; starting the story again on
+// top of it would feed the pipeline a school year that went backwards,
+// which it refuses (provision.ErrSchoolYearBackwards).
+func (q *quickstart) reset() error {
+	files, err := filepath.Glob(filepath.Join(q.dir, "plan-*.txt"))
+	if err != nil {
+		return err
+	}
+	for _, n := range []string{"directory.json", "state.json", "audit.jsonl"} {
+		files = append(files, filepath.Join(q.dir, n))
+	}
+	removed := 0
+	for _, p := range files {
+		err := os.Remove(p)
+		switch {
+		case err == nil:
+			removed++
+		case !errors.Is(err, fs.ErrNotExist):
+			return fmt.Errorf("start afresh: %w", err)
+		}
+	}
+	if removed > 0 {
+		fmt.Fprintf(q.out, "Starting afresh: removed %d files of an earlier run from %s.\n", removed, q.dir)
+	}
+	return nil
 }
 
-func (q *quickstart) apply(ctx context.Context, snap *orgmodel.Snapshot, d *memdir.Dir, planFile string) (*runner.Outcome, error) {
+func (q *quickstart) job(snap *orgmodel.Snapshot, d *memdir.Dir, apply bool) *provision.Job {
+	return &provision.Job{Config: q.config(), Snapshot: snap, Target: d, Now: q.now, Apply: apply, Log: q.log}
+}
+
+func (q *quickstart) apply(ctx context.Context, snap *orgmodel.Snapshot, d *memdir.Dir, planFile string) (*provision.Outcome, error) {
 	return q.runJob(ctx, q.job(snap, d, true), d, planFile)
 }
 
 // applyOverride is used for the year roll: a new school year legitimately
 // retires the old 10th grade and a whole daycare generation, which a
 // municipality approves explicitly; orgsync would otherwise refuse it.
-func (q *quickstart) applyOverride(ctx context.Context, snap *orgmodel.Snapshot, d *memdir.Dir, planFile string) (*runner.Outcome, error) {
+func (q *quickstart) applyOverride(ctx context.Context, snap *orgmodel.Snapshot, d *memdir.Dir, planFile string) (*provision.Outcome, error) {
 	job := q.job(snap, d, true)
 	job.Override = true
 	return q.runJob(ctx, job, d, planFile)
 }
 
-func (q *quickstart) runJob(ctx context.Context, job *runner.Job, d *memdir.Dir, planFile string) (*runner.Outcome, error) {
+func (q *quickstart) runJob(ctx context.Context, job *provision.Job, d *memdir.Dir, planFile string) (*provision.Outcome, error) {
 	f, err := os.Create(filepath.Join(q.dir, planFile))
 	if err != nil {
 		return nil, err

@@ -51,3 +51,20 @@ func TestQuickstartDryRunWritesNothing(t *testing.T) {
 		t.Errorf("dry run created %s", dir)
 	}
 }
+
+// TestQuickstartRunsAgain: the quickstart runs three times in a row in the
+// same folder (it once failed on the second run with duplicate class keys,
+// rolling the school year backwards).
+func TestQuickstartRunsAgain(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "qs")
+	for i := range 3 {
+		var out strings.Builder
+		q := &quickstart{dir: dir, size: "tiny", seed: 1, out: &out, log: slog.New(slog.DiscardHandler)}
+		if err := q.run(context.Background()); err != nil {
+			t.Fatalf("run %d: %v\n%s", i+1, err, out.String())
+		}
+		if i > 0 && !strings.Contains(out.String(), "Starting afresh") {
+			t.Errorf("run %d does not say it starts afresh:\n%.500s", i+1, out.String())
+		}
+	}
+}

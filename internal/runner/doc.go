@@ -1,10 +1,7 @@
-// Package runner wires the orgsync pipeline for the starter binaries:
-// load a snapshot and the deployment state, read the target, assign
-// usernames, carry class identities over a year roll, build the desired
-// state, plan, check the safety thresholds, print the plan, and apply it
-// only when asked. It also maps the outcome to the documented exit codes.
-//
-// It is internal: vendors assemble the same steps from the public packages
-// (see the README's library example); the binaries under examples/ share
-// this one implementation so that they behave alike.
+// Package runner is the command-line plumbing the starter binaries under
+// examples/ share: their flags, the YAML configuration file, progress and
+// failure printing, and the documented exit codes. The pipeline itself is
+// the public package provision; runner only turns flags into a
+// provision.Job and its outcome into an exit code, so that the binaries
+// behave alike.
 package runner

@@ -1,132 +1,19 @@
 package runner_test
 
 import (
-	"context"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
-	"github.com/orgsync/orgsync/adapters/memdir"
 	"github.com/orgsync/orgsync/diff"
 	"github.com/orgsync/orgsync/internal/runner"
+	"github.com/orgsync/orgsync/naming"
 	"github.com/orgsync/orgsync/orgmodel"
-	"github.com/orgsync/orgsync/orgmodel/synth"
+	"github.com/orgsync/orgsync/provision"
 )
-
-func job(t *testing.T, s *orgmodel.Snapshot, d *memdir.Dir, apply bool) *runner.Job {
-	t.Helper()
-	cfg := runner.Defaults()
-	cfg.State = filepath.Join(t.TempDir(), "state.json")
-	cfg.Usernames.Seed = 3
-	return &runner.Job{Config: cfg, Snapshot: s, Target: d, Now: synth.ReferenceTime(s.SchoolYear), Apply: apply}
-}
-
-func TestDryRunChangesNothing(t *testing.T) {
-	d := memdir.New()
-	j := job(t, synth.Generate(synth.Tiny), d, false)
-	var out strings.Builder
-	j.Out = &out
-	res, err := j.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Plan.Empty() || d.Len() != 0 {
-		t.Errorf("dry run: plan empty=%v, directory has %d objects; want a plan and an untouched directory", res.Plan.Empty(), d.Len())
-	}
-	if !strings.Contains(out.String(), "Dry run: nothing was applied") {
-		t.Errorf("output does not say it was a dry run:\n%s", out.String())
-	}
-	if _, err := os.Stat(j.Config.State); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("dry run wrote the state file (err=%v)", err)
-	}
-}
-
-func TestApplyThenConverged(t *testing.T) {
-	d := memdir.New()
-	s := synth.Generate(synth.Tiny)
-	j := job(t, s, d, true)
-	audit := filepath.Join(t.TempDir(), "audit.jsonl")
-	j.Config.AuditLog = audit
-	if _, err := j.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	res, err := j.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !res.Plan.Empty() {
-		t.Errorf("second run planned %d changes, want 0", len(res.Plan.Changes))
-	}
-	f, err := os.Open(audit)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := diff.VerifyAuditLog(f); err != nil {
-		t.Errorf("audit log does not verify: %v", err)
-	}
-	b, _ := os.ReadFile(audit)
-	if strings.Count(string(b), "\n") < d.Len() {
-		t.Errorf("audit log has %d lines for %d objects created", strings.Count(string(b), "\n"), d.Len())
-	}
-}
-
-// TestUsernamesSurviveLostState: the state file is lost after a run (a
-// crash before it was saved, a restored backup); usernames are read back
-// from the directory, so nobody is renamed.
-func TestUsernamesSurviveLostState(t *testing.T) {
-	d := memdir.New()
-	s := synth.Generate(synth.Tiny)
-	j := job(t, s, d, true)
-	if _, err := j.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	os.Remove(j.Config.State)
-	j.Config.Usernames.Seed = 99 // a different walk would give different names
-	res, err := j.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range res.Plan.Changes {
-		if c.Kind == diff.User {
-			t.Errorf("user change after losing the state: %s %s %v", c.Action, c.Key, c.Attrs)
-		}
-	}
-}
-
-func TestThresholdRefusal(t *testing.T) {
-	d := memdir.New()
-	s := synth.Generate(synth.Tiny)
-	if _, err := job(t, s, d, true).Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	before := d.Objects()
-	empty := *s
-	empty.Affiliations = nil
-	empty.Index()
-	j := job(t, &empty, d, true)
-	_, err := j.Run(context.Background())
-	if !errors.Is(err, diff.ErrThreshold) || runner.ExitCode(err) != runner.ExitThreshold {
-		t.Fatalf("err = %v (exit %d), want a threshold refusal (exit %d)", err, runner.ExitCode(err), runner.ExitThreshold)
-	}
-	after := d.Objects()
-	if len(before) != len(after) {
-		t.Fatalf("directory changed: %d objects before, %d after", len(before), len(after))
-	}
-	for i := range before {
-		if before[i].Disabled != after[i].Disabled || before[i].Parent != after[i].Parent {
-			t.Errorf("%s changed despite the refusal", before[i].Key)
-		}
-	}
-	j.Override = true
-	if _, err := j.Run(context.Background()); err != nil {
-		t.Fatalf("override: %v", err)
-	}
-}
 
 func TestExitCodes(t *testing.T) {
 	tests := []struct {
@@ -137,8 +24,10 @@ func TestExitCodes(t *testing.T) {
 		{"ok", nil, runner.ExitOK},
 		{"threshold", &diff.ThresholdError{}, runner.ExitThreshold},
 		{"invalid snapshot", &orgmodel.ValidationError{}, runner.ExitInput},
-		{"bad config", runner.ErrConfig, runner.ExitInput},
-		{"partial", runner.ErrPartial, runner.ExitPartial},
+		{"bad config", provision.ErrConfig, runner.ExitInput},
+		{"partial", provision.ErrPartial, runner.ExitPartial},
+		{"stale plan", &diff.StaleError{}, runner.ExitStale},
+		{"school year backwards", fmt.Errorf("%w: %w", provision.ErrInput, provision.ErrSchoolYearBackwards), runner.ExitInput},
 		{"other", errors.New("connection refused"), runner.ExitError},
 	}
 	for _, tc := range tests {
@@ -170,9 +59,9 @@ projection:
     cohort: {name: ""}
 `), 0o644)
 	var cfg struct {
-		runner.Config `yaml:",inline"`
+		provision.Config `yaml:",inline"`
 	}
-	cfg.Config = runner.Defaults()
+	cfg.Config = provision.Defaults()
 	if err := runner.LoadYAML(good, &cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +71,7 @@ projection:
 	if _, err := cfg.Projection.Compile(); err != nil {
 		t.Errorf("compile: %v", err)
 	}
-	if _, err := cfg.Usernames.NamingStandard(); err != nil {
+	if _, err := naming.StandardByName(cfg.Usernames.Standard, cfg.Usernames.Prefix); err != nil {
 		t.Errorf("standard: %v", err)
 	}
 	th := cfg.Thresholds.Thresholds()
@@ -193,53 +82,7 @@ projection:
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte("snapshot: x\nthreshold: {}\n"), 0o644)
 	err := runner.LoadYAML(bad, &cfg)
-	if !errors.Is(err, runner.ErrConfig) || !strings.Contains(err.Error(), "threshold") {
+	if !errors.Is(err, provision.ErrConfig) || !strings.Contains(err.Error(), "threshold") {
 		t.Errorf("unknown field: err = %v, want ErrConfig naming the field", err)
-	}
-}
-
-func TestLoadSnapshotRejectsUnknownFields(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "s.json")
-	b, _ := json.Marshal(map[string]any{"institutions": []any{}, "persons": []any{}, "affiliations": []any{}, "personz": 1})
-	os.WriteFile(p, b, 0o644)
-	_, err := runner.LoadSnapshot(p)
-	if !errors.Is(err, runner.ErrInput) || !strings.Contains(err.Error(), "personz") {
-		t.Errorf("err = %v, want ErrInput naming the field", err)
-	}
-}
-
-// TestPayrollGroups: the payroll check's groups reach the directory, with
-// the employees the payroll export lists as active in the active group.
-func TestPayrollGroups(t *testing.T) {
-	s := synth.Generate(synth.Tiny)
-	now := synth.ReferenceTime(s.SchoolYear)
-	var emps []orgmodel.Person
-	for _, p := range s.Persons {
-		if s.GlobalRole(p.ID, now, orgmodel.RolePolicy{}) == orgmodel.Employee {
-			emps = append(emps, p)
-		}
-	}
-	if len(emps) < 2 {
-		t.Fatalf("tiny municipality has %d employees", len(emps))
-	}
-	csv := "employee_id;cpr;start_date;stop_date\n1;" + emps[0].CPR + ";2020-01-01;\n2;" + emps[1].CPR + ";2020-01-01;2021-01-01\n"
-	file := filepath.Join(t.TempDir(), "pay.csv")
-	os.WriteFile(file, []byte(csv), 0o644)
-	d := memdir.New()
-	j := job(t, s, d, true)
-	j.Config.Payroll = &runner.PayrollConfig{File: file, Format: "csv"}
-	if _, err := j.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	active, ok := d.Get("group/payroll/active")
-	if !ok {
-		t.Fatal("no payroll/active group in the directory")
-	}
-	if want := []string{"user/" + emps[0].ID}; !slices.Equal(active.Members, want) {
-		t.Errorf("active members = %v, want %v", active.Members, want)
-	}
-	inactive, _ := d.Get("group/payroll/inactive")
-	if !slices.Contains(inactive.Members, "user/"+emps[1].ID) {
-		t.Errorf("inactive members %v lack %s, whose employment ended", inactive.Members, emps[1].ID)
 	}
 }

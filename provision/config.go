@@ -1,12 +1,7 @@
-package runner
+package provision
 
 import (
-	"bytes"
 	"errors"
-	"fmt"
-	"os"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/orgsync/orgsync/diff"
 	"github.com/orgsync/orgsync/diff/desired"
@@ -15,15 +10,20 @@ import (
 // ErrConfig is wrapped by configuration errors.
 var ErrConfig = errors.New("invalid configuration")
 
-// Config is the part of a starter binary's YAML configuration that every
-// target shares. A binary embeds it inline next to its target section.
+// Config is what a Job needs besides its target: where the snapshot and
+// the state are, the projection, the username standard, the plan policy,
+// the safety thresholds, the payroll check and how to apply. Its YAML tags
+// are the starter binaries' configuration file, which embeds it inline
+// next to the target's own section; a library caller fills it in code,
+// starting from Defaults.
 type Config struct {
 	// Snapshot is the path of the organisation snapshot (orgmodel.Snapshot
-	// as JSON, e.g. written by examples/stil-import).
+	// as JSON, e.g. written by examples/stil-import; see LoadSnapshot).
+	// Unused when Job.Snapshot is set.
 	Snapshot string `yaml:"snapshot"`
 	// State is the path of the deployment state file (usernames, class
 	// identities, last snapshot for the year roll). Default: next to the
-	// snapshot, "<snapshot>.state.json".
+	// snapshot, "<snapshot>.state.json". Unused when Job.State is set.
 	State string `yaml:"state"`
 	// Projection is the layout and names (see desired.Config); fields left
 	// out keep desired.DefaultConfig's values.
@@ -49,7 +49,8 @@ type Config struct {
 
 // UsernameConfig selects and tunes the username standard.
 type UsernameConfig struct {
-	// Standard is the name of a standard or a template; see package naming.
+	// Standard names the standard or is a template; see
+	// naming.StandardByName.
 	Standard string `yaml:"standard"`
 	// Prefix is used by the prefix standard.
 	Prefix string `yaml:"prefix"`
@@ -84,12 +85,15 @@ type PayrollConfig struct {
 	Format string `yaml:"format"`
 }
 
-// ThresholdConfig is the YAML form of diff.Thresholds, in percent and count.
+// ThresholdConfig is the YAML form of diff.Thresholds, in percent and
+// count; the same limit applies to users, groups and containers.
 type ThresholdConfig struct {
+	// DisablePercent and DisableCount limit disables per kind.
 	DisablePercent float64 `yaml:"disablePercent"`
 	DisableCount   int     `yaml:"disableCount"`
-	DeletePercent  float64 `yaml:"deletePercent"`
-	DeleteCount    int     `yaml:"deleteCount"`
+	// DeletePercent and DeleteCount limit deletes per kind.
+	DeletePercent float64 `yaml:"deletePercent"`
+	DeleteCount   int     `yaml:"deleteCount"`
 	// PerInstitutionPercent and PerInstitutionCount limit disables plus
 	// deletes within one institution.
 	PerInstitutionPercent float64 `yaml:"perInstitutionPercent"`
@@ -113,30 +117,15 @@ func (t *ThresholdConfig) Thresholds() diff.Thresholds {
 	}
 }
 
-// LoadYAML reads a YAML configuration file into v, which should embed
-// Config inline; unknown fields are an error so that typos do not pass
-// silently. Fields of Config.Projection that the file leaves out keep
-// their defaults.
-func LoadYAML(path string, v any) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("load config: %w", err)
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("load config %s: %w: %w", path, ErrConfig, err)
-	}
-	return nil
-}
-
 // Defaults returns a Config with the defaults filled in, ready to be
 // overlaid by a YAML file.
 func Defaults() Config {
 	return Config{Projection: desired.DefaultConfig(), Concurrency: 4, Actor: "orgsync"}
 }
 
-func (c *Config) statePath() string {
+// StatePath returns the path of the state file: State, or next to the
+// snapshot.
+func (c *Config) StatePath() string {
 	if c.State != "" {
 		return c.State
 	}
