@@ -16,8 +16,8 @@ import (
 // directory does not store (the input is not changed), so that a plan
 // does not try to write them on every run. With the defaults that is only
 // "cpr" when Attributes.CPR is not set; with Config.Store "-" it is every
-// attribute without a mapping. Call it on the desired state before
-// diff.Compute when either applies.
+// attribute without a mapping. It implements diff.Preparer: the pipeline
+// (package provision) runs it on the desired state before diff.Compute.
 func (c *Client) Prepare(desired []diff.Object) []diff.Object {
 	out := make([]diff.Object, len(desired))
 	for i, o := range desired {
@@ -48,6 +48,8 @@ func (c *Client) Prepare(desired []diff.Object) []diff.Object {
 	}
 	return out
 }
+
+var _ diff.Preparer = (*Client)(nil)
 
 // EnsureBase creates the OUs of Config.Base that do not exist yet (for
 // example "OU=Skoledata" under the domain). Only OU= components are

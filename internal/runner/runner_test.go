@@ -1,6 +1,7 @@
 package runner_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,10 +9,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/orgsync/orgsync/adapters/memdir"
 	"github.com/orgsync/orgsync/diff"
 	"github.com/orgsync/orgsync/internal/runner"
 	"github.com/orgsync/orgsync/naming"
 	"github.com/orgsync/orgsync/orgmodel"
+	"github.com/orgsync/orgsync/orgmodel/synth"
 	"github.com/orgsync/orgsync/provision"
 )
 
@@ -84,5 +87,39 @@ projection:
 	err := runner.LoadYAML(bad, &cfg)
 	if !errors.Is(err, provision.ErrConfig) || !strings.Contains(err.Error(), "threshold") {
 		t.Errorf("unknown field: err = %v, want ErrConfig naming the field", err)
+	}
+}
+
+// TestFlagsOutAndPlan: -out saves the dry run's plan, -plan applies it
+// (without -apply), and exit code 5 says a saved plan went stale.
+func TestFlagsOutAndPlan(t *testing.T) {
+	s := synth.Generate(synth.Tiny)
+	d := memdir.New()
+	cfg := provision.Defaults()
+	cfg.State = filepath.Join(t.TempDir(), "state.json")
+	newJob := func() *provision.Job {
+		return &provision.Job{Config: cfg, Snapshot: s, Target: d, Now: synth.ReferenceTime(s.SchoolYear)}
+	}
+	file := filepath.Join(t.TempDir(), "plan.json")
+	fl := runner.Flags{Out: file}
+	if _, err := fl.Run(context.Background(), newJob()); err != nil {
+		t.Fatal(err)
+	}
+	if d.Len() != 0 {
+		t.Fatal("the dry run applied")
+	}
+	fl = runner.Flags{Plan: file}
+	out, err := fl.Run(context.Background(), newJob())
+	if err != nil || out.Report == nil || out.Report.Applied != len(out.Plan.Changes) || d.Len() == 0 {
+		t.Fatalf("-plan: err %v, outcome %+v", err, out)
+	}
+	// The same saved plan again: every create now finds its object.
+	_, err = fl.Run(context.Background(), newJob())
+	if runner.ExitCode(err) != runner.ExitStale {
+		t.Errorf("stale plan: err %v, exit %d, want %d", err, runner.ExitCode(err), runner.ExitStale)
+	}
+	fl = runner.Flags{Plan: file, Out: file}
+	if _, err := fl.Run(context.Background(), newJob()); runner.ExitCode(err) != runner.ExitInput {
+		t.Errorf("-plan with -out: err %v", err)
 	}
 }
