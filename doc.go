@@ -4,15 +4,20 @@
 // schools, daycares (dagtilbud) and administration, safely and accountably.
 //
 // This root package holds no code: it documents the module and carries the
-// architecture tests. The data flow, one small interface per arrow:
+// architecture tests. The data flow, one small interface per arrow; package
+// provision runs it as one call (provision.Job), the binaries under
+// examples/ run provision:
 //
 //	source (STIL export, local HR import, payroll file)   adapters/stil, adapters/localimport, adapters/payroll
-//	   -> orgmodel.Snapshot     validated; every problem reported at once
-//	   -> yearroll.Roll         only at a school-year change: old class -> new class
+//	   -> orgmodel.Snapshot     orgmodel.ReadSnapshotJSON; validated, every problem at once
+//	   -> provision.State       usernames, class identities, previous snapshot (StateStore)
+//	   -> yearroll.Roll         only when the school year moved forward: old class -> new class
 //	   -> desired.Build         naming standards + layout + group catalogue
 //	   -> []diff.Object         containers, users, groups, memberships
+//	   -> diff.Preparer         the target adapts them (drops what it does not store, adds its kinds)
 //	   -> diff.Reader.Read      the target's actual state (only objects it manages)
-//	   -> diff.Compute          ordered Plan + diff.Plan.Check (safety thresholds)
+//	   -> diff.Compute          ordered Plan with the managed totals it was made from
+//	   -> diff.Plan.Check       safety thresholds; Plan.CheckCurrent for a saved plan
 //	   -> diff.Apply            bounded concurrency, retries, progress, audit
 //	   -> re-plan is empty      convergence is the definition of done
 //

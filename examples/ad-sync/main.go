@@ -7,11 +7,14 @@
 //	ad-sync -config ad-sync.yaml                # dry run: print the plan
 //	ad-sync -config ad-sync.yaml -apply         # apply it
 //	ad-sync -config ad-sync.yaml -apply -override   # apply past a safety threshold
+//	ad-sync -config ad-sync.yaml -out plan.json    # dry run, plan saved for review
+//	ad-sync -config ad-sync.yaml -plan plan.json   # apply exactly the reviewed plan
 //
 // Exit codes: 0 success (plan printed, applied, or nothing to do);
 // 1 error (AD unreachable, I/O); 2 the plan exceeds a safety threshold
 // and nothing was applied; 3 the plan was applied but some changes
-// failed; 4 bad configuration or input, nothing applied.
+// failed; 4 bad configuration or input, nothing applied; 5 the saved
+// plan given with -plan no longer fits the target, nothing applied.
 //
 // See README.md next to this file and ad-sync.example.yaml.
 package main

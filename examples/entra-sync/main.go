@@ -8,6 +8,8 @@
 //	entra-sync -config entra-sync.yaml                   # dry run: print the plan
 //	entra-sync -config entra-sync.yaml -apply            # apply it
 //	entra-sync -config entra-sync.yaml -apply -override  # apply past a safety threshold
+//	entra-sync -config entra-sync.yaml -out plan.json    # dry run, plan saved for review
+//	entra-sync -config entra-sync.yaml -plan plan.json   # apply exactly the reviewed plan
 //
 // Credentials come from the Azure identity library's default chain
 // (azidentity.NewDefaultAzureCredential), tried in this order:
@@ -32,7 +34,8 @@
 // Exit codes: 0 success (plan printed, applied, or nothing to do); 1 error
 // (Graph unreachable, I/O); 2 the plan exceeds a safety threshold and
 // nothing was applied; 3 the plan was applied but some changes failed; 4
-// bad configuration or input, nothing applied.
+// bad configuration or input, nothing applied; 5 the saved plan given
+// with -plan no longer fits the target, nothing applied.
 package main
 
 import (

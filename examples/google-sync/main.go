@@ -8,6 +8,8 @@
 //	google-sync -config google-sync.yaml                   # dry run: print the plan
 //	google-sync -config google-sync.yaml -apply            # apply it
 //	google-sync -config google-sync.yaml -apply -override  # apply past a safety threshold
+//	google-sync -config google-sync.yaml -out plan.json    # dry run, plan saved for review
+//	google-sync -config google-sync.yaml -plan plan.json   # apply exactly the reviewed plan
 //
 // Credentials: a service account with domain-wide delegation acting as a
 // Workspace administrator (google.keyFile or $ORGSYNC_GOOGLE_KEY_FILE, and
@@ -19,7 +21,8 @@
 // Exit codes: 0 success (plan printed, applied, or nothing to do); 1 error
 // (Google unreachable, I/O); 2 the plan exceeds a safety threshold and
 // nothing was applied; 3 the plan was applied but some changes failed; 4
-// bad configuration or input, nothing applied.
+// bad configuration or input, nothing applied; 5 the saved plan given
+// with -plan no longer fits the target, nothing applied.
 package main
 
 import (

@@ -1,0 +1,35 @@
+// Package provision is the orgsync pipeline as one call: a Job brings one
+// target (a diff.Target: the embedded directory, Active Directory, Entra
+// ID, Google Workspace, ...) in step with an organisation snapshot, and
+// keeps what must survive between runs. The starter binaries under
+// examples/ and the quickstart run on it; a vendor's service can too.
+//
+// One Job.Run, step by step:
+//
+//	LoadSnapshot / Job.Snapshot     orgmodel.ReadSnapshotJSON: unknown fields are an error; validated
+//	StateStore.LoadState            usernames, class identities, the previous snapshot
+//	Target.Read                     the actual state (objects orgsync manages)
+//	year roll                       only when the school year moved forward: yearroll.Roll, then
+//	                                desired.CarryClassIDs; a school year that went backwards is
+//	                                refused (ErrSchoolYearBackwards), never rolled
+//	usernames                       those already in the target win over the state; new persons
+//	                                get one by the configured standard (naming.StandardByName)
+//	payroll groups                  when Config.Payroll names an export (adapters/payroll)
+//	desired.Projection.Build        the desired objects
+//	diff.Prepare                    the target adapts them when it is a diff.Preparer
+//	diff.Compute                    the plan, with the managed totals it was computed from
+//	Plan.Check                      the safety thresholds, once (Job.Override to pass them)
+//	StateStore.SaveState            before anything is applied
+//	diff.Apply                      bounded concurrency, retries, progress, the audit log
+//
+// A dry run (Apply false) stops after the check. Its Outcome can be saved
+// (WriteSavedPlan) and applied later exactly as reviewed (Job.Saved); the
+// run then skips planning and refuses with diff.ErrStalePlan when the
+// target changed since, touching nothing.
+//
+// The package does I/O (files for the snapshot, the state, the audit log
+// and the payroll export) and reads the clock only for audit records
+// (Job.Clock); the core packages it wires stay pure. Command-line flags,
+// the YAML file and exit codes are the binaries' business
+// (internal/runner).
+package provision
