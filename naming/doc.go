@@ -74,7 +74,9 @@
 //
 // {name:N} takes N letters from the first given name, completes them from
 // the last family name and pads with 'x' ("Bo Li" → boli, "Bo" → boxx). See
-// ParseStandard for the whole template vocabulary.
+// ParseStandard for the whole template vocabulary. StandardByName reads the
+// one-string form a configuration file uses: "uni-login", "name+digits:N",
+// "digits+name", "prefix:N", "random:N" or a template.
 //
 // A Generator walks the whole number space of its standard before it gives
 // up: sequence standards in order, all others along a keyed pseudo-random
