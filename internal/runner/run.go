@@ -30,6 +30,11 @@ const (
 	ExitThreshold = 2 // the plan exceeds a safety threshold; nothing applied
 	ExitPartial   = 3 // the plan was applied, but some changes failed
 	ExitInput     = 4 // bad configuration or input data; nothing applied
+	// ExitPersistent: the plan was applied except for changes that failed
+	// the same way as in the previous run (and those that depend on them);
+	// re-running alone will not help: fix the record or configuration the
+	// report names.
+	ExitPersistent = 5
 )
 
 // ExitCode maps the error a Run returned to the documented exit code.
@@ -39,6 +44,8 @@ func ExitCode(err error) int {
 		return ExitOK
 	case errors.Is(err, diff.ErrThreshold):
 		return ExitThreshold
+	case errors.Is(err, ErrPartial) && errors.Is(err, diff.ErrPersistent):
+		return ExitPersistent
 	case errors.Is(err, ErrPartial):
 		return ExitPartial
 	case errors.Is(err, ErrConfig), errors.Is(err, ErrInput), errors.Is(err, orgmodel.ErrInvalid),
@@ -177,10 +184,10 @@ func (j *Job) Run(ctx context.Context) (*Outcome, error) {
 	th := cfg.Thresholds.Thresholds()
 	if err := plan.Check(actual, th); err != nil {
 		if !j.Override {
-			fmt.Fprintf(out, "\nRefused: %v\nNothing was applied. Check the source data; if the change is intended, run again with the override flag.\n", err)
+			fmt.Fprintf(out, "\nRefused: %v\nNothing was applied. Check the source data; if the change is intended, run again with -override.\n", err)
 			return res, err
 		}
-		fmt.Fprintf(out, "\nWarning: %v\nApplying anyway because of the override flag.\n", err)
+		fmt.Fprintf(out, "\nWarning: %v\nApplying anyway because of -override.\n", err)
 	}
 	if plan.Empty() {
 		fmt.Fprintln(out, "\nNothing to do: the target is in step with the source.")
@@ -196,7 +203,10 @@ func (j *Job) Run(ctx context.Context) (*Outcome, error) {
 	if err := SaveJSON(cfg.statePath(), st); err != nil {
 		return res, err
 	}
-	var auditor diff.Auditor
+	var (
+		auditor diff.Auditor
+		open    []diff.AuditRecord // intents a crashed run left open
+	)
 	if cfg.AuditLog != "" {
 		f, err := os.OpenFile(cfg.AuditLog, os.O_CREATE|os.O_APPEND|os.O_RDWR, 0o600)
 		if err != nil {
@@ -208,6 +218,7 @@ func (j *Job) Run(ctx context.Context) (*Outcome, error) {
 			return res, fmt.Errorf("open audit log: %w", err)
 		}
 		auditor = a
+		open = a.Open()
 	}
 	rep, err := diff.Apply(ctx, j.Target, plan, diff.ApplyOptions{
 		Concurrency: cfg.Concurrency,
@@ -219,8 +230,18 @@ func (j *Job) Run(ctx context.Context) (*Outcome, error) {
 		Override:    j.Override,
 		Sleep:       j.Sleep,
 		Clock:       time.Now,
+		Previous:    st.Failures,
+		Open:        open,
 	})
 	res.Report = rep
+	if rep != nil {
+		// Remember this run's failures, so that the next run can tell a
+		// failure that recurs (persistent) from a transient one.
+		st.Failures = rep.Failures()
+		if serr := SaveJSON(cfg.statePath(), st); serr != nil && err == nil {
+			err = serr
+		}
+	}
 	if rep != nil {
 		if rerr := rep.Render(out); rerr != nil && err == nil {
 			err = rerr

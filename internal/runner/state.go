@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/orgsync/orgsync/diff"
 	"github.com/orgsync/orgsync/diff/desired"
 	"github.com/orgsync/orgsync/orgmodel"
 )
@@ -69,6 +70,10 @@ type State struct {
 	// PreviousAt is the instant the previous snapshot was applied for; last
 	// year's classes are read as they were then.
 	PreviousAt time.Time `json:"previousAt,omitzero"`
+	// Failures are the changes that failed in the last applied run, so
+	// that the next run reports a change failing the same way again as
+	// persistent (diff.ApplyOptions.Previous).
+	Failures []diff.Failure `json:"failures,omitempty"`
 }
 
 // LoadState reads the state file; a missing file is an empty state.
