@@ -177,7 +177,7 @@ func (c *Client) create(ctx context.Context, ch diff.Change) error {
 			case generic:
 				packed = append(packed, n+"="+v)
 			default:
-				req.Attribute(a, []string{v})
+				req.Attribute(a, c.values(o.Kind, n, v))
 				attrs = append(attrs, a)
 			}
 		}
@@ -407,10 +407,8 @@ func (c *Client) update(ctx context.Context, ch diff.Change, e entry) error {
 			} else {
 				packed[ac.Name] = ac.After
 			}
-		case ac.After == "":
-			mod.Replace(a, []string{})
 		default:
-			mod.Replace(a, []string{ac.After})
+			mod.Replace(a, c.values(ch.Kind, ac.Name, ac.After))
 		}
 	}
 	if packed != nil {
@@ -586,6 +584,9 @@ func sameDN(a, b string) bool {
 func (c *Client) stored(kind diff.Kind, name string) (attr string, generic, ok bool) {
 	if a, ok := c.attrs[kind][name]; ok {
 		return a, false, true
+	}
+	if slices.Contains(c.cfg.Attributes.Omit, name) {
+		return "", false, false
 	}
 	if name == attrCPR || c.cfg.Store == "" || name == "" || strings.Contains(name, "=") || strings.HasPrefix(name, "@") {
 		return "", false, false

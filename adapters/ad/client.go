@@ -42,6 +42,9 @@ type Client struct {
 
 	state state
 	batch memberBatcher
+
+	limitsMu sync.RWMutex
+	limits   Limits // see LoadLimits
 }
 
 // slot is one pooled connection, redialled when it drops.
@@ -82,8 +85,12 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c.state.init()
 	c.batch.c = c
+	c.limits = defaultLimits()
 	if _, err := c.slots[0].get(ctx, c); err != nil {
 		return nil, err
+	}
+	if _, err := c.LoadLimits(ctx); err != nil {
+		cfg.Logger.Warn("ad: schema limits not read; using the shipped defaults", "err", err)
 	}
 	return c, nil
 }

@@ -125,11 +125,13 @@ type AttributeMap struct {
 	// CPR is the attribute that holds the CPR number. Empty by default:
 	// CPR is never written to AD unless configured.
 	CPR string
-	// Institutions holds the comma-separated institution numbers.
+	// Institutions holds the institution numbers: one value per
+	// institution when the AD attribute is multi-valued (as
+	// departmentNumber), else comma-separated.
 	Institutions string
 	// UNIID holds the UNI-Login id.
 	UNIID string
-	// Roles holds the comma-separated STIL roles.
+	// Roles holds the STIL roles, like Institutions.
 	Roles string
 	// GlobalRole holds the global role (student, employee, external).
 	GlobalRole string
@@ -142,6 +144,9 @@ type AttributeMap struct {
 	DisabledDate string
 	// Extra maps further neutral attribute names to AD attributes.
 	Extra map[string]string
+	// Omit lists neutral attribute names that are not written to AD at
+	// all (not even to Config.Store), e.g. "startYear".
+	Omit []string
 }
 
 // DefaultAttributes is the attribute map used when Config.Attributes is
@@ -157,7 +162,7 @@ var DefaultAttributes = AttributeMap{
 func (m AttributeMap) isZero() bool {
 	return m.CPR == "" && m.Institutions == "" && m.UNIID == "" && m.Roles == "" &&
 		m.GlobalRole == "" && m.StartYear == "" && m.Level == "" && m.DisabledDate == "" &&
-		len(m.Extra) == 0
+		len(m.Extra) == 0 && len(m.Omit) == 0
 }
 
 // Neutral attribute names the adapter knows besides the fixed ones.

@@ -325,7 +325,13 @@ func (c *Client) decode(ctx context.Context, e *wireEntry, lower map[string]stri
 			lower[a.name] = name
 		}
 		if n, ok := rev[name]; ok && len(a.vals) > 0 {
-			set(n, strings.Join(a.vals, ","))
+			if len(a.vals) > 1 && c.multi(kind, n) {
+				vals := slices.Clone(a.vals) // one value per item: sorted, as the plan writes lists
+				slices.Sort(vals)
+				set(n, strings.Join(vals, ","))
+			} else {
+				set(n, strings.Join(a.vals, ","))
+			}
 		}
 		if name == store && store != "" {
 			for _, v := range a.vals {

@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -70,16 +71,49 @@ type adConfig struct {
 	Hooks        hooksConfig   `yaml:"hooks"`
 }
 
+// attrConfig is "ad.attributes". A name left out is kept in ad.store; a
+// name mapped to "" is not written at all.
 type attrConfig struct {
 	CPR          string            `yaml:"cpr"`
-	Institutions string            `yaml:"institutions"`
-	UNIID        string            `yaml:"uniId"`
-	Roles        string            `yaml:"roles"`
-	GlobalRole   string            `yaml:"globalRole"`
-	StartYear    string            `yaml:"startYear"`
-	Level        string            `yaml:"level"`
+	Institutions *string           `yaml:"institutions"`
+	UNIID        *string           `yaml:"uniId"`
+	Roles        *string           `yaml:"roles"`
+	GlobalRole   *string           `yaml:"globalRole"`
+	StartYear    *string           `yaml:"startYear"`
+	Level        *string           `yaml:"level"`
 	DisabledDate string            `yaml:"disabledDate"`
 	Extra        map[string]string `yaml:"extra"`
+}
+
+// attributeMap turns the section into an ad.AttributeMap: names mapped to
+// "" go to Omit.
+func (at *attrConfig) attributeMap() ad.AttributeMap {
+	m := ad.AttributeMap{CPR: at.CPR, DisabledDate: at.DisabledDate, Extra: map[string]string{}}
+	for _, f := range []struct {
+		name string
+		from *string
+		to   *string
+	}{
+		{"institutions", at.Institutions, &m.Institutions}, {"uniId", at.UNIID, &m.UNIID}, {"roles", at.Roles, &m.Roles},
+		{"globalRole", at.GlobalRole, &m.GlobalRole}, {"startYear", at.StartYear, &m.StartYear}, {"level", at.Level, &m.Level},
+	} {
+		switch {
+		case f.from == nil:
+		case *f.from == "":
+			m.Omit = append(m.Omit, f.name)
+		default:
+			*f.to = *f.from
+		}
+	}
+	for n, a := range at.Extra {
+		if a == "" {
+			m.Omit = append(m.Omit, n)
+		} else {
+			m.Extra[n] = a
+		}
+	}
+	slices.Sort(m.Omit)
+	return m
 }
 
 type hookConfig struct {
@@ -110,8 +144,7 @@ func (a adConfig) client(log *slog.Logger, getenv func(string) string) (ad.Confi
 		Hooks: ad.Hooks{Create: a.Hooks.Create.hook(), Disable: a.Hooks.Disable.hook(), Update: a.Hooks.Update.hook()},
 	}
 	if at := a.Attributes; at != nil {
-		cfg.Attributes = ad.AttributeMap{CPR: at.CPR, Institutions: at.Institutions, UNIID: at.UNIID, Roles: at.Roles,
-			GlobalRole: at.GlobalRole, StartYear: at.StartYear, Level: at.Level, DisabledDate: at.DisabledDate, Extra: at.Extra}
+		cfg.Attributes = at.attributeMap()
 	}
 	switch {
 	case a.PasswordFile != "":
@@ -172,7 +205,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 	}
 
 	job := &runner.Job{Config: fc.Config, Target: client, Now: now, Apply: fl.Apply, Override: fl.Override,
-		Out: stdout, Log: log, Progress: runner.ProgressPrinter(stderr, 2*time.Second)}
+		Out: stdout, Log: log, Progress: runner.ProgressPrinter(stderr, 2*time.Second), Shape: client.Prepare}
 	out, err := job.Run(ctx)
 	if err == nil && out != nil && out.Plan.Empty() {
 		fmt.Fprintln(stdout, "Nothing to do: Active Directory is in step with the source.")
