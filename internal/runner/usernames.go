@@ -83,7 +83,7 @@ func (u UsernameConfig) Generator(actual []diff.Object, state map[string]string,
 	for _, p := range s.Persons {
 		taken.Add(p.Username)
 	}
-	opt := naming.Options{Deny: u.DenyList}
+	opt := naming.Options{Deny: u.DenyList, Salt: []byte(u.Salt)}
 	if u.Seed != 0 {
 		opt.Rand = rand.NewChaCha8(seed32(u.Seed))
 	}

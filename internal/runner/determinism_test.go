@@ -1,0 +1,60 @@
+package runner_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/orgsync/orgsync/adapters/memdir"
+	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/orgmodel/synth"
+)
+
+// TestDryRunUsernamesAreApplied: for a snapshot full of non-Latin names
+// (which fall back to random-walk standards), the usernames a dry run
+// plans are the ones the apply of the same inputs creates: the reviewed
+// plan is the applied plan.
+func TestDryRunUsernamesAreApplied(t *testing.T) {
+	ctx := context.Background()
+	s := synth.Generate(synth.Tiny)
+	names := [][2]string{{"Αλέξανδρος", "Παπαδόπουλος"}, {"Дмитрий", "Иванов"}, {"محمد", "علي"}, {"李", "王"}, {"ሰላም", "ተስፋዬ"}, {"Ψάπφω", "Λέσβια"}}
+	for i := range s.Persons {
+		n := names[i%len(names)]
+		s.Persons[i].GivenName, s.Persons[i].FamilyName = n[0], n[1]
+		s.Persons[i].Username = ""
+	}
+	s.Index()
+	usernames := func(apply bool) map[string]string {
+		d := memdir.New()
+		j := job(t, s, d, apply)
+		j.Config.Usernames.Seed = 0 // the default: keyed per person
+		j.Config.Usernames.Standard = "name+digits:4"
+		res, err := j.Run(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		if !apply {
+			for _, c := range res.Plan.Changes {
+				if c.Action == diff.Create && c.Kind == diff.User {
+					out[c.Key] = c.After.Attrs.Get(diff.AttrUsername)
+				}
+			}
+			return out
+		}
+		for _, o := range d.Objects() {
+			if o.Kind == diff.User {
+				out[o.Key] = o.Attrs.Get(diff.AttrUsername)
+			}
+		}
+		return out
+	}
+	dry := usernames(false)
+	if len(dry) == 0 {
+		t.Fatal("no users planned")
+	}
+	if diff := cmp.Diff(dry, usernames(true)); diff != "" {
+		t.Errorf("dry run and apply differ (-dry +applied):\n%s", diff)
+	}
+}
