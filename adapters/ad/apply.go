@@ -25,8 +25,9 @@ const groupTypeGlobalSecurity = "-2147483646"
 // Apply carries out one change. It is safe to call concurrently for the
 // changes of one plan stage. Semantics per action:
 //
-//   - Create: adds an organizationalUnit, user or group (global security)
-//     with the management mark and Key in the same add. A user gets
+//   - Create: adds an organizationalUnit, user or group (global security,
+//     with a sAMAccountName from Config.GroupSAM) with the management
+//     mark and Key in the same add. A user gets
 //     sAMAccountName, userPrincipalName, the mapped attributes, an initial
 //     password (unicodePwd, only over LDAPS or StartTLS), pwdLastSet 0
 //     (change at next logon) and userAccountControl 512 (514 when
@@ -110,7 +111,7 @@ func (c *Client) parentDN(ctx context.Context, key string) (string, error) {
 
 // locate finds a managed object by its Key on the server and remembers it.
 func (c *Client) locate(ctx context.Context, key string) (entry, error) {
-	req := ldap.NewSearchRequest(c.cfg.Base, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 2, 0, false,
+	req := ldap.NewSearchRequest(c.cfg.Domain, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 2, 0, false,
 		"("+c.cfg.Mark+"="+naming.EscapeFilter(c.cfg.MarkPrefix+key)+")",
 		[]string{"objectClass", "objectGUID", "userAccountControl", c.storeAttr()}, nil)
 	var found []entry
@@ -202,6 +203,8 @@ func (c *Client) create(ctx context.Context, ch diff.Change) error {
 	case diff.Group:
 		req.Attribute("objectClass", []string{"top", "group"})
 		req.Attribute("groupType", []string{groupTypeGlobalSecurity})
+		req.Attribute("sAMAccountName", []string{c.groupSAM(o)})
+		attrs = append(attrs, "sAMAccountName")
 		addMapped()
 	case diff.User:
 		username := o.Attrs.Get(attrUsername)

@@ -60,6 +60,9 @@ type adConfig struct {
 	Base         string        `yaml:"base"`
 	CreateBase   bool          `yaml:"createBase"`
 	UPNDomain    string        `yaml:"upnDomain"`
+	Domain       string        `yaml:"domain"`
+	Strays       string        `yaml:"strays"`
+	GroupSAM     string        `yaml:"groupSAM"`
 	Mark         string        `yaml:"mark"`
 	MarkPrefix   string        `yaml:"markPrefix"`
 	Store        string        `yaml:"store"`
@@ -139,7 +142,7 @@ func (h *hookConfig) hook() *ad.Hook {
 func (a adConfig) client(log *slog.Logger, getenv func(string) string) (ad.Config, error) {
 	cfg := ad.Config{
 		URL: a.URL, BindDN: a.BindDN, CAFile: a.CAFile, ServerName: a.ServerName, StartTLS: a.StartTLS,
-		Base: a.Base, UPNDomain: a.UPNDomain, Mark: a.Mark, MarkPrefix: a.MarkPrefix, Store: a.Store,
+		Base: a.Base, UPNDomain: a.UPNDomain, Domain: a.Domain, Strays: a.Strays, GroupSAM: a.GroupSAM, Mark: a.Mark, MarkPrefix: a.MarkPrefix, Store: a.Store,
 		AdoptBy: a.AdoptBy, PoolSize: a.PoolSize, PageSize: a.PageSize, Timeout: a.Timeout, Logger: log,
 		Hooks: ad.Hooks{Create: a.Hooks.Create.hook(), Disable: a.Hooks.Disable.hook(), Update: a.Hooks.Update.hook()},
 	}
@@ -205,7 +208,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 	}
 
 	job := &runner.Job{Config: fc.Config, Target: client, Now: now, Apply: fl.Apply, Override: fl.Override,
-		Out: stdout, Log: log, Progress: runner.ProgressPrinter(stderr, 2*time.Second), Shape: client.Prepare}
+		Out: stdout, Log: log, Progress: runner.ProgressPrinter(stderr, 2*time.Second), Shape: client.Prepare,
+		Taken: client.Usernames}
 	out, err := job.Run(ctx)
 	if err == nil && out != nil && out.Plan.Empty() {
 		fmt.Fprintln(stdout, "Nothing to do: Active Directory is in step with the source.")

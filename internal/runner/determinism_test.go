@@ -2,12 +2,14 @@ package runner_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/orgsync/orgsync/adapters/memdir"
 	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/internal/runner"
 	"github.com/orgsync/orgsync/orgmodel/synth"
 )
 
@@ -56,5 +58,52 @@ func TestDryRunUsernamesAreApplied(t *testing.T) {
 	}
 	if diff := cmp.Diff(dry, usernames(true)); diff != "" {
 		t.Errorf("dry run and apply differ (-dry +applied):\n%s", diff)
+	}
+}
+
+// TestTakenUsernames: a username the target holds outside what it reads
+// (Job.Taken, e.g. an account in CN=Users) is never given out, and one
+// already in the state file but held by someone else is given up for the
+// next free one.
+func TestTakenUsernames(t *testing.T) {
+	ctx := context.Background()
+	s := synth.Generate(synth.Tiny)
+	planned := func(j *runner.Job) map[string]string {
+		t.Helper()
+		res, err := j.Run(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, c := range res.Plan.Changes {
+			if c.Action == diff.Create && c.Kind == diff.User {
+				out[c.Key] = c.After.Attrs.Get(diff.AttrUsername)
+			}
+		}
+		return out
+	}
+	j := job(t, s, memdir.New(), false)
+	first := planned(j)
+	var key, name string
+	for k, n := range first {
+		key, name = k, n
+		break
+	}
+	j.Taken = func(context.Context) ([]string, error) { return []string{strings.ToUpper(name)}, nil }
+	again := planned(j)
+	if again[key] == "" || strings.EqualFold(again[key], name) {
+		t.Errorf("%s got %q although %q is taken", key, again[key], name)
+	}
+	// The same with the name already in the state file (an earlier run).
+	j2 := job(t, s, memdir.New(), true)
+	j2.Config.Usernames.Seed = j.Config.Usernames.Seed
+	if _, err := j2.Run(ctx); err != nil { // state now holds name for key
+		t.Fatal(err)
+	}
+	j3 := job(t, s, memdir.New(), false) // a fresh directory: nothing of ours there
+	j3.Config.State = j2.Config.State
+	j3.Taken = j.Taken
+	if got := planned(j3); strings.EqualFold(got[key], name) {
+		t.Errorf("%s kept %q from the state file although someone else holds it", key, name)
 	}
 }

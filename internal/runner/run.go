@@ -81,6 +81,10 @@ type Job struct {
 	// target adds objects of its own kinds (e.g. Google shared drives) or
 	// target-specific attributes.
 	Shape func([]diff.Object) []diff.Object
+	// Taken, when set, lists the usernames taken in the target beyond
+	// what Read returns (e.g. ad.Client.Usernames: every account in the
+	// domain), so that no new person is given one of them.
+	Taken func(ctx context.Context) ([]string, error)
 }
 
 // Outcome is what a Run did.
@@ -152,7 +156,14 @@ func (j *Job) Run(ctx context.Context) (*Outcome, error) {
 			st.Usernames[pid] = o.Attrs.Get(diff.AttrUsername)
 		}
 	}
-	gen, err := cfg.Usernames.Generator(actual, st.Usernames, snap)
+	var taken []string
+	if j.Taken != nil {
+		if taken, err = j.Taken(ctx); err != nil {
+			return nil, fmt.Errorf("read taken usernames: %w", err)
+		}
+		dropTakenUsernames(st.Usernames, actual, taken, log)
+	}
+	gen, err := cfg.Usernames.Generator(actual, st.Usernames, snap, taken...)
 	if err != nil {
 		return nil, err
 	}
