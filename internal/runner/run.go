@@ -122,6 +122,13 @@ func (j *Job) Run(ctx context.Context) (*Outcome, error) {
 	if err := snap.Validate(); err != nil {
 		return nil, fmt.Errorf("validate snapshot: %w", err)
 	}
+	if first, ok := orgmodel.ParseSchoolYear(snap.SchoolYear); ok {
+		end := time.Date(first+1, time.August, 1, 0, 0, 0, 0, j.Now.Location())
+		if !j.Now.Before(end) {
+			fmt.Fprintf(out, "WARNING: the snapshot is for school year %s, which ended on %d-07-31: classes and other groups of an ended school year are left out. Fetch a current export (examples/stil-import) before applying.\n\n", snap.SchoolYear, first+1)
+			log.Warn("snapshot school year has ended", "schoolYear", snap.SchoolYear, "now", j.Now.Format(time.DateOnly))
+		}
+	}
 	st, err := LoadState(cfg.statePath())
 	if err != nil {
 		return nil, err
@@ -209,7 +216,7 @@ func (j *Job) Run(ctx context.Context) (*Outcome, error) {
 		return res, nil
 	}
 	st.SchoolYear = snap.SchoolYear
-	st.Previous = snap
+	st.Previous = withoutCPR(snap)
 	st.PreviousAt = j.Now
 	if err := SaveJSON(cfg.statePath(), st); err != nil {
 		return res, err

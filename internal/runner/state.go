@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/orgsync/orgsync/diff"
@@ -65,7 +66,8 @@ func SaveJSON(path string, v any) error {
 type State struct {
 	desired.State
 	// Previous is the snapshot of the last successful run, kept for the
-	// year roll (matching last year's classes to this year's).
+	// year roll (matching last year's classes to this year's), without
+	// CPR numbers: the state file holds none.
 	Previous *orgmodel.Snapshot `json:"previous,omitempty"`
 	// PreviousAt is the instant the previous snapshot was applied for; last
 	// year's classes are read as they were then.
@@ -92,5 +94,20 @@ func LoadState(path string) (*State, error) {
 	if st.Usernames == nil {
 		st.Usernames = map[string]string{}
 	}
+	if st.Previous != nil {
+		st.Previous = withoutCPR(st.Previous) // a state file from before CPR was left out
+	}
 	return &st, nil
+}
+
+// withoutCPR returns a copy of s whose persons carry no CPR number, for
+// the state file: the year roll needs persons and classes, never CPR.
+func withoutCPR(s *orgmodel.Snapshot) *orgmodel.Snapshot {
+	c := *s
+	c.Persons = slices.Clone(s.Persons)
+	for i := range c.Persons {
+		c.Persons[i].CPR = ""
+	}
+	c.Index()
+	return &c
 }
