@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -91,6 +92,10 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	if _, err := c.LoadLimits(ctx); err != nil {
 		cfg.Logger.Warn("ad: schema limits not read; using the shipped defaults", "err", err)
+	}
+	if sfx, err := c.UPNSuffixes(ctx); err == nil && !slices.ContainsFunc(sfx, func(s string) bool { return strings.EqualFold(s, cfg.UPNDomain) }) {
+		cfg.Logger.Warn("ad: upnDomain is not a UPN suffix of the forest; users cannot log on with the userPrincipalName orgsync gives them",
+			"upnDomain", cfg.UPNDomain, "forest", strings.Join(sfx, ", "))
 	}
 	return c, nil
 }

@@ -37,6 +37,9 @@
 // other values are left out and reported as a Problem naming the record
 // and field, so that one long value never blocks anyone else. A user's
 // sAMAccountName is at most 20 characters (the SAM rule, not the schema).
+// Dial also warns when Config.UPNDomain is not a UPN suffix of the forest
+// (UPNSuffixes): AD accepts such a userPrincipalName, but nobody can log on
+// with it.
 //
 // Uniqueness. sAMAccountName is unique in the domain: Usernames reads
 // every account under Config.Domain (default: the domain of Base), and the

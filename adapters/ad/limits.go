@@ -212,3 +212,32 @@ func (c *Client) enforce(o *diff.Object, lim Limits) []Problem {
 	}
 	return probs
 }
+
+// UPNSuffixes returns the userPrincipalName suffixes the forest knows:
+// the DNS names of its domains (dnsRoot) and the extra suffixes
+// (uPNSuffixes) on CN=Partitions of the configuration naming context.
+// Dial warns when Config.UPNDomain is not among them: users could not
+// log on with the UPN orgsync gives them.
+func (c *Client) UPNSuffixes(ctx context.Context) ([]string, error) {
+	var conf string
+	req := ldap.NewSearchRequest("", ldap.ScopeBaseObject, ldap.NeverDerefAliases, 1, 0, false,
+		"(objectClass=*)", []string{"configurationNamingContext"}, nil)
+	if err := c.search(ctx, req, func(e *ldap.Entry) error { conf = e.GetAttributeValue("configurationNamingContext"); return nil }); err != nil {
+		return nil, fmt.Errorf("ad: upn suffixes: %w", err)
+	}
+	if conf == "" {
+		return nil, fmt.Errorf("ad: upn suffixes: the RootDSE names no configurationNamingContext")
+	}
+	var out []string
+	req = ldap.NewSearchRequest("CN=Partitions,"+conf, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
+		"(|(objectClass=crossRefContainer)(&(objectClass=crossRef)(nETBIOSName=*)))", []string{"uPNSuffixes", "dnsRoot"}, nil)
+	err := c.search(ctx, req, func(e *ldap.Entry) error {
+		out = append(out, e.GetAttributeValues("uPNSuffixes")...)
+		out = append(out, e.GetAttributeValues("dnsRoot")...)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ad: upn suffixes: %w", err)
+	}
+	return out, nil
+}

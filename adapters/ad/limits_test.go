@@ -122,3 +122,16 @@ func TestMultiValuedAndOmit(t *testing.T) {
 		t.Errorf("plan after update: %+v", p.Changes)
 	}
 }
+
+// TestUPNSuffixes: the forest's UPN suffixes include its domain's DNS name.
+func TestUPNSuffixes(t *testing.T) {
+	s := samba(t)
+	c, _ := s.client(t, "upn")
+	got, err := c.UPNSuffixes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(got, func(x string) bool { return strings.EqualFold(x, "skole.test") }) {
+		t.Errorf("UPN suffixes %q lack skole.test", got)
+	}
+}

@@ -53,7 +53,7 @@ func Fail(name string, stderr io.Writer, err error) int {
 	fmt.Fprintf(stderr, "%s: %v\n", name, err)
 	var te *diff.ThresholdError
 	if errors.As(err, &te) {
-		fmt.Fprintf(stderr, "%s: plan refused by a safety threshold; nothing was applied\n", name)
+		fmt.Fprintf(stderr, "%s: plan refused by a safety threshold; nothing was applied (check the plan; if it is intended, run again with -override)\n", name)
 	}
 	return ExitCode(err)
 }
