@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"sync"
 	"time"
 
@@ -438,9 +439,12 @@ func Apply(ctx context.Context, t Applier, p *Plan, opt ApplyOptions) (*Report, 
 				if ctx.Err() != nil {
 					return nil
 				}
-				op := fmt.Sprintf("%s/%d", runID, i+1)
-				var aerr error
+				var (
+					op   string
+					aerr error
+				)
 				if opt.Auditor != nil {
+					op = runID + "/" + strconv.Itoa(i+1)
 					if aerr = record(newIntentRecord(op, &res.Change)); aerr != nil {
 						res.Status, res.Err = Failed, fmt.Errorf("diff: apply: not sent: audit intent: %w", aerr)
 					}
