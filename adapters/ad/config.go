@@ -318,6 +318,8 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.Domain == "" && cfg.Base != "" {
 		cfg.Domain = domainOf(cfg.Base)
+	} else if cfg.Domain != "" && cfg.Base != "" && !under(cfg.Base, cfg.Domain) {
+		bad("Domain", "%q does not contain Base %q", cfg.Domain, cfg.Base)
 	}
 	switch cfg.Strays {
 	case "":

@@ -309,19 +309,22 @@ func (c *Config) payrollGroups(s *orgmodel.Snapshot, now time.Time, out io.Write
 // that a long first sync shows it is alive.
 func ProgressPrinter(w io.Writer, interval time.Duration) func(diff.Progress) {
 	var (
-		mu     sync.Mutex
-		last   time.Time
-		failed int
+		mu              sync.Mutex
+		last            time.Time
+		failed, blocked int
 	)
 	return func(p diff.Progress) {
 		mu.Lock()
 		defer mu.Unlock()
-		if p.Err != nil {
+		switch {
+		case errors.Is(p.Err, diff.ErrBlocked):
+			blocked++
+		case p.Err != nil:
 			failed++
 		}
 		if p.Done == p.Total || time.Since(last) >= interval {
 			last = time.Now()
-			fmt.Fprintf(w, "applied %d/%d changes (stage %d/%d, %d failed)\n", p.Done, p.Total, p.Stage, p.Stages, failed)
+			fmt.Fprintf(w, "applied %d/%d changes (stage %d/%d, %d failed, %d blocked)\n", p.Done, p.Total, p.Stage, p.Stages, failed, blocked)
 		}
 	}
 }
