@@ -130,7 +130,7 @@ func TestApplyRetriesTemporary(t *testing.T) {
 	}
 }
 
-func TestApplyStopsAfterFailedStage(t *testing.T) {
+func TestApplyBlocksOnlyDependents(t *testing.T) {
 	p := testPlan(t)
 	f := &fakeApplier{fail: func(c Change, call int) error {
 		if c.Key == "user/2" && c.Action == Create {
@@ -146,29 +146,159 @@ func TestApplyStopsAfterFailedStage(t *testing.T) {
 	if !errors.As(err, &ae) {
 		t.Fatalf("err = %v, want *ApplyError", err)
 	}
-	if !errors.Is(err, ErrConstraint) || !errors.Is(err, ErrTemporary) {
-		t.Errorf("err does not unwrap to the change errors: %v", err)
+	if !errors.Is(err, ErrConstraint) || !errors.Is(err, ErrTemporary) || errors.Is(err, ErrPersistent) {
+		t.Errorf("err does not unwrap to the change errors, or is persistent: %v", err)
 	}
-	// Stage 3 (user creates + group create) ran completely; members did not.
-	if rep.Failed != 2 || rep.Skipped != 6 || rep.Applied != len(p.Changes)-8 {
-		t.Errorf("report applied/failed/skipped = %d/%d/%d", rep.Applied, rep.Failed, rep.Skipped)
+	if ae.Blocked != 2 || len(ae.Failed) != 2 {
+		t.Errorf("ApplyError failed %d blocked %d, want 2 and 2", len(ae.Failed), ae.Blocked)
+	}
+	// Only the memberships of the two users that were not created wait.
+	if rep.Failed != 2 || rep.Blocked != 2 || rep.Skipped != 0 || rep.Applied != len(p.Changes)-4 {
+		t.Errorf("report applied/failed/blocked/skipped = %d/%d/%d/%d", rep.Applied, rep.Failed, rep.Blocked, rep.Skipped)
 	}
 	for _, r := range rep.Results {
 		if r.Change.Key == "user/4" && r.Change.Action == Create && r.Attempts != 3 {
 			t.Errorf("user/4 attempts = %d, want 3", r.Attempts)
 		}
-		if r.Change.Action == AddMember && r.Status != Skipped {
-			t.Errorf("%s: status %s, want skipped", line(r.Change), r.Status)
+		if r.Change.Action != AddMember {
+			continue
+		}
+		want := Applied
+		if r.Change.Member == "user/2" || r.Change.Member == "user/4" {
+			want = Blocked
+		}
+		if r.Status != want {
+			t.Errorf("%s: status %s, want %s", line(r.Change), r.Status, want)
 		}
 	}
 	var buf bytes.Buffer
 	if err := rep.Render(&buf); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"failed 2", "user/2", "not attempted: 6 changes from stage 4"} {
+	for _, want := range []string{"failed 2, blocked 2", "failed: stage 3 create user user/2",
+		"blocked: stage 4 add-member group g member user/2 <- create user user/2 failed: refused: constraint violation"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("report render lacks %q:\n%s", want, buf.String())
 		}
+	}
+}
+
+// TestApplyBlockedChain: an OU that cannot be made blocks its child OU,
+// the users under both and their memberships, with the whole reason chain;
+// everything else is applied.
+func TestApplyBlockedChain(t *testing.T) {
+	want := []Object{ctr("a", "a", ""), ctr("b", "b", "a"), ctr("c", "c", ""),
+		usr("user/1", "u1", "b"), usr("user/2", "u2", "c"), usr("user/3", "u3", "a"),
+		grp("g", "g", "c", "user/1", "user/2", "user/3")}
+	p, err := Compute(want, nil, Options{Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeApplier{fail: func(c Change, _ int) error {
+		if c.Key == "a" {
+			return fmt.Errorf("ou a: attribute 'ou': %w", ErrConstraint)
+		}
+		return nil
+	}}
+	rep, err := Apply(context.Background(), f, p, ApplyOptions{Sleep: noSleep})
+	if !errors.Is(err, ErrConstraint) {
+		t.Fatalf("err = %v", err)
+	}
+	got := map[string]string{}
+	for _, r := range rep.Results {
+		got[describe(&r.Change)] = r.Status.String() + " " + strings.Join(r.Cause, " | ")
+	}
+	root := "create container a failed: ou a: attribute 'ou': constraint violation"
+	wantStatus := map[string]string{
+		"create container a":               "failed ",
+		"create container b":               "blocked " + root,
+		"create container c":               "applied ",
+		"create user user/1":               "blocked create container b (blocked) | " + root,
+		"create user user/2":               "applied ",
+		"create user user/3":               "blocked " + root,
+		"create group g":                   "applied ",
+		"add-member group g member user/1": "blocked create user user/1 (blocked) | create container b (blocked) | " + root,
+		"add-member group g member user/2": "applied ",
+		"add-member group g member user/3": "blocked create user user/3 (blocked) | " + root,
+	}
+	if diff := cmp.Diff(wantStatus, got); diff != "" {
+		t.Errorf("results (-want +got):\n%s", diff)
+	}
+}
+
+// TestApplyContainerNotEmpty: a child that could not leave its container
+// (moved to quarantine, deleted) keeps the container from being retired or
+// deleted; unrelated changes proceed.
+func TestApplyContainerNotEmpty(t *testing.T) {
+	obj := func(o Object) *Object { o.Managed = true; return &o }
+	u1, u2, u3 := obj(usr("user/1", "u1", "a")), obj(usr("user/2", "u2", "b")), obj(usr("user/3", "u3", "c"))
+	a, b, c := obj(ctr("a", "a", "")), obj(ctr("b", "b", "")), obj(ctr("c", "c", ""))
+	to := func(o *Object, parent string) *Object { x := o.Clone(); x.Parent = parent; return &x }
+	p := &Plan{Now: testNow, Changes: []Change{
+		{Stage: 1, Action: Move, Kind: User, Key: "user/1", Before: u1, After: to(u1, "q")},
+		{Stage: 1, Action: Move, Kind: User, Key: "user/3", Before: u3, After: to(u3, "q")},
+		{Stage: 2, Action: Delete, Kind: User, Key: "user/2", Before: u2},
+		{Stage: 3, Action: Move, Kind: Container, Key: "a", Before: a, After: to(a, "r")},
+		{Stage: 3, Action: Move, Kind: Container, Key: "c", Before: c, After: to(c, "r")},
+		{Stage: 4, Action: Delete, Kind: Container, Key: "b", Before: b},
+	}}
+	f := &fakeApplier{fail: func(c Change, _ int) error {
+		if c.Key == "user/1" || c.Key == "user/2" {
+			return fmt.Errorf("refused: %w", ErrConstraint)
+		}
+		return nil
+	}}
+	rep, _ := Apply(context.Background(), f, p, ApplyOptions{Sleep: noSleep})
+	got := map[string]Status{}
+	for _, r := range rep.Results {
+		got[r.Change.Key] = r.Status
+	}
+	want := map[string]Status{"user/1": Failed, "user/2": Failed, "user/3": Applied, "a": Blocked, "b": Blocked, "c": Applied}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+}
+
+// TestApplyPersistent: a change failing the same way as in the previous
+// run is persistent; one failing differently, or temporarily, is not.
+func TestApplyPersistent(t *testing.T) {
+	p := testPlan(t)
+	fail := func(c Change, _ int) error {
+		switch {
+		case c.Key == "user/1" && c.Action == Create:
+			return fmt.Errorf("create user/1: attribute 'givenName': %w", ErrConstraint)
+		case c.Key == "user/3" && c.Action == Create:
+			return fmt.Errorf("busy: %w", ErrTemporary)
+		}
+		return nil
+	}
+	rep1, err := Apply(context.Background(), &fakeApplier{fail: fail}, p, ApplyOptions{Sleep: noSleep})
+	if errors.Is(err, ErrPersistent) || rep1.Persistent != 0 {
+		t.Fatalf("first run persistent: %v", err)
+	}
+	prev := rep1.Failures()
+	if len(prev) != 2 {
+		t.Fatalf("failures %v", prev)
+	}
+	rep2, err := Apply(context.Background(), &fakeApplier{fail: fail}, p, ApplyOptions{Sleep: noSleep, Previous: prev})
+	if !errors.Is(err, ErrPersistent) || rep2.Persistent != 1 {
+		t.Fatalf("second run: %v (persistent %d), want one persistent failure", err, rep2.Persistent)
+	}
+	for _, r := range rep2.Results {
+		if r.Persistent != (r.Change.Key == "user/1" && r.Change.Action == Create) {
+			t.Errorf("%s persistent = %v", line(r.Change), r.Persistent)
+		}
+	}
+	var buf bytes.Buffer
+	rep2.Render(&buf)
+	if !strings.Contains(buf.String(), "failed again (persistent): stage 3 create user user/1") {
+		t.Errorf("render:\n%s", buf.String())
+	}
+	// A different error on the same change is not persistent.
+	prev[0].Err = "something else"
+	prev[1].Err = "something else"
+	if _, err := Apply(context.Background(), &fakeApplier{fail: fail}, p, ApplyOptions{Sleep: noSleep, Previous: prev}); errors.Is(err, ErrPersistent) {
+		t.Errorf("different error counted as persistent: %v", err)
 	}
 }
 

@@ -21,12 +21,36 @@ type Auditor interface {
 	Record(ctx context.Context, r AuditRecord) error
 }
 
-// AuditRecord is one change made (or attempted) on a target, or a refused
-// plan (Action NoOp). It never holds a secret; values of Sensitive
-// attributes are replaced by "(hidden)".
+// Phases of a write-ahead AuditRecord.
+const (
+	// PhaseIntent: the change is about to be sent to the target. The
+	// record holds everything about the change (attributes, before and
+	// after) but no outcome.
+	PhaseIntent = "intent"
+	// PhaseOutcome: what became of the change of the intent with the
+	// same Op: Err is empty when it was applied.
+	PhaseOutcome = "outcome"
+)
+
+// AuditRecord is one entry of the audit trail of Apply. Apply writes two
+// records per change (write-ahead): an intent (Phase "intent") before the
+// change is sent, holding the whole change, and an outcome (Phase
+// "outcome", same Op) after, holding Attempts and Err. A crash between the
+// two leaves an intent without an outcome; the next run completes it with
+// an outcome marked Reconciled, decided from what it reads (see
+// Reconcile). A refused plan is one record with Action NoOp and no Phase.
+// A record never holds a secret; values of Sensitive attributes are
+// replaced by "(hidden)".
 type AuditRecord struct {
-	// Time is when the change was carried out (ApplyOptions.Clock).
+	// Time is when the record was written (ApplyOptions.Clock).
 	Time time.Time `json:"time"`
+	// Phase is PhaseIntent or PhaseOutcome ("" for a refused plan and
+	// for records of logs written before the write-ahead format).
+	Phase string `json:"phase,omitempty"`
+	// Op identifies the change within the log: the run's id and the
+	// change's position in the plan, e.g. "2026-08-01T02:00:00Z/17". An
+	// intent and its outcome share it.
+	Op string `json:"op,omitempty"`
 	// Actor is who applied the plan (ApplyOptions.Actor).
 	Actor  string `json:"actor"`
 	Action Action `json:"action"`
@@ -42,19 +66,26 @@ type AuditRecord struct {
 	// (name, parent, disabled), e.g. `name="4A" parent=ou/inst/280017`.
 	Before string `json:"before,omitempty"`
 	After  string `json:"after,omitempty"`
-	// Attempts is the number of calls to the target.
+	// Parent is the Key of the container the object is to be in after the
+	// change (intent records), for Reconcile.
+	Parent string `json:"parent,omitempty"`
+	// Attempts is the number of calls to the target (outcome records).
 	Attempts int `json:"attempts,omitempty"`
-	// Err is the error, empty when the change was applied.
+	// Err is the error of an outcome, empty when the change was applied.
 	Err string `json:"err,omitempty"`
+	// Reconciled marks an outcome written by a later run for an intent a
+	// crash left open, decided from the target's actual state.
+	Reconciled bool `json:"reconciled,omitempty"`
 }
 
-func newAuditRecord(at time.Time, actor string, res *Result) AuditRecord {
-	c := &res.Change
-	r := AuditRecord{Time: at, Actor: actor, Action: c.Action, Kind: c.Kind, Key: c.Key, Member: c.Member,
-		Before: summarise(c.Before), After: summarise(c.After), Attempts: res.Attempts}
+// newIntentRecord is the intent record of change c: everything about the
+// change, before it is sent.
+func newIntentRecord(op string, c *Change) AuditRecord {
+	r := AuditRecord{Phase: PhaseIntent, Op: op, Action: c.Action, Kind: c.Kind, Key: c.Key, Member: c.Member,
+		Before: summarise(c.Before), After: summarise(c.After)}
 	switch {
 	case c.After != nil:
-		r.Name = c.After.Name
+		r.Name, r.Parent = c.After.Name, c.After.Parent
 	case c.Before != nil:
 		r.Name = c.Before.Name
 	}
@@ -70,6 +101,13 @@ func newAuditRecord(at time.Time, actor string, res *Result) AuditRecord {
 		}
 		r.Attrs = append(r.Attrs, a)
 	}
+	return r
+}
+
+// newOutcomeRecord is the outcome record of a change that was sent.
+func newOutcomeRecord(op string, res *Result) AuditRecord {
+	c := &res.Change
+	r := AuditRecord{Phase: PhaseOutcome, Op: op, Action: c.Action, Kind: c.Kind, Key: c.Key, Member: c.Member, Attempts: res.Attempts}
 	if res.Err != nil {
 		r.Err = res.Err.Error()
 	}
@@ -111,6 +149,55 @@ type JSONLAuditor struct {
 	w    io.Writer
 	prev string
 	seq  int64
+	open openIntents
+}
+
+// openIntents are the intent records without an outcome yet, in log order.
+type openIntents struct {
+	recs  []AuditRecord
+	index map[string]int // op -> position in recs; -1 once closed
+}
+
+// note notes an intent or closes one with an outcome; it returns a
+// problem for an intent whose Op is already open or an outcome without an
+// open intent.
+func (o *openIntents) note(r *AuditRecord) string {
+	if r.Op == "" {
+		return ""
+	}
+	problem := ""
+	if o.index == nil {
+		o.index = map[string]int{}
+	}
+	switch r.Phase {
+	case PhaseIntent:
+		if _, ok := o.index[r.Op]; ok {
+			problem = "intent " + r.Op + " written twice"
+		}
+		o.index[r.Op] = len(o.recs)
+		o.recs = append(o.recs, *r)
+	case PhaseOutcome:
+		if i, ok := o.index[r.Op]; ok {
+			o.recs[i].Op = "" // closed
+			delete(o.index, r.Op)
+		} else {
+			problem = "outcome " + r.Op + " without an open intent"
+		}
+	}
+	if len(o.index) == 0 && len(o.recs) > 0 {
+		o.recs = o.recs[:0]
+	}
+	return problem
+}
+
+func (o *openIntents) list() []AuditRecord {
+	var out []AuditRecord
+	for _, r := range o.recs {
+		if r.Op != "" {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // auditLine is the form of one line of a JSON-lines audit log.
@@ -127,13 +214,36 @@ func NewJSONLAuditor(w io.Writer) *JSONLAuditor {
 
 // ResumeJSONLAuditor verifies the existing log in r and returns an auditor
 // that continues its chain on w (typically the same file opened for
-// appending).
+// appending). Intents the log leaves open (a crash between an intent and
+// its outcome) are kept: see Open.
 func ResumeJSONLAuditor(r io.Reader, w io.Writer) (*JSONLAuditor, error) {
-	head, n, err := verifyAuditLog(r)
+	a := &JSONLAuditor{w: w}
+	head, n, err := verifyAuditLog(r, &a.open)
 	if err != nil {
 		return nil, err
 	}
-	return &JSONLAuditor{w: w, prev: head, seq: n}, nil
+	a.prev, a.seq = head, n
+	return a, nil
+}
+
+// Open returns the intent records that have no outcome yet, in log order:
+// after ResumeJSONLAuditor, the changes a crashed run may or may not have
+// carried out. Pass them as ApplyOptions.Open (or to Reconcile) with the
+// actual state read after the crash.
+func (a *JSONLAuditor) Open() []AuditRecord {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.open.list()
+}
+
+// OpenIntents verifies a JSON-lines audit log like VerifyAuditLog and
+// returns its intent records that have no outcome.
+func OpenIntents(r io.Reader) ([]AuditRecord, error) {
+	var o openIntents
+	if _, _, err := verifyAuditLog(r, &o); err != nil {
+		return nil, err
+	}
+	return o.list(), nil
 }
 
 // Record writes one record as a line.
@@ -149,6 +259,7 @@ func (a *JSONLAuditor) Record(_ context.Context, r AuditRecord) error {
 	}
 	a.seq++
 	a.prev = hashLine(line)
+	a.open.note(&r)
 	return nil
 }
 
@@ -172,10 +283,11 @@ var ErrAuditLog = errors.New("audit log does not verify")
 
 // VerifyAuditLog checks the hash chain of a JSON-lines audit log: every
 // line must be a record whose "prev" is the SHA-256 of the line before and
-// whose "seq" counts up from 1. It returns an error matching ErrAuditLog
+// whose "seq" counts up from 1; every outcome record must follow an open
+// intent with its Op, and no Op may be opened twice. It returns an error matching ErrAuditLog
 // that names the first line that does not verify.
 func VerifyAuditLog(r io.Reader) error {
-	_, _, err := verifyAuditLog(r)
+	_, _, err := verifyAuditLog(r, nil)
 	return err
 }
 
@@ -183,11 +295,14 @@ func VerifyAuditLog(r io.Reader) error {
 // of its last line, to compare with a head kept elsewhere (see
 // JSONLAuditor.Head).
 func AuditLogHead(r io.Reader) (string, error) {
-	head, _, err := verifyAuditLog(r)
+	head, _, err := verifyAuditLog(r, nil)
 	return head, err
 }
 
-func verifyAuditLog(r io.Reader) (head string, n int64, err error) {
+func verifyAuditLog(r io.Reader, open *openIntents) (head string, n int64, err error) {
+	if open == nil {
+		open = &openIntents{}
+	}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
 	head = hashLine(nil)
@@ -209,6 +324,9 @@ func verifyAuditLog(r io.Reader) (head string, n int64, err error) {
 			return "", 0, fmt.Errorf("diff: verify audit log: line %d: %w: the previous line has been altered, removed or inserted", n, ErrAuditLog)
 		}
 		head = hashLine(line)
+		if p := open.note(&l.AuditRecord); p != "" {
+			return "", 0, fmt.Errorf("diff: verify audit log: line %d: %w: %s", n, ErrAuditLog, p)
+		}
 	}
 	if err := sc.Err(); err != nil {
 		return "", 0, fmt.Errorf("diff: verify audit log: %w", err)

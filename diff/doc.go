@@ -17,6 +17,16 @@
 // do: an object that disappears from the desired state is disabled and moved
 // to a dated quarantine container, and deleted only after its retention.
 //
+// Apply runs a plan stage by stage; a failed change blocks only the later
+// changes that depend on it (Status Blocked, with the reason chain in
+// Result.Cause), and a change failing the same way as in the previous run
+// (ApplyOptions.Previous) is Persistent. With an Auditor it writes the
+// audit trail ahead: an intent record before each change is sent and an
+// outcome record after, in one hash chain (JSONLAuditor, VerifyAuditLog);
+// intents a crash leaves open are completed by the next run from what it
+// reads (Reconcile, ApplyOptions.Open). The format is described in
+// docs/AUDIT.md of the repository.
+//
 // diff is part of the pure core: it does no I/O of its own and never reads
 // the clock (callers pass now). Targets do the I/O behind the small
 // interfaces declared here. The projection from the organisation model to

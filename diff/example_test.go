@@ -69,7 +69,7 @@ func ExampleApply() {
 	report.Render(os.Stdout)
 	// Output:
 	// true 0 60
-	// applied 0, failed 0, skipped 60 of 60 changes
+	// applied 0, failed 0, blocked 0, skipped 60 of 60 changes
 	//   not attempted: 60 changes from stage 1 on
 }
 

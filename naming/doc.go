@@ -80,8 +80,11 @@
 //
 // A Generator walks the whole number space of its standard before it gives
 // up: sequence standards in order, all others along a keyed pseudo-random
-// permutation of the space (seeded from Options.Rand, crypto/rand by
-// default), so no number is skipped and a seeded generator is reproducible.
+// permutation of the space, so no number is skipped. The permutation's key
+// is derived from the person's ID (and Options.Salt) by default, so a
+// person's username depends only on the inputs and a dry run shows the
+// usernames the apply creates; with Options.Rand it is drawn from that
+// source instead.
 // A candidate that contains a deny-listed substring is skipped. When nothing
 // is left, the error is an *ExhaustedError naming the person and the
 // standard (errors.Is(err, ErrExhausted)).

@@ -139,7 +139,8 @@ func ExampleParseStandard() {
 
 func ExampleNameDigits() {
 	std, _ := naming.NameDigits(4)
-	// Seeded for a reproducible example; leave Rand nil for crypto/rand.
+	// Seeded for a reproducible example; with Rand nil each person's walk
+	// is keyed by their ID and Options.Salt.
 	g, _ := naming.NewGenerator(std, naming.NewReserved(), naming.Options{Rand: mrand.NewChaCha8([32]byte{42})})
 	u, _ := g.Username(context.Background(), naming.Person{GivenName: "Bjørn", FamilyName: "Ågesen"})
 	fmt.Println(len(u), u[:4], std.Size())

@@ -3,11 +3,12 @@ package naming
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -167,10 +168,19 @@ type Options struct {
 	// Deny lists substrings that must never appear in a username, compared
 	// after transliteration and in lower case.
 	Deny []string
-	// Rand is the source of randomness for the walk order; nil means
-	// crypto/rand. Tests pass a seeded source such as
-	// math/rand/v2.NewChaCha8(seed) for reproducible usernames.
+	// Rand, when set, is the source of the walk order's keys: one key is
+	// drawn per person generated, so the usernames depend on the order
+	// in which persons are generated. Nil (the default) derives each
+	// person's key from Salt and the person's ID instead, so that a
+	// person's username depends only on the inputs (the person, the
+	// names taken): a dry run shows the usernames an apply of the same
+	// inputs creates.
 	Rand io.Reader
+	// Salt is mixed into the per-person keys when Rand is nil, so that a
+	// username cannot be predicted from a person's ID and the standard
+	// alone. Keep it with the deployment's configuration; changing it
+	// changes the usernames of persons who have none yet.
+	Salt []byte
 	// MaxAttempts caps the candidates examined per person; 0 means the whole
 	// number space (the default, and what the standards promise).
 	MaxAttempts uint64
@@ -185,7 +195,8 @@ type Generator struct {
 	maxAttempts   uint64
 
 	mu   sync.Mutex // guards rand
-	rand io.Reader
+	rand io.Reader  // nil: keys from salt and person ID
+	salt []byte
 }
 
 // NewGenerator returns a generator for std that asks checker whether a
@@ -198,14 +209,12 @@ func NewGenerator(std *Standard, checker Checker, opt Options) (*Generator, erro
 	if checker == nil {
 		errs = append(errs, errors.New("new username generator: no checker"))
 	}
-	g := &Generator{std: std, fallback: opt.Fallback, checker: checker, rand: opt.Rand, maxAttempts: opt.MaxAttempts}
+	g := &Generator{std: std, fallback: opt.Fallback, checker: checker, rand: opt.Rand, maxAttempts: opt.MaxAttempts,
+		salt: slices.Clone(opt.Salt)}
 	if g.fallback == nil {
 		g.fallback = NoLatinFallback()
 	} else if g.fallback.usesName {
 		errs = append(errs, fmt.Errorf("new username generator: fallback standard %q uses the name; it must not", g.fallback.name))
-	}
-	if g.rand == nil {
-		g.rand = rand.Reader
 	}
 	for i, d := range opt.Deny {
 		w := strings.ToLower(Transliterate(d))
@@ -268,7 +277,7 @@ func (g *Generator) generate(ctx context.Context, p Person, taken map[string]int
 			start = cursors[key]
 		}
 	} else {
-		k0, k1, err := g.key()
+		k0, k1, err := g.key(p.ID)
 		if err != nil {
 			return "", fmt.Errorf("generate username for person %q: read random source: %w", p.ID, err)
 		}
@@ -319,7 +328,16 @@ func (g *Generator) generate(ctx context.Context, p Person, taken map[string]int
 }
 
 // key draws a 128-bit permutation key from the random source.
-func (g *Generator) key() (uint64, uint64, error) {
+func (g *Generator) key(personID string) (uint64, uint64, error) {
+	if g.rand == nil {
+		h := sha256.New()
+		h.Write([]byte("orgsync username key\x00"))
+		h.Write(g.salt)
+		h.Write([]byte{0})
+		h.Write([]byte(personID))
+		sum := h.Sum(nil)
+		return binary.LittleEndian.Uint64(sum[:8]), binary.LittleEndian.Uint64(sum[8:16]), nil
+	}
 	var b [16]byte
 	g.mu.Lock()
 	_, err := io.ReadFull(g.rand, b[:])

@@ -56,8 +56,14 @@ type UsernameConfig struct {
 	Prefix string `yaml:"prefix"`
 	// DenyList lists substrings no username may contain.
 	DenyList []string `yaml:"denyList"`
-	// Seed makes generation deterministic (tests, demos); 0 uses crypto/rand.
+	// Seed, when not 0, draws the walk order of every person generated
+	// from one seeded stream (tests, demos). 0 (the default) keys each
+	// person's walk by Salt and the person's ID, so a dry run shows the
+	// usernames an apply of the same inputs creates.
 	Seed int64 `yaml:"seed"`
+	// Salt is mixed into the per-person keys (see naming.Options.Salt)
+	// so that usernames cannot be predicted from person IDs.
+	Salt string `yaml:"salt"`
 }
 
 // PlanConfig is the disable/delete policy.

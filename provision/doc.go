@@ -12,15 +12,24 @@
 //	year roll                       only when the school year moved forward: yearroll.Roll, then
 //	                                desired.CarryClassIDs; a school year that went backwards is
 //	                                refused (ErrSchoolYearBackwards), never rolled
-//	usernames                       those already in the target win over the state; new persons
-//	                                get one by the configured standard (naming.StandardByName)
+//	usernames                       those already in the target win over the state; a username
+//	                                the state holds but another account in the target has
+//	                                (Job.Taken, e.g. the whole AD domain) is given up; new persons
+//	                                get one by the configured standard (naming.StandardByName),
+//	                                keyed per person so that a dry run shows what the apply creates
 //	payroll groups                  when Config.Payroll names an export (adapters/payroll)
 //	desired.Projection.Build        the desired objects
 //	diff.Prepare                    the target adapts them when it is a diff.Preparer
 //	diff.Compute                    the plan, with the managed totals it was computed from
 //	Plan.Check                      the safety thresholds, once (Job.Override to pass them)
 //	StateStore.SaveState            before anything is applied
-//	diff.Apply                      bounded concurrency, retries, progress, the audit log
+//	diff.Apply                      dependency-aware: a failure blocks only what depends on it;
+//	                                write-ahead audit (intents a crash left open are reconciled);
+//	                                a change failing as in the last run is persistent
+//	StateStore.SaveState            again, with this run's failures
+//
+// The state keeps usernames, class identities, the previous snapshot
+// (without CPR numbers) for the year roll, and the last apply's failures.
 //
 // A dry run (Apply false) stops after the check. Its Outcome can be saved
 // (WriteSavedPlan) and applied later exactly as reviewed (Job.Saved); the

@@ -56,6 +56,10 @@ type Job struct {
 	Sleep func(context.Context, time.Duration) error
 	// Clock gives the time of audit records; nil is time.Now.
 	Clock func() time.Time
+	// Taken, when set, lists the usernames taken in the target beyond
+	// what Read returns (e.g. ad.Client.Usernames: every account in the
+	// domain), so that no new person is given one of them.
+	Taken func(ctx context.Context) ([]string, error)
 }
 
 // Outcome is what a Run did.
@@ -108,9 +112,10 @@ func (j *Job) Run(ctx context.Context) (*Outcome, error) {
 // run is one Run's working set.
 type run struct {
 	*Job
-	log   *slog.Logger
-	out   io.Writer
-	store StateStore
+	log    *slog.Logger
+	out    io.Writer
+	store  StateStore
+	actual []diff.Object // what Read returned, for reconciling open intents
 }
 
 func (r *run) read(ctx context.Context) ([]diff.Object, error) {
@@ -120,6 +125,7 @@ func (r *run) read(ctx context.Context) ([]diff.Object, error) {
 		return nil, fmt.Errorf("read target: %w", err)
 	}
 	r.log.Info("read target", "objects", len(actual))
+	r.actual = actual
 	return actual, nil
 }
 
@@ -138,6 +144,7 @@ func (r *run) planAndApply(ctx context.Context) (*Outcome, error) {
 	if err := snap.Validate(); err != nil {
 		return nil, fmt.Errorf("validate snapshot: %w", err)
 	}
+	r.warnEndedSchoolYear(snap)
 	st, err := r.store.LoadState(ctx)
 	if err != nil {
 		return nil, err
@@ -151,7 +158,14 @@ func (r *run) planAndApply(ctx context.Context) (*Outcome, error) {
 		return nil, err
 	}
 	usernamesFromTarget(st.Usernames, actual)
-	gen, err := cfg.Usernames.Generator(actual, st.Usernames, snap)
+	var taken []string
+	if r.Taken != nil {
+		if taken, err = r.Taken(ctx); err != nil {
+			return nil, fmt.Errorf("read taken usernames: %w", err)
+		}
+		dropTakenUsernames(st.Usernames, actual, taken, r.log)
+	}
+	gen, err := cfg.Usernames.Generator(actual, st.Usernames, snap, taken...)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +189,7 @@ func (r *run) planAndApply(ctx context.Context) (*Outcome, error) {
 	}
 	res.Plan = plan
 	st.SchoolYear = snap.SchoolYear
-	st.Previous = snap
+	st.Previous = withoutCPR(snap)
 	st.PreviousAt = r.Now
 	if err := plan.Render(r.out); err != nil {
 		return res, err
@@ -214,10 +228,10 @@ func (r *run) checkAndApply(ctx context.Context, res *Outcome) (*Outcome, error)
 	plan := res.Plan
 	if err := plan.Check(cfg.Thresholds.Thresholds()); err != nil {
 		if !r.Override {
-			fmt.Fprintf(r.out, "\nRefused: %v\nNothing was applied. Check the source data; if the change is intended, run again with the override flag.\n", err)
+			fmt.Fprintf(r.out, "\nRefused: %v\nNothing was applied. Check the source data; if the change is intended, run again with -override.\n", err)
 			return res, err
 		}
-		fmt.Fprintf(r.out, "\nWarning: %v\nApplying anyway because of the override flag.\n", err)
+		fmt.Fprintf(r.out, "\nWarning: %v\nApplying anyway because of -override.\n", err)
 	}
 	if plan.Empty() {
 		fmt.Fprintln(r.out, "\nNothing to do: the target is in step with the source.")
@@ -230,7 +244,10 @@ func (r *run) checkAndApply(ctx context.Context, res *Outcome) (*Outcome, error)
 	if err := r.store.SaveState(ctx, res.State); err != nil {
 		return res, err
 	}
-	var auditor diff.Auditor
+	var (
+		auditor diff.Auditor
+		open    []diff.AuditRecord // intents a crashed run left open
+	)
 	if cfg.AuditLog != "" {
 		f, err := os.OpenFile(cfg.AuditLog, os.O_CREATE|os.O_APPEND|os.O_RDWR, 0o600)
 		if err != nil {
@@ -242,6 +259,7 @@ func (r *run) checkAndApply(ctx context.Context, res *Outcome) (*Outcome, error)
 			return res, fmt.Errorf("open audit log: %w", err)
 		}
 		auditor = a
+		open = a.Open()
 	}
 	clock := r.Clock
 	if clock == nil {
@@ -254,8 +272,19 @@ func (r *run) checkAndApply(ctx context.Context, res *Outcome) (*Outcome, error)
 		Actor:       cfg.Actor,
 		Sleep:       r.Sleep,
 		Clock:       clock,
+		Previous:    res.State.Failures,
+		Open:        open,
+		Actual:      r.actual,
 	})
 	res.Report = rep
+	if rep != nil {
+		// Remember this run's failures, so that the next run can tell a
+		// failure that recurs (persistent) from a transient one.
+		res.State.Failures = rep.Failures()
+		if serr := r.store.SaveState(ctx, res.State); serr != nil && err == nil {
+			err = serr
+		}
+	}
 	if rep != nil {
 		if rerr := rep.Render(r.out); rerr != nil && err == nil {
 			err = rerr
@@ -279,4 +308,20 @@ func (r *run) saveIfApply(ctx context.Context, st *State) error {
 		return nil
 	}
 	return r.store.SaveState(ctx, st)
+}
+
+// warnEndedSchoolYear warns loudly when the snapshot's school year has
+// ended: its classes and other groups are no longer valid, so they would
+// be left out silently.
+func (r *run) warnEndedSchoolYear(snap *orgmodel.Snapshot) {
+	first, ok := orgmodel.ParseSchoolYear(snap.SchoolYear)
+	if !ok {
+		return
+	}
+	end := time.Date(first+1, time.August, 1, 0, 0, 0, 0, r.Now.Location())
+	if r.Now.Before(end) {
+		return
+	}
+	fmt.Fprintf(r.out, "WARNING: the snapshot is for school year %s, which ended on %d-07-31: classes and other groups of an ended school year are left out. Fetch a current export (examples/stil-import) before applying.\n\n", snap.SchoolYear, first+1)
+	r.log.Warn("snapshot school year has ended", "schoolYear", snap.SchoolYear, "now", r.Now.Format(time.DateOnly))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -171,5 +172,71 @@ func TestPayrollGroups(t *testing.T) {
 	inactive, _ := d.Get("group/payroll/inactive")
 	if !slices.Contains(inactive.Members, "user/"+emps[1].ID) {
 		t.Errorf("inactive members %v lack %s, whose employment ended", inactive.Members, emps[1].ID)
+	}
+}
+
+// refusing is a memdir that refuses to create one user, as a directory
+// refuses a value of a record until the source is fixed.
+type refusing struct {
+	*memdir.Dir
+	key string
+}
+
+func (r *refusing) Apply(ctx context.Context, c diff.Change) error {
+	if c.Action == diff.Create && c.Key == r.key {
+		return fmt.Errorf("create %s: attribute 'givenName': %w", c.Key, diff.ErrConstraint)
+	}
+	return r.Dir.Apply(ctx, c)
+}
+
+// TestPersistentFailure: one record the directory refuses does not stop
+// the rest; the first run is partial, the second, failing the same way
+// and applying nothing else, is persistent; once fixed, the run
+// converges.
+func TestPersistentFailure(t *testing.T) {
+	ctx := context.Background()
+	d := memdir.New()
+	s := synth.Generate(synth.Tiny)
+	tgt := &refusing{Dir: d}
+	j := job(t, s, d, true)
+	j.Target = tgt
+	dry := *j
+	dry.Apply = false
+	res, err := dry.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := res.Plan
+	for _, c := range plan.Changes {
+		if c.Action == diff.Create && c.Kind == diff.User {
+			tgt.key = c.Key
+			break
+		}
+	}
+	res, err = j.Run(ctx)
+	if !errors.Is(err, provision.ErrPartial) || errors.Is(err, diff.ErrPersistent) {
+		t.Fatalf("first run: %v, want partial and not persistent", err)
+	}
+	if rep := res.Report; rep.Failed != 1 || rep.Applied != len(plan.Changes)-1-rep.Blocked || rep.Skipped != 0 {
+		t.Errorf("first run: applied %d failed %d blocked %d skipped %d of %d", rep.Applied, rep.Failed, rep.Blocked, rep.Skipped, len(plan.Changes))
+	}
+	var out strings.Builder
+	j.Out = &out
+	res, err = j.Run(ctx)
+	if !errors.Is(err, provision.ErrPartial) || !errors.Is(err, diff.ErrPersistent) {
+		t.Fatalf("second run: %v, want partial and persistent", err)
+	}
+	if rep := res.Report; rep.Failed != 1 || rep.Persistent != 1 || rep.Applied != 0 {
+		t.Errorf("second run: applied %d failed %d (persistent %d)", rep.Applied, rep.Failed, rep.Persistent)
+	}
+	if !strings.Contains(out.String(), "failed again (persistent): stage") || !strings.Contains(out.String(), tgt.key) {
+		t.Errorf("second run's report does not name the persistent failure:\n%s", out.String())
+	}
+	tgt.key = "" // the source is fixed
+	if _, err := j.Run(ctx); err != nil {
+		t.Fatalf("after the fix: %v", err)
+	}
+	if res, err := j.Run(ctx); err != nil || !res.Plan.Empty() {
+		t.Errorf("not converged: %v", err)
 	}
 }

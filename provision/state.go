@@ -9,8 +9,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
+	"github.com/orgsync/orgsync/diff"
 	"github.com/orgsync/orgsync/diff/desired"
 	"github.com/orgsync/orgsync/orgmodel"
 )
@@ -35,11 +37,16 @@ func LoadSnapshot(path string) (*orgmodel.Snapshot, error) {
 type State struct {
 	desired.State
 	// Previous is the snapshot of the last successful run, kept for the
-	// year roll (matching last year's classes to this year's).
+	// year roll (matching last year's classes to this year's), without
+	// CPR numbers: the state holds none.
 	Previous *orgmodel.Snapshot `json:"previous,omitempty"`
 	// PreviousAt is the instant the previous snapshot was applied for; last
 	// year's classes are read as they were then.
 	PreviousAt time.Time `json:"previousAt,omitzero"`
+	// Failures are the changes that failed in the last applied run, so
+	// that the next run reports a change failing the same way again as
+	// persistent (diff.ApplyOptions.Previous).
+	Failures []diff.Failure `json:"failures,omitempty"`
 }
 
 // StateStore keeps a deployment's State between runs. LoadState returns
@@ -70,6 +77,9 @@ func (f StateFile) LoadState(_ context.Context) (*State, error) {
 	}
 	if st.Usernames == nil {
 		st.Usernames = map[string]string{}
+	}
+	if st.Previous != nil {
+		st.Previous = withoutCPR(st.Previous) // a state file from before CPR was left out
 	}
 	return &st, nil
 }
@@ -150,4 +160,16 @@ func saveJSON(path string, v any) error {
 		return fmt.Errorf("save %s: %w", path, err)
 	}
 	return nil
+}
+
+// withoutCPR returns a copy of s whose persons carry no CPR number, for
+// the state: the year roll needs persons and classes, never CPR.
+func withoutCPR(s *orgmodel.Snapshot) *orgmodel.Snapshot {
+	c := *s
+	c.Persons = slices.Clone(s.Persons)
+	for i := range c.Persons {
+		c.Persons[i].CPR = ""
+	}
+	c.Index()
+	return &c
 }

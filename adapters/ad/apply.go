@@ -25,8 +25,9 @@ const groupTypeGlobalSecurity = "-2147483646"
 // Apply carries out one change. It is safe to call concurrently for the
 // changes of one plan stage. Semantics per action:
 //
-//   - Create: adds an organizationalUnit, user or group (global security)
-//     with the management mark and Key in the same add. A user gets
+//   - Create: adds an organizationalUnit, user or group (global security,
+//     with a sAMAccountName from Config.GroupSAM) with the management
+//     mark and Key in the same add. A user gets
 //     sAMAccountName, userPrincipalName, the mapped attributes, an initial
 //     password (unicodePwd, only over LDAPS or StartTLS), pwdLastSet 0
 //     (change at next logon) and userAccountControl 512 (514 when
@@ -110,7 +111,7 @@ func (c *Client) parentDN(ctx context.Context, key string) (string, error) {
 
 // locate finds a managed object by its Key on the server and remembers it.
 func (c *Client) locate(ctx context.Context, key string) (entry, error) {
-	req := ldap.NewSearchRequest(c.cfg.Base, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 2, 0, false,
+	req := ldap.NewSearchRequest(c.cfg.Domain, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 2, 0, false,
 		"("+c.cfg.Mark+"="+naming.EscapeFilter(c.cfg.MarkPrefix+key)+")",
 		[]string{"objectClass", "objectGUID", "userAccountControl", c.storeAttr()}, nil)
 	var found []entry
@@ -177,7 +178,7 @@ func (c *Client) create(ctx context.Context, ch diff.Change) error {
 			case generic:
 				packed = append(packed, n+"="+v)
 			default:
-				req.Attribute(a, []string{v})
+				req.Attribute(a, c.values(o.Kind, n, v))
 				attrs = append(attrs, a)
 			}
 		}
@@ -202,6 +203,8 @@ func (c *Client) create(ctx context.Context, ch diff.Change) error {
 	case diff.Group:
 		req.Attribute("objectClass", []string{"top", "group"})
 		req.Attribute("groupType", []string{groupTypeGlobalSecurity})
+		req.Attribute("sAMAccountName", []string{c.groupSAM(o)})
+		attrs = append(attrs, "sAMAccountName")
 		addMapped()
 	case diff.User:
 		username := o.Attrs.Get(attrUsername)
@@ -407,10 +410,8 @@ func (c *Client) update(ctx context.Context, ch diff.Change, e entry) error {
 			} else {
 				packed[ac.Name] = ac.After
 			}
-		case ac.After == "":
-			mod.Replace(a, []string{})
 		default:
-			mod.Replace(a, []string{ac.After})
+			mod.Replace(a, c.values(ch.Kind, ac.Name, ac.After))
 		}
 	}
 	if packed != nil {
@@ -586,6 +587,9 @@ func sameDN(a, b string) bool {
 func (c *Client) stored(kind diff.Kind, name string) (attr string, generic, ok bool) {
 	if a, ok := c.attrs[kind][name]; ok {
 		return a, false, true
+	}
+	if slices.Contains(c.cfg.Attributes.Omit, name) {
+		return "", false, false
 	}
 	if name == attrCPR || c.cfg.Store == "" || name == "" || strings.Contains(name, "=") || strings.HasPrefix(name, "@") {
 		return "", false, false

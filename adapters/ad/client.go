@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -42,6 +43,9 @@ type Client struct {
 
 	state state
 	batch memberBatcher
+
+	limitsMu sync.RWMutex
+	limits   Limits // see LoadLimits
 }
 
 // slot is one pooled connection, redialled when it drops.
@@ -82,8 +86,16 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c.state.init()
 	c.batch.c = c
+	c.limits = defaultLimits()
 	if _, err := c.slots[0].get(ctx, c); err != nil {
 		return nil, err
+	}
+	if _, err := c.LoadLimits(ctx); err != nil {
+		cfg.Logger.Warn("ad: schema limits not read; using the shipped defaults", "err", err)
+	}
+	if sfx, err := c.UPNSuffixes(ctx); err == nil && !slices.ContainsFunc(sfx, func(s string) bool { return strings.EqualFold(s, cfg.UPNDomain) }) {
+		cfg.Logger.Warn("ad: upnDomain is not a UPN suffix of the forest; users cannot log on with the userPrincipalName orgsync gives them",
+			"upnDomain", cfg.UPNDomain, "forest", strings.Join(sfx, ", "))
 	}
 	return c, nil
 }

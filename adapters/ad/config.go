@@ -47,6 +47,27 @@ type Config struct {
 	Base string
 	// UPNDomain is the suffix of userPrincipalName: username@UPNDomain.
 	UPNDomain string
+	// Domain is where uniqueness is checked and stray managed objects
+	// are looked for: sAMAccountName is unique in the domain, so
+	// Usernames reads every one under Domain; a managed object moved out
+	// of Base by hand is found by its mark under Domain (see Strays).
+	// Default: the DC= components of Base (the domain). Setting it to
+	// Base restricts both to Base. Two deployments in one domain must use
+	// different MarkPrefix values.
+	Domain string
+	// Strays says what becomes of a managed object found under Domain but
+	// outside Base: "move" (default) reads it where it is, so the plan
+	// moves it back; "leave" reads a user at the container orgsync last
+	// put it in, so the plan leaves it where it is, and logs a warning.
+	// Either way it is never created again.
+	Strays string
+	// GroupSAM is the template of the sAMAccountName of the groups
+	// orgsync creates (AD invents "$38A2A15C-…" otherwise): {name} is the
+	// group's name (transliterated; characters AD forbids, and spaces,
+	// become "-"), {hash} 6 hex digits of the SHA-256 of its Key (unique
+	// per group). {name} is shortened so that the whole fits in 20
+	// characters. Default "{name}-{hash}".
+	GroupSAM string
 
 	// Mark is the attribute that carries orgsync's management mark and the
 	// object's Key, as MarkPrefix+Key (default "adminDescription", which
@@ -125,11 +146,13 @@ type AttributeMap struct {
 	// CPR is the attribute that holds the CPR number. Empty by default:
 	// CPR is never written to AD unless configured.
 	CPR string
-	// Institutions holds the comma-separated institution numbers.
+	// Institutions holds the institution numbers: one value per
+	// institution when the AD attribute is multi-valued (as
+	// departmentNumber), else comma-separated.
 	Institutions string
 	// UNIID holds the UNI-Login id.
 	UNIID string
-	// Roles holds the comma-separated STIL roles.
+	// Roles holds the STIL roles, like Institutions.
 	Roles string
 	// GlobalRole holds the global role (student, employee, external).
 	GlobalRole string
@@ -142,6 +165,9 @@ type AttributeMap struct {
 	DisabledDate string
 	// Extra maps further neutral attribute names to AD attributes.
 	Extra map[string]string
+	// Omit lists neutral attribute names that are not written to AD at
+	// all (not even to Config.Store), e.g. "startYear".
+	Omit []string
 }
 
 // DefaultAttributes is the attribute map used when Config.Attributes is
@@ -157,7 +183,7 @@ var DefaultAttributes = AttributeMap{
 func (m AttributeMap) isZero() bool {
 	return m.CPR == "" && m.Institutions == "" && m.UNIID == "" && m.Roles == "" &&
 		m.GlobalRole == "" && m.StartYear == "" && m.Level == "" && m.DisabledDate == "" &&
-		len(m.Extra) == 0
+		len(m.Extra) == 0 && len(m.Omit) == 0
 }
 
 // Neutral attribute names the adapter knows besides the fixed ones.
@@ -289,6 +315,23 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.Mark == "" {
 		cfg.Mark = "adminDescription"
+	}
+	if cfg.Domain == "" && cfg.Base != "" {
+		cfg.Domain = domainOf(cfg.Base)
+	} else if cfg.Domain != "" && cfg.Base != "" && !under(cfg.Base, cfg.Domain) {
+		bad("Domain", "%q does not contain Base %q", cfg.Domain, cfg.Base)
+	}
+	switch cfg.Strays {
+	case "":
+		cfg.Strays = "move"
+	case "move", "leave":
+	default:
+		bad("Strays", "%q is not move or leave", cfg.Strays)
+	}
+	if cfg.GroupSAM == "" {
+		cfg.GroupSAM = "{name}-{hash}"
+	} else if err := checkGroupSAM(cfg.GroupSAM); err != nil {
+		bad("GroupSAM", "%v", err)
 	}
 	if cfg.MarkPrefix == "" {
 		cfg.MarkPrefix = "orgsync:"

@@ -24,13 +24,37 @@
 //
 // Attributes. The neutral attributes of diff.Object map to AD attributes
 // through Config.Attributes (see AttributeMap and DefaultAttributes);
-// attributes without a mapping are not stored, and Client.Prepare drops
-// them from the desired state so that plans converge.
+// attributes without a mapping are kept in Config.Store, those in
+// AttributeMap.Omit are not written at all, and Client.Prepare drops what
+// is not stored from the desired state so that plans converge. List
+// attributes (institutions, roles) are written one value per item where
+// the AD attribute is multi-valued (departmentNumber, businessCategory).
+//
+// Limits. Dial reads the limits of every attribute it writes from the
+// live schema (rangeUpper and isSingleValued; see LoadLimits), and
+// Prepare enforces them before anything is sent: names (cn/ou, givenName,
+// sn, displayName) longer than the limit are shortened UTF-16-aware,
+// other values are left out and reported as a Problem naming the record
+// and field, so that one long value never blocks anyone else. A user's
+// sAMAccountName is at most 20 characters (the SAM rule, not the schema).
+// Dial also warns when Config.UPNDomain is not a UPN suffix of the forest
+// (UPNSuffixes): AD accepts such a userPrincipalName, but nobody can log on
+// with it.
+//
+// Uniqueness. sAMAccountName is unique in the domain: Usernames reads
+// every account under Config.Domain (default: the domain of Base), and the
+// runner keeps new usernames off them (runner.Job.Taken). Groups orgsync
+// creates get a sAMAccountName from Config.GroupSAM ("{name}-{hash}": the
+// name shortened so that the whole fits 20 characters, and 6 hex digits
+// of the Key's hash) instead of the "$38A2…" AD invents.
 //
 // Users moved by hand. A user an administrator moved into the OU of
 // another of their own institutions is left there: Read reports such a
 // user with the desired parent (known from Prepare). A user moved
-// anywhere else is reported where it is, and the plan moves it back.
+// anywhere else is reported where it is, and the plan moves it back —
+// also out of the base: Read finds managed objects by their mark anywhere
+// under Config.Domain, so one moved out by hand is moved back (or, with
+// Config.Strays "leave", left there and logged), never created again.
 //
 // Connections. LDAPS with certificate verification (Config.CAFile for a
 // private CA), or ldap:// with StartTLS; plain LDAP is refused, and
@@ -45,7 +69,8 @@
 // Values AD refuses come back as *Error naming the Key and, when known,
 // the attribute.
 //
-// Reading. Read is one paged subtree search under Base. It runs on a
+// Reading. Read is one paged subtree search under Base (and one for
+// stray managed objects under Config.Domain). It runs on a
 // connection of its own with a small LDAP decoder that slices attribute
 // values out of each message instead of building go-ldap's packet tree
 // (about a sixth of the client CPU); everything else goes through go-ldap.

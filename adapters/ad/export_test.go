@@ -1,5 +1,7 @@
 package ad
 
+import "github.com/orgsync/orgsync/diff"
+
 // DropConnections closes every pooled connection behind the Client's
 // back, as a server restart or a network failure would.
 func DropConnections(c *Client) {
@@ -11,3 +13,19 @@ func DropConnections(c *Client) {
 		s.mu.Unlock()
 	}
 }
+
+// GroupSAM returns the sAMAccountName a client with template tmpl (""
+// for the default) gives a group with name and key, or the template's
+// problem.
+func GroupSAM(tmpl, name, key string) (string, error) {
+	if tmpl == "" {
+		tmpl = "{name}-{hash}"
+	} else if err := checkGroupSAM(tmpl); err != nil {
+		return "", err
+	}
+	c := &Client{cfg: Config{GroupSAM: tmpl}}
+	return c.groupSAM(&diff.Object{Kind: diff.Group, Name: name, Key: key}), nil
+}
+
+// DomainOf exposes domainOf.
+func DomainOf(dn string) string { return domainOf(dn) }

@@ -134,6 +134,7 @@ func (s server) config(base string) ad.Config {
 		Password:   s.password,
 		CAFile:     s.ca,
 		Base:       base,
+		Domain:     base, // tests share the mark prefix: look for strays only in their own OU
 		UPNDomain:  "skole.test",
 		RetryDelay: 10 * time.Millisecond,
 		Attributes: ad.AttributeMap{

@@ -12,13 +12,36 @@ import (
 	"github.com/orgsync/orgsync/naming"
 )
 
-// Prepare returns the desired objects without the attributes this
-// directory does not store (the input is not changed), so that a plan
-// does not try to write them on every run. With the defaults that is only
-// "cpr" when Attributes.CPR is not set; with Config.Store "-" it is every
-// attribute without a mapping. It implements diff.Preparer: the pipeline
-// (package provision) runs it on the desired state before diff.Compute.
+// Prepare returns the desired objects fitted to this directory (the input
+// is not changed), so that a plan neither tries to write what the
+// directory does not store on every run nor sends what it would refuse:
+//
+//   - attributes the directory does not store are left out: with the
+//     defaults only "cpr" when Attributes.CPR is not set; with
+//     Config.Store "-" every attribute without a mapping; always those in
+//     Attributes.Omit;
+//   - values longer than the schema's limit (see LoadLimits) are
+//     shortened where a documented rule allows (the object's name, given
+//     name, family name and display name, cut UTF-16-aware with
+//     naming.TruncateUTF16) and otherwise left out and logged as a
+//     Problem naming the record and field: only that object misses the
+//     value, everything else is planned.
+//
+// It implements diff.Preparer: the pipeline (package provision) runs it
+// on the desired state before diff.Compute. PrepareProblems returns the
+// problems as well.
 func (c *Client) Prepare(desired []diff.Object) []diff.Object {
+	out, probs := c.PrepareProblems(desired)
+	for _, p := range probs {
+		c.cfg.Logger.Warn(p.Error(), "key", p.Key, "attribute", p.Attr)
+	}
+	return out
+}
+
+// PrepareProblems is Prepare, returning the values left out.
+func (c *Client) PrepareProblems(desired []diff.Object) ([]diff.Object, []Problem) {
+	lim := c.currentLimits()
+	var probs []Problem
 	out := make([]diff.Object, len(desired))
 	for i, o := range desired {
 		keep := func(name string) bool {
@@ -44,9 +67,10 @@ func (c *Client) Prepare(desired []diff.Object) []diff.Object {
 			}
 			o.Attrs = kept
 		}
+		probs = append(probs, c.enforce(&o, lim)...)
 		out[i] = o
 	}
-	return out
+	return out, probs
 }
 
 var _ diff.Preparer = (*Client)(nil)

@@ -63,6 +63,7 @@ type raw struct {
 	members []string
 	uac     int
 	home    string // users: Key of the container orgsync last put it in
+	stray   bool   // managed, found outside Base (see Config.Strays)
 }
 
 func (c *Client) read(ctx context.Context) ([]diff.Object, error) {
@@ -84,6 +85,17 @@ func (c *Client) read(ctx context.Context) ([]diff.Object, error) {
 	if err != nil {
 		return nil, opError("read", "", c.cfg.Base, err)
 	}
+	seen := make(map[string]bool, len(raws))
+	for i := range raws {
+		if raws[i].obj.Managed {
+			seen[raws[i].obj.Key] = true
+		}
+	}
+	strays, err := c.readStrays(ctx, seen, lower)
+	if err != nil {
+		return nil, err
+	}
+	raws = append(raws, strays...)
 
 	// DNs as the server sent them find their entries directly; a DN
 	// spelled differently (case, escaping) is looked up by its lower case,
@@ -153,8 +165,16 @@ func (c *Client) read(ctx context.Context) ([]diff.Object, error) {
 			o.Parent = p.obj.Key
 		case isBase(r.parent):
 			o.Parent = ""
+		case r.stray && c.cfg.Strays == "leave" && o.Kind == diff.User && r.home != "":
+			// left where it is: reported at home, so the plan leaves it
+			c.cfg.Logger.Warn("ad: a managed user was moved out of the base by hand; left there (ad strays: leave)", "key", o.Key, "dn", r.dn)
+			o.Parent = r.home
 		default:
-			// not a container orgsync manages: the plan moves it back
+			// not a container orgsync manages (also outside Base): the
+			// plan moves it back
+			if r.stray {
+				c.cfg.Logger.Warn("ad: a managed object was moved out of the base by hand; the plan moves it back", "key", o.Key, "dn", r.dn)
+			}
 			o.Parent = "dn:" + r.parent
 		}
 		if o.Kind != diff.Container || !isInstitutionKey(o.Key) {
@@ -325,7 +345,13 @@ func (c *Client) decode(ctx context.Context, e *wireEntry, lower map[string]stri
 			lower[a.name] = name
 		}
 		if n, ok := rev[name]; ok && len(a.vals) > 0 {
-			set(n, strings.Join(a.vals, ","))
+			if len(a.vals) > 1 && c.multi(kind, n) {
+				vals := slices.Clone(a.vals) // one value per item: sorted, as the plan writes lists
+				slices.Sort(vals)
+				set(n, strings.Join(vals, ","))
+			} else {
+				set(n, strings.Join(a.vals, ","))
+			}
 		}
 		if name == store && store != "" {
 			for _, v := range a.vals {

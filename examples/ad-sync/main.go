@@ -26,6 +26,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -63,6 +64,9 @@ type adConfig struct {
 	Base         string        `yaml:"base"`
 	CreateBase   bool          `yaml:"createBase"`
 	UPNDomain    string        `yaml:"upnDomain"`
+	Domain       string        `yaml:"domain"`
+	Strays       string        `yaml:"strays"`
+	GroupSAM     string        `yaml:"groupSAM"`
 	Mark         string        `yaml:"mark"`
 	MarkPrefix   string        `yaml:"markPrefix"`
 	Store        string        `yaml:"store"`
@@ -74,16 +78,49 @@ type adConfig struct {
 	Hooks        hooksConfig   `yaml:"hooks"`
 }
 
+// attrConfig is "ad.attributes". A name left out is kept in ad.store; a
+// name mapped to "" is not written at all.
 type attrConfig struct {
 	CPR          string            `yaml:"cpr"`
-	Institutions string            `yaml:"institutions"`
-	UNIID        string            `yaml:"uniId"`
-	Roles        string            `yaml:"roles"`
-	GlobalRole   string            `yaml:"globalRole"`
-	StartYear    string            `yaml:"startYear"`
-	Level        string            `yaml:"level"`
+	Institutions *string           `yaml:"institutions"`
+	UNIID        *string           `yaml:"uniId"`
+	Roles        *string           `yaml:"roles"`
+	GlobalRole   *string           `yaml:"globalRole"`
+	StartYear    *string           `yaml:"startYear"`
+	Level        *string           `yaml:"level"`
 	DisabledDate string            `yaml:"disabledDate"`
 	Extra        map[string]string `yaml:"extra"`
+}
+
+// attributeMap turns the section into an ad.AttributeMap: names mapped to
+// "" go to Omit.
+func (at *attrConfig) attributeMap() ad.AttributeMap {
+	m := ad.AttributeMap{CPR: at.CPR, DisabledDate: at.DisabledDate, Extra: map[string]string{}}
+	for _, f := range []struct {
+		name string
+		from *string
+		to   *string
+	}{
+		{"institutions", at.Institutions, &m.Institutions}, {"uniId", at.UNIID, &m.UNIID}, {"roles", at.Roles, &m.Roles},
+		{"globalRole", at.GlobalRole, &m.GlobalRole}, {"startYear", at.StartYear, &m.StartYear}, {"level", at.Level, &m.Level},
+	} {
+		switch {
+		case f.from == nil:
+		case *f.from == "":
+			m.Omit = append(m.Omit, f.name)
+		default:
+			*f.to = *f.from
+		}
+	}
+	for n, a := range at.Extra {
+		if a == "" {
+			m.Omit = append(m.Omit, n)
+		} else {
+			m.Extra[n] = a
+		}
+	}
+	slices.Sort(m.Omit)
+	return m
 }
 
 type hookConfig struct {
@@ -109,13 +146,12 @@ func (h *hookConfig) hook() *ad.Hook {
 func (a adConfig) client(log *slog.Logger, getenv func(string) string) (ad.Config, error) {
 	cfg := ad.Config{
 		URL: a.URL, BindDN: a.BindDN, CAFile: a.CAFile, ServerName: a.ServerName, StartTLS: a.StartTLS,
-		Base: a.Base, UPNDomain: a.UPNDomain, Mark: a.Mark, MarkPrefix: a.MarkPrefix, Store: a.Store,
+		Base: a.Base, UPNDomain: a.UPNDomain, Domain: a.Domain, Strays: a.Strays, GroupSAM: a.GroupSAM, Mark: a.Mark, MarkPrefix: a.MarkPrefix, Store: a.Store,
 		AdoptBy: a.AdoptBy, PoolSize: a.PoolSize, PageSize: a.PageSize, Timeout: a.Timeout, Logger: log,
 		Hooks: ad.Hooks{Create: a.Hooks.Create.hook(), Disable: a.Hooks.Disable.hook(), Update: a.Hooks.Update.hook()},
 	}
 	if at := a.Attributes; at != nil {
-		cfg.Attributes = ad.AttributeMap{CPR: at.CPR, Institutions: at.Institutions, UNIID: at.UNIID, Roles: at.Roles,
-			GlobalRole: at.GlobalRole, StartYear: at.StartYear, Level: at.Level, DisabledDate: at.DisabledDate, Extra: at.Extra}
+		cfg.Attributes = at.attributeMap()
 	}
 	switch {
 	case a.PasswordFile != "":
@@ -176,7 +212,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 	}
 
 	job := &provision.Job{Config: fc.Config, Target: client, Now: now,
-		Out: stdout, Log: log, Progress: runner.ProgressPrinter(stderr, 2*time.Second)}
+		Out: stdout, Log: log, Progress: runner.ProgressPrinter(stderr, 2*time.Second), Taken: client.Usernames}
 	out, err := fl.Run(ctx, job)
 	if err == nil && out != nil && out.Plan.Empty() {
 		fmt.Fprintln(stdout, "Nothing to do: Active Directory is in step with the source.")

@@ -94,6 +94,7 @@ ad:
   bindDN: `+os.Getenv("ORGSYNC_AD_BIND")+`
   caFile: `+os.Getenv("ORGSYNC_AD_CA")+`
   base: "`+base+`"
+  markPrefix: "orgsync-`+hex.EncodeToString(b)+`:"
   createBase: true
   upnDomain: skole.test
 usernames:

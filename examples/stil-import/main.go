@@ -4,6 +4,13 @@
 //
 //	go run ./examples/stil-import -o snapshot.json export-280101.xml export-280201.xml
 //
+// To try orgsync without real exports: -synth tiny|small|medium writes a
+// synthetic municipality (about 200, 5,000 or 60,000 persons, invented
+// names and CPR numbers) for the school year running now, and -current
+// moves the dates of saved exports (such as the test exports in
+// adapters/stil/testdata) by whole years to the school year running now,
+// so that their classes are current.
+//
 // With -store DIR the snapshot is also committed to a snapshot history in
 // DIR: institutions whose head count dropped to -guard (default 0.5) of the
 // previous snapshot's are held back at their previous data, and a change
@@ -58,6 +65,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 	share := fs.Float64("guard", 0.5, "with -store: hold back an institution whose head count drops to this share or less")
 	approve := fs.String("approve", "", "with -store: approve the pending proposal with this ID, then exit")
 	by := fs.String("by", os.Getenv("USER"), "with -approve: who approves")
+	synthName := fs.String("synth", "", "write a synthetic municipality instead of reading exports: tiny, small or medium (school year of today)")
+	current := fs.Bool("current", false, "move the exports' dates by whole years to the school year running today (for test exports)")
 	types := typeFlag{}
 	fs.Var(types, "type", "institution type, NUMBER=SCHOOL|DAYCARE|FU|MUNICIPALITY (repeatable; default: inferred)")
 	fs.Usage = func() {
@@ -88,6 +97,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 			return 1
 		}
 		fmt.Fprintf(stdout, "approved %s; it takes effect at the next import\n", *approve)
+		return 0
+	}
+	if *synthName != "" {
+		snap, err := synthPreset(*synthName, now)
+		if err != nil {
+			fmt.Fprintln(stderr, "stil-import:", err)
+			return 2
+		}
+		b, err := jsonIndent(snap)
+		if err == nil {
+			err = snapstore.WriteFileAtomic(*out, b, 0o640)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "stil-import:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "wrote %s: synthetic %s municipality, %d institution(s), %d person(s), %d group(s), school year %s\n",
+			*out, *synthName, len(snap.Institutions), len(snap.Persons), len(snap.Groups), snap.SchoolYear)
 		return 0
 	}
 	if fs.NArg() == 0 {
@@ -125,6 +152,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 	snap, merge := all.Snapshot()
 	for _, p := range merge {
 		fmt.Fprintln(stderr, "problem:", p)
+	}
+	if *current {
+		if d := shiftToCurrent(&snap, now); d != 0 {
+			fmt.Fprintf(stdout, "moved every date by %d year(s): school year %s\n", d, snap.SchoolYear)
+		}
 	}
 	if err := snap.Validate(); err != nil {
 		fmt.Fprintln(stderr, "stil-import:", err)

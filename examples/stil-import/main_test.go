@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/orgsync/orgsync/adapters/snapstore"
+	"github.com/orgsync/orgsync/orgmodel"
 )
 
 const td = "../../adapters/stil/testdata/"
@@ -68,5 +69,43 @@ func TestRunBadInput(t *testing.T) {
 	}
 	if code := run(context.Background(), []string{"-type", "x=NOPE", "a.xml"}, &so, &se, time.Now()); code != 2 {
 		t.Errorf("bad -type: exit %d, want 2", code)
+	}
+}
+
+// TestCurrentAndSynth: -current moves a saved export to the school year
+// running now, so its classes are in force; -synth writes a synthetic
+// municipality for today's school year.
+func TestCurrentAndSynth(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Date(2027, 10, 4, 6, 0, 0, 0, time.UTC)
+	for _, args := range [][]string{
+		{"-current", td + "skovbakke-2025.xml"},
+		{"-synth", "tiny"},
+	} {
+		out := filepath.Join(dir, "snap.json")
+		var so, se bytes.Buffer
+		if code := run(context.Background(), append([]string{"-o", out}, args...), &so, &se, now); code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", args, code, so.String(), se.String())
+		}
+		s, err := snapstore.ReadSnapshotFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Validate(); err != nil || s.SchoolYear != "2027-2028" {
+			t.Fatalf("%v: school year %q, %v", args, s.SchoolYear, err)
+		}
+		classes := 0
+		for _, g := range s.Groups {
+			if g.Type == orgmodel.Hovedgruppe && g.Valid.Contains(now) {
+				classes++
+			}
+		}
+		if classes == 0 {
+			t.Errorf("%v: no class in force at %s", args, now.Format(time.DateOnly))
+		}
+	}
+	var so, se bytes.Buffer
+	if code := run(context.Background(), []string{"-synth", "huge"}, &so, &se, now); code != 2 {
+		t.Errorf("-synth huge: exit %d", code)
 	}
 }

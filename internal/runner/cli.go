@@ -27,7 +27,12 @@ const (
 	ExitThreshold = 2 // the plan exceeds a safety threshold; nothing applied
 	ExitPartial   = 3 // the plan was applied, but some changes failed
 	ExitInput     = 4 // bad configuration or input data; nothing applied
-	ExitStale     = 5 // the saved plan no longer fits the target; nothing applied
+	// ExitPersistent: the plan was applied except for changes that failed
+	// the same way as in the previous run (and those that depend on them);
+	// re-running alone will not help: fix the record or configuration the
+	// report names.
+	ExitPersistent = 5
+	ExitStale      = 6 // the saved plan no longer fits the target; nothing applied
 )
 
 // ExitCode maps the error a provision.Job's Run returned to the
@@ -40,6 +45,8 @@ func ExitCode(err error) int {
 		return ExitThreshold
 	case errors.Is(err, diff.ErrStalePlan):
 		return ExitStale
+	case errors.Is(err, provision.ErrPartial) && errors.Is(err, diff.ErrPersistent):
+		return ExitPersistent
 	case errors.Is(err, provision.ErrPartial):
 		return ExitPartial
 	case errors.Is(err, provision.ErrConfig), errors.Is(err, provision.ErrInput), errors.Is(err, orgmodel.ErrInvalid),
@@ -126,7 +133,7 @@ func Fail(name string, stderr io.Writer, err error) int {
 	fmt.Fprintf(stderr, "%s: %v\n", name, err)
 	var te *diff.ThresholdError
 	if errors.As(err, &te) {
-		fmt.Fprintf(stderr, "%s: plan refused by a safety threshold; nothing was applied\n", name)
+		fmt.Fprintf(stderr, "%s: plan refused by a safety threshold; nothing was applied (check the plan; if it is intended, run again with -override)\n", name)
 	}
 	if errors.Is(err, diff.ErrStalePlan) {
 		fmt.Fprintf(stderr, "%s: the saved plan is stale; nothing was applied: make a new plan and review it\n", name)
@@ -156,19 +163,22 @@ func LoadYAML(path string, v any) error {
 // that a long first sync shows it is alive.
 func ProgressPrinter(w io.Writer, interval time.Duration) func(diff.Progress) {
 	var (
-		mu     sync.Mutex
-		last   time.Time
-		failed int
+		mu              sync.Mutex
+		last            time.Time
+		failed, blocked int
 	)
 	return func(p diff.Progress) {
 		mu.Lock()
 		defer mu.Unlock()
-		if p.Err != nil {
+		switch {
+		case errors.Is(p.Err, diff.ErrBlocked):
+			blocked++
+		case p.Err != nil:
 			failed++
 		}
 		if p.Done == p.Total || time.Since(last) >= interval {
 			last = time.Now()
-			fmt.Fprintf(w, "applied %d/%d changes (stage %d/%d, %d failed)\n", p.Done, p.Total, p.Stage, p.Stages, failed)
+			fmt.Fprintf(w, "applied %d/%d changes (stage %d/%d, %d failed, %d blocked)\n", p.Done, p.Total, p.Stage, p.Stages, failed, blocked)
 		}
 	}
 }

@@ -30,6 +30,7 @@ func TestExitCodes(t *testing.T) {
 		{"bad config", provision.ErrConfig, runner.ExitInput},
 		{"partial", provision.ErrPartial, runner.ExitPartial},
 		{"stale plan", &diff.StaleError{}, runner.ExitStale},
+		{"persistent", fmt.Errorf("%w: %w", provision.ErrPartial, &diff.ApplyError{Persistent: 1}), runner.ExitPersistent},
 		{"school year backwards", fmt.Errorf("%w: %w", provision.ErrInput, provision.ErrSchoolYearBackwards), runner.ExitInput},
 		{"other", errors.New("connection refused"), runner.ExitError},
 	}
@@ -91,7 +92,7 @@ projection:
 }
 
 // TestFlagsOutAndPlan: -out saves the dry run's plan, -plan applies it
-// (without -apply), and exit code 5 says a saved plan went stale.
+// (without -apply), and exit code 6 says a saved plan went stale.
 func TestFlagsOutAndPlan(t *testing.T) {
 	s := synth.Generate(synth.Tiny)
 	d := memdir.New()
