@@ -79,7 +79,10 @@ func (ps *problems) add(record, field, format string, args ...any) {
 //   - units: an id, a name, a known hierarchy, unique ids, an existing
 //     institution, an existing parent in the same hierarchy, no cycles;
 //   - persons: an id, unique ids, a name (given or family), a valid CPR when
-//     one is given (see ValidCPR), no CPR shared by two persons;
+//     one is given (see ValidCPR), no CPR shared by two persons unless
+//     they are linked as one human (Person.SameAs to the same primary
+//     record, which exists and is not linked itself); a known CPR type, a
+//     replacement id only with CPR type CPRReplacement and then no CPR;
 //   - groups: an id, a name, a known type, an existing institution, ids
 //     unique within their institution;
 //   - affiliations: an existing person; an institution, a unit or both, each
@@ -194,8 +197,12 @@ func (s *Snapshot) Validate() error {
 			k--
 		}
 		p, q := s.Persons[first&cprMask], s.Persons[cprs[k]&cprMask]
+		if p.Human() == q.Human() {
+			continue // one human, several accounts (Person.SameAs)
+		}
 		ps.add("person "+p.ID, "cpr", "same cpr as person %s", q.ID)
 	}
+	s.checkIdentity(&ps)
 
 	for i, g := range s.Groups {
 		rec := "group " + g.Key()

@@ -89,9 +89,17 @@ var groupTypes = map[string]orgmodel.GroupType{
 	string(orgmodel.Andet):       orgmodel.Andet,
 }
 
-// convertGroup maps one Group element. The returned RecordError has only
-// the relative path and the cause filled in; the caller adds the rest.
-func convertGroup(inst string, xg xGroup) (orgmodel.Group, *RecordError) {
+// convertGroup maps one Group element. The returned RecordErrors (a
+// warning about a group that is kept, and a problem that leaves it out)
+// have only the relative path and the cause filled in; the caller adds the
+// rest.
+func convertGroup(inst string, xg xGroup) (orgmodel.Group, *RecordError, *RecordError) {
+	var warn *RecordError
+	g, err := convertGroup1(inst, xg, &warn)
+	return g, warn, err
+}
+
+func convertGroup1(inst string, xg xGroup, warn **RecordError) (orgmodel.Group, *RecordError) {
 	g := orgmodel.Group{
 		ID:          collapse(xg.ID),
 		Institution: inst,
@@ -108,7 +116,10 @@ func convertGroup(inst string, xg xGroup) (orgmodel.Group, *RecordError) {
 	}
 	gt, ok := groupTypes[typ]
 	if !ok {
-		return g, &RecordError{Path: "/GroupType", Err: fmt.Errorf("%w: GroupType %q", ErrUnknown, typ)}
+		// Kept as "other" with the source's text, as the reference broker
+		// keeps unknown types rather than dropping the group.
+		gt, g.RawType = orgmodel.Andet, typ
+		*warn = &RecordError{Path: "/GroupType", Err: fmt.Errorf("%w: GroupType %q; kept as %s", ErrUnknown, typ, orgmodel.Andet)}
 	}
 	g.Type = gt
 	if g.Name == "" {
@@ -139,6 +150,10 @@ type personData struct {
 	person orgmodel.Person
 	field  string // relative path of the first problem
 	err    error
+	// warnField and warn: a problem with a value that was left out while
+	// the record is kept.
+	warnField string
+	warn      error
 }
 
 // convertPersonData maps a Person element (of an institution person or of a
@@ -171,15 +186,23 @@ func convertPersonData(xp *xPerson, ul *xUNILogin, base string) personData {
 	if strings.TrimSpace(cprText) == "" && ul != nil {
 		cprText = ul.CPR
 	}
-	cpr, err := normaliseCPR(cprText)
-	if err != nil && strings.TrimSpace(xp.CPRType) != "CPR_REPLACEMENT_ID" {
-		pd.field, pd.err = base+"/CivilRegistrationNumber", err
-		return pd
+	p.CPRType = orgmodel.CPRType(collapse(xp.CPRType))
+	if !p.CPRType.Valid() {
+		pd.warnField, pd.warn = base+"/CivilRegistrationNumberType", fmt.Errorf("%w: CivilRegistrationNumberType %q; left out", ErrUnknown, p.CPRType)
+		p.CPRType = ""
 	}
-	if err != nil {
-		cpr = strings.TrimSpace(cprText) // replacement ids are not real CPRs; keep the text
+	if p.CPRType == orgmodel.CPRReplacement {
+		// A replacement id looks like a CPR but is not one: kept apart,
+		// never used or written as a CPR.
+		p.ReplacementID = strings.TrimSpace(cprText)
+	} else {
+		cpr, err := normaliseCPR(cprText)
+		if err != nil {
+			pd.field, pd.err = base+"/CivilRegistrationNumber", err
+			return pd
+		}
+		p.CPR = cpr
 	}
-	p.CPR = cpr
 	if p.GivenName == "" && p.FamilyName == "" {
 		pd.field, pd.err = base+"/FirstName", fmt.Errorf("%w: FirstName and FamilyName", ErrMissing)
 		return pd
@@ -188,17 +211,25 @@ func convertPersonData(xp *xPerson, ul *xUNILogin, base string) personData {
 	return pd
 }
 
-// roleOf checks that s is a STIL role of the wanted kind.
-func roleOf(s string, want orgmodel.RoleKind) (orgmodel.Role, error) {
+var otherRole = map[orgmodel.RoleKind]orgmodel.Role{
+	orgmodel.Student:  orgmodel.OtherStudentRole,
+	orgmodel.Employee: orgmodel.OtherEmployeeRole,
+	orgmodel.External: orgmodel.OtherExternalRole,
+}
+
+// roleOf checks that s is a STIL role of the wanted kind. A role the model
+// does not know (or of another kind) is kept as the "other" role of the
+// wanted kind: raw is then s, and err a warning wrapping ErrUnknown.
+func roleOf(s string, want orgmodel.RoleKind) (r orgmodel.Role, raw string, err error) {
 	s = collapse(s)
 	if s == "" {
-		return "", fmt.Errorf("%w: Role", ErrMissing)
+		return "", "", fmt.Errorf("%w: Role", ErrMissing)
 	}
-	r := orgmodel.Role(s)
-	if r.Kind() != want {
-		return "", fmt.Errorf("%w: %s role %q", ErrUnknown, want, s)
+	r = orgmodel.Role(s)
+	if r.Kind() != want || r == otherRole[want] {
+		return otherRole[want], s, fmt.Errorf("%w: %s role %q; kept as %s", ErrUnknown, want, s, otherRole[want])
 	}
-	return r, nil
+	return r, "", nil
 }
 
 func collapseAll(in []string) []string {
@@ -247,6 +278,26 @@ func (d *decoder) person(exp *Export, xp xInstitutionPerson, path string, line i
 	}
 	p := pd.person
 	p.ID = id
+	var warns []*RecordError
+	warn := func(field string, err error) {
+		warns = append(warns, &RecordError{Path: path + field, Line: line, Institution: inst, PersonID: id, Err: err})
+	}
+	if pd.warn != nil {
+		warn(pd.warnField, pd.warn)
+	}
+	// role converts a role, keeping an unknown one as "other" with a
+	// warning; ok is false when the role is missing.
+	role := func(field, s string, kind orgmodel.RoleKind, a *orgmodel.Affiliation) (orgmodel.Role, bool) {
+		r, raw, err := roleOf(s, kind)
+		if r == "" {
+			return "", false
+		}
+		if err != nil {
+			warn(field, err)
+			a.RawRoles = append(a.RawRoles, raw)
+		}
+		return r, true
+	}
 
 	var affs []orgmodel.Affiliation
 	if e := xp.Employee; e != nil {
@@ -256,9 +307,10 @@ func (d *decoder) person(exp *Export, xp xInstitutionPerson, path string, line i
 		}
 		seen := map[orgmodel.Role]bool{}
 		for i, s := range e.Roles {
-			r, err := roleOf(s, orgmodel.Employee)
-			if err != nil {
-				return fail(fmt.Sprintf("/Employee/Role[%d]", i+1), id, err)
+			field := fmt.Sprintf("/Employee/Role[%d]", i+1)
+			r, ok := role(field, s, orgmodel.Employee, &a)
+			if !ok {
+				return fail(field, id, fmt.Errorf("%w: Role", ErrMissing))
 			}
 			if !seen[r] {
 				seen[r] = true
@@ -268,11 +320,12 @@ func (d *decoder) person(exp *Export, xp xInstitutionPerson, path string, line i
 		affs = append(affs, a)
 	}
 	if s := xp.Student; s != nil {
-		r, err := roleOf(s.Role, orgmodel.Student)
-		if err != nil {
-			return fail("/Student/Role", id, err)
+		a := orgmodel.Affiliation{PersonID: id, Level: collapse(s.Level), MainGroupID: collapse(s.MainGroupID)}
+		r, ok := role("/Student/Role", s.Role, orgmodel.Student, &a)
+		if !ok {
+			return fail("/Student/Role", id, fmt.Errorf("%w: Role", ErrMissing))
 		}
-		a := orgmodel.Affiliation{PersonID: id, Roles: []orgmodel.Role{r}, Level: collapse(s.Level), MainGroupID: collapse(s.MainGroupID)}
+		a.Roles = []orgmodel.Role{r}
 		if a.Level == "" {
 			return fail("/Student/Level", id, fmt.Errorf("%w: Level", ErrMissing))
 		}
@@ -296,11 +349,13 @@ func (d *decoder) person(exp *Export, xp xInstitutionPerson, path string, line i
 		}
 	}
 	if x := xp.Extern; x != nil {
-		r, err := roleOf(x.Role, orgmodel.External)
-		if err != nil {
-			return fail("/Extern/Role", id, err)
+		a := orgmodel.Affiliation{PersonID: id, GroupIDs: collapseAll(x.GroupIDs)}
+		r, ok := role("/Extern/Role", x.Role, orgmodel.External, &a)
+		if !ok {
+			return fail("/Extern/Role", id, fmt.Errorf("%w: Role", ErrMissing))
 		}
-		affs = append(affs, orgmodel.Affiliation{PersonID: id, Roles: []orgmodel.Role{r}, GroupIDs: collapseAll(x.GroupIDs)})
+		a.Roles = []orgmodel.Role{r}
+		affs = append(affs, a)
 	}
 	if len(affs) == 0 {
 		return fail("", id, fmt.Errorf("%w: one of Employee, Student or Extern", ErrMissing))
@@ -314,6 +369,7 @@ func (d *decoder) person(exp *Export, xp xInstitutionPerson, path string, line i
 		personAt[id] = len(exp.Persons)
 		exp.Persons = append(exp.Persons, p)
 	}
+	exp.Problems = append(exp.Problems, warns...)
 	for _, a := range affs {
 		refs = append(refs, ref{aff: len(exp.Affiliations), path: path, line: line, personID: id})
 		exp.Affiliations = append(exp.Affiliations, a)

@@ -22,7 +22,17 @@ type Options struct {
 	// InstitutionTypes maps institution numbers to their type. Institutions
 	// not listed get a type inferred from their students' roles.
 	InstitutionTypes map[string]orgmodel.InstitutionType
+	// MaxBadShare is the share of an institution's records (groups and
+	// persons) that may be left out for problems before the whole
+	// institution is held back (Export.Err wraps ErrTooManyBad). Zero means
+	// DefaultMaxBadShare; 1 or more never holds an institution back for
+	// this reason.
+	MaxBadShare float64
 }
+
+// DefaultMaxBadShare is the share of bad records (5 %) above which an
+// institution is held back when Options.MaxBadShare is zero.
+const DefaultMaxBadShare = 0.05
 
 // ContactPerson is a contact person (kontaktperson: parent or other adult)
 // of a student. The organisation model has no place for contact persons yet,
@@ -58,11 +68,20 @@ type Export struct {
 	Affiliations   []orgmodel.Affiliation
 	ContactPersons []ContactPerson
 
-	// Problems lists every record problem of this institution.
+	// Records counts the groups and persons the export lists, used and
+	// left out alike.
+	Records int
+	// Problems lists every record problem of this institution: records
+	// left out (Skipped) and warnings about records kept.
 	Problems []*RecordError
-	// Err is set when the institution cannot be used: no institution number,
-	// or any problem in strict mode (wrapping ErrStrict).
+	// Err is set when the institution cannot be used and must be held back
+	// (its previous data stays in force, see MergeOptions.Previous): no
+	// institution number, no ImportSource (ErrNoImportSource), no person
+	// (ErrEmptyExport), too many records left out (ErrTooManyBad), or any
+	// problem in strict mode (ErrStrict).
 	Err error
+
+	importSources int
 }
 
 // Result is everything Decode read.
@@ -180,6 +199,7 @@ func (d *decoder) export(start xml.StartElement, path string) (*Export, error) {
 		case xml.StartElement:
 			switch t.Name.Local {
 			case "ImportSource":
+				exp.importSources++
 				for _, a := range t.Attr {
 					if a.Name.Local == "schoolYear" {
 						exp.SchoolYears = append(exp.SchoolYears, collapse(a.Value))
@@ -250,11 +270,35 @@ func (d *decoder) finish(exp *Export, path string, line, nInst int) {
 	} else {
 		exp.Institution.Type = inferType(exp.Affiliations)
 	}
-	if exp.Institution.Number == "" && exp.Err == nil {
-		exp.Err = fmt.Errorf("stil: decode %s: %w: InstitutionNumber", path, ErrMissing)
+	num := exp.Institution.Number
+	if num != "" && exp.Institution.Name == "" && nInst > 0 {
+		// InstitutionName is optional in the schema: fall back to the number.
+		exp.Institution.Name = num
+		exp.Problems = append(exp.Problems, &RecordError{Path: path + "/Institution/InstitutionName", Line: line, Institution: num,
+			Err: fmt.Errorf("%w: InstitutionName; the institution number is used as its name", ErrMissing)})
 	}
-	if d.opt.Strict && len(exp.Problems) > 0 && exp.Err == nil {
-		exp.Err = fmt.Errorf("stil: decode institution %s: %w: %d problem(s), first: %w", exp.Institution.Number, ErrStrict, len(exp.Problems), exp.Problems[0])
+	skipped := 0
+	for _, p := range exp.Problems {
+		if p.Skipped {
+			skipped++
+		}
+	}
+	max := d.opt.MaxBadShare
+	if max == 0 {
+		max = DefaultMaxBadShare
+	}
+	switch {
+	case exp.Err != nil:
+	case num == "":
+		exp.Err = fmt.Errorf("stil: decode %s: %w: InstitutionNumber", path, ErrMissing)
+	case exp.importSources == 0:
+		exp.Err = fmt.Errorf("stil: decode institution %s: %w", num, ErrNoImportSource)
+	case len(exp.Persons) == 0 && skipped == 0:
+		exp.Err = fmt.Errorf("stil: decode institution %s: %w: held back, not read as everyone leaving", num, ErrEmptyExport)
+	case d.opt.Strict && len(exp.Problems) > 0:
+		exp.Err = fmt.Errorf("stil: decode institution %s: %w: %d problem(s), first: %w", num, ErrStrict, len(exp.Problems), exp.Problems[0])
+	case exp.Records > 0 && float64(skipped) > max*float64(exp.Records):
+		exp.Err = fmt.Errorf("stil: decode institution %s: %w: %d of %d records left out, more than %g %%", num, ErrTooManyBad, skipped, exp.Records, max*100)
 	}
 }
 
@@ -307,7 +351,7 @@ func (d *decoder) institution(exp *Export, path string) error {
 		}
 		switch t := tok.(type) {
 		case xml.EndElement:
-			d.resolve(exp, refs, groupSeen)
+			d.resolve(exp, refs, mainGroups(exp.Groups, groupSeen))
 			return nil
 		case xml.StartElement:
 			line := d.line()
@@ -324,12 +368,13 @@ func (d *decoder) institution(exp *Export, path string) error {
 				}
 			case "Group":
 				nGroup++
+				exp.Records++
 				p := fmt.Sprintf("%s/Group[%d]", path, nGroup)
 				var xg xGroup
 				if err := d.dec.DecodeElement(&xg, &t); err != nil {
 					return d.syntaxErr(p, err)
 				}
-				g, rerr := convertGroup(exp.Institution.Number, xg)
+				g, warn, rerr := convertGroup(exp.Institution.Number, xg)
 				if rerr == nil && groupSeen[g.ID] {
 					rerr = &RecordError{Path: "/GroupId", Err: fmt.Errorf("%w: duplicate GroupId", ErrConflict)}
 				}
@@ -338,10 +383,15 @@ func (d *decoder) institution(exp *Export, path string) error {
 					exp.Problems = append(exp.Problems, rerr)
 					continue
 				}
+				if warn != nil {
+					warn.Path, warn.Line, warn.Institution, warn.GroupID = p+warn.Path, line, exp.Institution.Number, g.ID
+					exp.Problems = append(exp.Problems, warn)
+				}
 				groupSeen[g.ID] = true
 				exp.Groups = append(exp.Groups, g)
 			case "InstitutionPerson":
 				nPerson++
+				exp.Records++
 				p := fmt.Sprintf("%s/InstitutionPerson[%d]", path, nPerson)
 				var xp xInstitutionPerson
 				if err := d.dec.DecodeElement(&xp, &t); err != nil {
@@ -357,9 +407,20 @@ func (d *decoder) institution(exp *Export, path string) error {
 	}
 }
 
+// mainGroups marks the groups of type Hovedgruppe as main groups (true) and
+// the rest as other groups (false).
+func mainGroups(gs []orgmodel.Group, seen map[string]bool) map[string]bool {
+	out := make(map[string]bool, len(seen))
+	for _, g := range gs {
+		out[g.ID] = g.Type == orgmodel.Hovedgruppe
+	}
+	return out
+}
+
 // resolve checks the group references of every affiliation. A student whose
-// main group is unknown loses that affiliation (and the person goes when no
-// affiliation is left); an unknown extra group is only dropped.
+// main group is unknown or not a Hovedgruppe loses that affiliation (and
+// the person goes when no affiliation is left); an unknown extra group is
+// only dropped. groups maps each group ID to whether it is a main group.
 func (d *decoder) resolve(exp *Export, refs []ref, groups map[string]bool) {
 	inst := exp.Institution.Number
 	for i := range exp.Groups {
@@ -376,15 +437,18 @@ func (d *decoder) resolve(exp *Export, refs []ref, groups map[string]bool) {
 	drop := map[int]bool{}
 	for _, r := range refs {
 		a := &exp.Affiliations[r.aff]
-		if a.MainGroupID != "" && !groups[a.MainGroupID] {
-			exp.Problems = append(exp.Problems, &RecordError{Path: r.path + "/Student/MainGroupId", Line: r.line, Institution: inst, PersonID: r.personID, Skipped: true,
-				Err: fmt.Errorf("%w: MainGroupId %q", ErrDangling, a.MainGroupID)})
+		if main, ok := groups[a.MainGroupID]; a.MainGroupID != "" && !main {
+			err := fmt.Errorf("%w: MainGroupId %q", ErrDangling, a.MainGroupID)
+			if ok {
+				err = fmt.Errorf("%w: MainGroupId %q is not a Hovedgruppe", ErrInvalid, a.MainGroupID)
+			}
+			exp.Problems = append(exp.Problems, &RecordError{Path: r.path + "/Student/MainGroupId", Line: r.line, Institution: inst, PersonID: r.personID, Skipped: true, Err: err})
 			drop[r.aff] = true
 			continue
 		}
 		kept := a.GroupIDs[:0]
 		for _, id := range a.GroupIDs {
-			if groups[id] {
+			if _, ok := groups[id]; ok {
 				kept = append(kept, id)
 				continue
 			}

@@ -35,6 +35,8 @@
 //   - ContactPerson (parents and others, with relation, childCustody and
 //     accessLevel) has no place in orgmodel yet; they are returned in
 //     Export.ContactPersons for callers that need them.
+//   - exportDateTime: Export.ExportedAt, and orgmodel.Institution.ExportedAt
+//     in the merged snapshot.
 //
 // # Person ID
 //
@@ -46,15 +48,43 @@
 // recognised at a second institution. The CPR number is never used as an ID,
 // so that it never reaches directory keys or logs.
 //
-// # Errors
+// # Errors and per-record isolation
 //
 // A document that is not well-formed XML fails as a whole. Everything else is
 // per record: a *RecordError names the element path (with positions, e.g.
-// .../InstitutionPerson[12]/Student/MainGroupId), the input line, the
-// institution and the person or group ID. A bad person or group is left out
-// and the rest of the institution is used; with Options.Strict any problem
-// makes the whole institution fail (Export.Err), so that a caller keeps its
-// previous data for it.
+// .../InstitutionPerson[12]/Student/MainGroupId), its Field, the input line,
+// the institution and the person or group ID (never the CPR); it marshals
+// to JSON for machine readers. A bad person or group is left out (Skipped)
+// and the rest of the institution is used; a warning (not Skipped) reports
+// a record kept with a value dropped or replaced.
+//
+// An institution is held back as a whole (Export.Err; with
+// MergeOptions.Previous its previous data stays in force, never the other
+// institutions'): when its export lists no person (ErrEmptyExport: never
+// read as "everyone left"), has no ImportSource (ErrNoImportSource: the
+// school year is unknown), no InstitutionNumber, more than
+// Options.MaxBadShare (default 5 %) of its groups and persons had to be left
+// out (ErrTooManyBad), is older than the export last applied (ErrStale), or
+// the model still rejects its data (Result.Build). Options.Strict holds an
+// institution back on any problem at all.
+//
+// # Quirks of real exports, and what Decode does
+//
+//   - No InstitutionName (optional in the schema): the institution number is
+//     the name, with a warning.
+//   - CivilRegistrationNumberType CPR_REPLACEMENT_ID: the value goes into
+//     orgmodel.Person.ReplacementID, never into CPR, whatever it looks like;
+//     CPRType records the type.
+//   - One CPR under several UNI-Login user ids: each is its own person (and
+//     account); Merge links them as one human (Person.SameAs to the record
+//     with the lowest ID), or with SharedCPRHold keeps only that one and
+//     holds the others back as problems.
+//   - A GroupType or role the model does not know: kept as "other"
+//     (orgmodel.Andet with Group.RawType; OtherStudentRole,
+//     OtherEmployeeRole or OtherExternalRole by where the role stood, with
+//     Affiliation.RawRoles), with a warning.
+//   - A student whose MainGroupId names no group, or a group that is not a
+//     Hovedgruppe: that affiliation is left out.
 //
 // # Fetching exports
 //

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"context"
 	"os"
 	"path/filepath"
@@ -60,13 +61,71 @@ func TestRunBadInput(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "o.json")); err == nil {
 		t.Error("output written for bad input")
 	}
-	if code := run(context.Background(), []string{"-strict", "-o", filepath.Join(dir, "o.json"), td + "bad-records.xml", td + "skovbakke-2024.xml"}, &so, &se, time.Now()); code != 1 {
-		t.Errorf("strict with bad records: exit %d, want 1", code)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "o.json")); err == nil {
-		t.Error("output written although an institution failed and there is no history")
-	}
 	if code := run(context.Background(), []string{"-type", "x=NOPE", "a.xml"}, &so, &se, time.Now()); code != 2 {
 		t.Errorf("bad -type: exit %d, want 2", code)
+	}
+}
+
+// TestRunProblems: an institution with bad records is held back, the other
+// is written; problems go to stdout and to JSON; the exit status says "done
+// with problems"; the held institution keeps the data of the previous run.
+func TestRunProblems(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "o.json")
+	pj := filepath.Join(dir, "problems.json")
+	var so, se bytes.Buffer
+	now := time.Date(2024, 9, 2, 6, 0, 0, 0, time.UTC)
+	// First run: 280999 with a generous share of bad records is used.
+	code := run(context.Background(), []string{"-max-bad", "1", "-o", out, td + "bad-records.xml", td + "skovbakke-2024.xml"}, &so, &se, now)
+	if code != exitProblems {
+		t.Fatalf("exit %d, want %d\n%s%s", code, exitProblems, so.String(), se.String())
+	}
+	for _, want := range []string{
+		"PROBLEM institution 280999 person badc0002 field CivilRegistrationNumber (left out, line 16)",
+		"PROBLEM institution 280999 group B field GroupType (warning, line 9)",
+	} {
+		if !strings.Contains(so.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, so.String())
+		}
+	}
+	if strings.Contains(so.String(), "3202991234") {
+		t.Error("stdout repeats a CPR")
+	}
+	// Second run, default share: 280999 is held back at its previous data.
+	so.Reset()
+	code = run(context.Background(), []string{"-problems", pj, "-o", out, td + "bad-records.xml", td + "skovbakke-2024.xml"}, &so, &se, now)
+	if code != exitProblems || !strings.Contains(so.String(), "HELD institution 280999 (its previous data stays in force): stil: decode institution 280999: too many bad records") {
+		t.Fatalf("exit %d\n%s%s", code, so.String(), se.String())
+	}
+	s, err := snapstore.ReadSnapshotFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.Person("badr0003"); !ok {
+		t.Error("held institution lost its previous data")
+	}
+	b, err := os.ReadFile(pj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var probs []map[string]any
+	if err := json.Unmarshal(b, &probs); err != nil || len(probs) != 6 || probs[2]["personId"] != "badc0002" || probs[2]["field"] != "CivilRegistrationNumber" {
+		t.Errorf("problems JSON (%v): %s", err, b)
+	}
+	// Strict: any problem holds the institution back; the other is written.
+	so.Reset()
+	out2 := filepath.Join(dir, "strict.json")
+	if code := run(context.Background(), []string{"-strict", "-o", out2, td + "bad-records.xml", td + "skovbakke-2024.xml"}, &so, &se, now); code != exitProblems {
+		t.Fatalf("strict: exit %d", code)
+	}
+	if !strings.Contains(so.String(), "HELD institution 280999 (no previous data: left out of the snapshot)") {
+		t.Errorf("stdout:\n%s", so.String())
+	}
+	s, _ = snapstore.ReadSnapshotFile(out2)
+	if len(s.Institutions) != 1 || s.Institutions[0].Number != "280101" {
+		t.Errorf("strict snapshot institutions = %+v", s.Institutions)
+	}
+	if code := run(context.Background(), []string{"-shared-cpr", "x", "a.xml"}, &so, &se, now); code != 2 {
+		t.Errorf("bad -shared-cpr: exit %d, want 2", code)
 	}
 }
