@@ -9,7 +9,7 @@ const (
 	CPRVerified    CPRType = "CPR_VERIFIED"       // checked against the CPR register
 	CPRUnverified  CPRType = "CPR_UNVERIFIED"     // a CPR number not (yet) checked
 	CPRReplacement CPRType = "CPR_REPLACEMENT_ID" // a replacement id, not a CPR: see Person.ReplacementID
-	CPRUnknownType CPRType = "UNKNOWN_TYPE"       // the source does not know
+	CPRUnknownType CPRType = "CPR_UNKNOWN_TYPE"   // the source does not know
 )
 
 // Valid reports whether t is empty or one of the known CPR types.

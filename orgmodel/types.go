@@ -34,6 +34,12 @@ type Institution struct {
 	// for the institution (STIL's exportDateTime); zero when unknown. A
 	// source refuses an export older than the one last applied.
 	ExportedAt time.Time `json:"exportedAt,omitzero"`
+	// AccessLevel is the access level the source granted for the export
+	// (STIL's accessLevel attribute, e.g. "fuld myndighed").
+	AccessLevel string `json:"accessLevel,omitempty"`
+	// Sources lists the systems the source's data came from (STIL's
+	// ImportSource: the school's administrative system and its school year).
+	Sources []ImportSource `json:"sources,omitempty"`
 }
 
 // Hierarchy names one of the parallel unit hierarchies, as OS2mo has them.
@@ -100,6 +106,17 @@ type Person struct {
 	// own person with its own account, and Validate accepts their shared CPR.
 	// Links point at one primary record, which has no SameAs itself.
 	SameAs string `json:"sameAs,omitempty"`
+	// BirthDate is the date of birth (midnight UTC); zero when unknown.
+	BirthDate time.Time `json:"birthDate,omitzero"`
+	// Gender is the registered gender, M or K, when the source gives it.
+	Gender Gender `json:"gender,omitempty"`
+	// PhotoID is the source's id of the person's photo.
+	PhotoID string `json:"photoId,omitempty"`
+	// Address is the postal address. It is covered by Protected: see
+	// Person.Disclosable.
+	Address *Address `json:"address,omitempty"`
+	// Phones are the person's phone numbers, each with its own protection.
+	Phones []Phone `json:"phones,omitempty"`
 }
 
 // Names returns the given and family names a directory should show: the
@@ -179,6 +196,21 @@ type Affiliation struct {
 	// RawRoles holds the source's text of roles kept as an "other" role
 	// (OtherStudentRole, OtherEmployeeRole, OtherExternalRole).
 	RawRoles []string `json:"rawRoles,omitempty"`
+	// Source names the system the record came from (STIL's
+	// InstitutionPerson/@source).
+	Source string `json:"source,omitempty"`
+	// LocalPersonID is the person's id in the institution's own system.
+	LocalPersonID string `json:"localPersonId,omitempty"`
+	// Email is the e-mail address the institution gave (Person.Email is the
+	// one of the first institution).
+	Email string `json:"email,omitempty"`
+	// ShortName is an employee's initials at the institution.
+	ShortName string `json:"shortName,omitempty"`
+	// StudentNumber is a student's number at the institution.
+	StudentNumber string `json:"studentNumber,omitempty"`
+	// Location is where at the institution the person is (a department or
+	// a site).
+	Location string `json:"location,omitempty"`
 }
 
 // Kind returns the kind of the affiliation's roles ("" when it has none).
@@ -240,6 +272,9 @@ type Snapshot struct {
 	Persons      []Person      `json:"persons"`
 	Affiliations []Affiliation `json:"affiliations"`
 	Groups       []Group       `json:"groups,omitempty"`
+	// Contacts links students to their contact persons (parents and
+	// others).
+	Contacts []Contact `json:"contacts,omitempty"`
 
 	idx *index
 }

@@ -90,6 +90,9 @@ func (ps *problems) add(record, field, format string, args ...any) {
 //     one); at least one role, all known and of one kind; for a student
 //     affiliation an existing main group of type Hovedgruppe; existing
 //     further groups;
+//   - school data: a known gender, phones with a known kind and a number;
+//     contacts of an existing student, with a known relation, a
+//     non-negative access level, a name and a valid CPR when given;
 //   - every validity period: To after From.
 //
 // Validity periods are not compared with each other (an affiliation may
@@ -203,6 +206,7 @@ func (s *Snapshot) Validate() error {
 		ps.add("person "+p.ID, "cpr", "same cpr as person %s", q.ID)
 	}
 	s.checkIdentity(&ps)
+	s.checkSchoolData(&ps)
 
 	for i, g := range s.Groups {
 		rec := "group " + g.Key()

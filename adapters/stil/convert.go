@@ -150,10 +150,73 @@ type personData struct {
 	person orgmodel.Person
 	field  string // relative path of the first problem
 	err    error
-	// warnField and warn: a problem with a value that was left out while
-	// the record is kept.
-	warnField string
-	warn      error
+	// warns are problems with values that were left out while the record
+	// is kept.
+	warns []fieldErr
+}
+
+// fieldErr is a problem with one field, by its relative path.
+type fieldErr struct {
+	field string
+	err   error
+}
+
+func (pd *personData) warn(field string, err error) {
+	pd.warns = append(pd.warns, fieldErr{field, err})
+}
+
+var genders = map[string]orgmodel.Gender{"M": orgmodel.Male, "K": orgmodel.Female}
+
+// convertDetails maps the optional fields of a Person element: birth date,
+// gender, photo id, address and phone numbers. A malformed value is left
+// out with a warning.
+func (pd *personData) convertDetails(xp *xPerson, base string) {
+	p := &pd.person
+	if s := strings.TrimSpace(xp.BirthDate); s != "" {
+		t, err := parseDate(s)
+		if err != nil {
+			pd.warn(base+"/BirthDate", fmt.Errorf("BirthDate left out: %w", err))
+		}
+		p.BirthDate = t
+	}
+	if s := collapse(xp.Gender); s != "" {
+		g, ok := genders[s]
+		if !ok {
+			pd.warn(base+"/Gender", fmt.Errorf("%w: Gender %q, want M or K; left out", ErrInvalid, s))
+		}
+		p.Gender = g
+	}
+	p.PhotoID = collapse(xp.PhotoID)
+	if a := xp.Address; a != nil {
+		addr := orgmodel.Address{
+			Street:           collapse(a.Street),
+			PostalCode:       collapse(a.PostalCode),
+			PostalDistrict:   collapse(a.PostalDistrict),
+			CountryCode:      collapse(a.CountryCode),
+			Country:          collapse(a.Country),
+			MunicipalityCode: collapse(a.MunicipalityCode),
+			MunicipalityName: collapse(a.MunicipalityName),
+		}
+		if addr != (orgmodel.Address{}) {
+			p.Address = &addr
+		}
+	}
+	for _, ph := range []struct {
+		x    *xPhone
+		kind orgmodel.PhoneKind
+		name string
+	}{{xp.HomePhone, orgmodel.HomePhone, "HomePhoneNumber"}, {xp.WorkPhone, orgmodel.WorkPhone, "WorkPhoneNumber"}, {xp.MobilePhone, orgmodel.MobilePhone, "MobilePhoneNumber"}} {
+		if ph.x == nil || collapse(ph.x.Number) == "" {
+			continue
+		}
+		prot, err := parseBool(ph.x.Protected)
+		if err != nil {
+			// Unsure whether it is protected: treat it as protected.
+			pd.warn(base+"/"+ph.name+"/@protected", fmt.Errorf("%w; number kept as protected", err))
+			prot = true
+		}
+		p.Phones = append(p.Phones, orgmodel.Phone{Kind: ph.kind, Number: collapse(ph.x.Number), Protected: prot})
+	}
 }
 
 // convertPersonData maps a Person element (of an institution person or of a
@@ -187,8 +250,11 @@ func convertPersonData(xp *xPerson, ul *xUNILogin, base string) personData {
 		cprText = ul.CPR
 	}
 	p.CPRType = orgmodel.CPRType(collapse(xp.CPRType))
+	if p.CPRType == "UNKNOWN_TYPE" { // spelling seen in older descriptions
+		p.CPRType = orgmodel.CPRUnknownType
+	}
 	if !p.CPRType.Valid() {
-		pd.warnField, pd.warn = base+"/CivilRegistrationNumberType", fmt.Errorf("%w: CivilRegistrationNumberType %q; left out", ErrUnknown, p.CPRType)
+		pd.warn(base+"/CivilRegistrationNumberType", fmt.Errorf("%w: CivilRegistrationNumberType %q; left out", ErrUnknown, p.CPRType))
 		p.CPRType = ""
 	}
 	if p.CPRType == orgmodel.CPRReplacement {
@@ -208,6 +274,7 @@ func convertPersonData(xp *xPerson, ul *xUNILogin, base string) personData {
 		return pd
 	}
 	pd.person = p
+	pd.convertDetails(xp, base)
 	return pd
 }
 
@@ -282,8 +349,8 @@ func (d *decoder) person(exp *Export, xp xInstitutionPerson, path string, line i
 	warn := func(field string, err error) {
 		warns = append(warns, &RecordError{Path: path + field, Line: line, Institution: inst, PersonID: id, Err: err})
 	}
-	if pd.warn != nil {
-		warn(pd.warnField, pd.warn)
+	for _, w := range pd.warns {
+		warn(w.field, w.err)
 	}
 	// role converts a role, keeping an unknown one as "other" with a
 	// warning; ok is false when the role is missing.
@@ -301,7 +368,8 @@ func (d *decoder) person(exp *Export, xp xInstitutionPerson, path string, line i
 
 	var affs []orgmodel.Affiliation
 	if e := xp.Employee; e != nil {
-		a := orgmodel.Affiliation{PersonID: id, Title: collapse(e.Occupation), GroupIDs: collapseAll(e.GroupIDs)}
+		a := orgmodel.Affiliation{PersonID: id, Title: collapse(e.Occupation), GroupIDs: collapseAll(e.GroupIDs),
+			ShortName: collapse(e.ShortName), Location: collapse(e.Location)}
 		if len(e.Roles) == 0 {
 			return fail("/Employee/Role", id, fmt.Errorf("%w: Role", ErrMissing))
 		}
@@ -320,7 +388,8 @@ func (d *decoder) person(exp *Export, xp xInstitutionPerson, path string, line i
 		affs = append(affs, a)
 	}
 	if s := xp.Student; s != nil {
-		a := orgmodel.Affiliation{PersonID: id, Level: collapse(s.Level), MainGroupID: collapse(s.MainGroupID)}
+		a := orgmodel.Affiliation{PersonID: id, Level: collapse(s.Level), MainGroupID: collapse(s.MainGroupID),
+			StudentNumber: collapse(s.StudentNumber), Location: collapse(s.Location)}
 		r, ok := role("/Student/Role", s.Role, orgmodel.Student, &a)
 		if !ok {
 			return fail("/Student/Role", id, fmt.Errorf("%w: Role", ErrMissing))
@@ -340,10 +409,13 @@ func (d *decoder) person(exp *Export, xp xInstitutionPerson, path string, line i
 		affs = append(affs, a)
 		for i, xc := range s.Contacts {
 			cp := fmt.Sprintf("%s/Student/ContactPerson[%d]", path, i+1)
-			c, field, err := convertContact(xc, id)
+			c, warns, field, err := convertContact(xc, id)
 			if err != nil {
 				exp.Problems = append(exp.Problems, &RecordError{Path: cp + field, Line: line, Institution: inst, PersonID: id, Err: fmt.Errorf("contact person left out: %w", err)})
 				continue
+			}
+			for _, w := range warns {
+				warn("/Student/ContactPerson["+strconv.Itoa(i+1)+"]"+w.field, w.err)
 			}
 			exp.ContactPersons = append(exp.ContactPersons, c)
 		}
@@ -359,6 +431,9 @@ func (d *decoder) person(exp *Export, xp xInstitutionPerson, path string, line i
 	}
 	if len(affs) == 0 {
 		return fail("", id, fmt.Errorf("%w: one of Employee, Student or Extern", ErrMissing))
+	}
+	for i := range affs {
+		affs[i].Source, affs[i].LocalPersonID, affs[i].Email = collapse(xp.Source), local, p.Email
 	}
 	if at, dup := personAt[id]; dup {
 		prev := &exp.Persons[at]
@@ -377,11 +452,23 @@ func (d *decoder) person(exp *Export, xp xInstitutionPerson, path string, line i
 	return refs
 }
 
-var relations = map[string]bool{"Mor": true, "Far": true, "Andet": true, "Officielt tilknyttet person": true}
+func convertContact(xc xContact, studentID string) (ContactPerson, []fieldErr, string, error) {
+	c, field, err := convertContact1(xc, studentID)
+	if err != nil {
+		return c, nil, field, err
+	}
+	pd := convertPersonData(xc.Person, xc.UNILogin, "/Person")
+	if pd.err != nil {
+		return c, nil, pd.field, pd.err
+	}
+	c.Person = pd.person
+	c.Person.ID = c.Person.UNIID
+	return c, pd.warns, "", nil
+}
 
-func convertContact(xc xContact, studentID string) (ContactPerson, string, error) {
-	c := ContactPerson{StudentID: studentID, Relation: collapse(xc.Relation)}
-	if !relations[c.Relation] {
+func convertContact1(xc xContact, studentID string) (ContactPerson, string, error) {
+	c := ContactPerson{StudentID: studentID, Relation: orgmodel.Relation(collapse(xc.Relation))}
+	if !c.Relation.Valid() {
 		if c.Relation == "" {
 			return c, "/@relation", fmt.Errorf("%w: relation", ErrMissing)
 		}
@@ -399,11 +486,5 @@ func convertContact(xc xContact, studentID string) (ContactPerson, string, error
 		}
 		c.AccessLevel = n
 	}
-	pd := convertPersonData(xc.Person, xc.UNILogin, "/Person")
-	if pd.err != nil {
-		return c, pd.field, pd.err
-	}
-	c.Person = pd.person
-	c.Person.ID = c.Person.UNIID
 	return c, "", nil
 }

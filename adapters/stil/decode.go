@@ -35,30 +35,18 @@ type Options struct {
 const DefaultMaxBadShare = 0.05
 
 // ContactPerson is a contact person (kontaktperson: parent or other adult)
-// of a student. The organisation model has no place for contact persons yet,
-// so they are kept beside it.
-type ContactPerson struct {
-	// StudentID is the person ID of the student.
-	StudentID string `json:"studentId"`
-	// Relation is Mor (mother), Far (father), Andet (other) or "Officielt
-	// tilknyttet person" (officially attached person).
-	Relation string `json:"relation"`
-	// ChildCustody reports whether the contact has custody (forældremyndighed).
-	ChildCustody bool `json:"childCustody"`
-	// AccessLevel is STIL's access level of the contact to the student's data.
-	AccessLevel int `json:"accessLevel"`
-	// Person holds the contact's names, CPR and UNI-ID; its ID is the
-	// UNI-Login user id when the export has one.
-	Person orgmodel.Person `json:"person"`
-}
+// of a student, as the model keeps it (Snapshot.Contacts).
+type ContactPerson = orgmodel.Contact
 
 // Export is the decoded export of one institution.
 type Export struct {
 	Institution orgmodel.Institution
 	// SchoolYears lists the ImportSource school years as given, e.g.
-	// "2024-2025"; SchoolYear is the highest of them.
+	// "2024-2025"; SchoolYear is the highest of them. Sources lists the
+	// ImportSource elements whole (also in Institution.Sources).
 	SchoolYears []string
 	SchoolYear  string
+	Sources     []orgmodel.ImportSource
 	// ExportedAt is the export's exportDateTime (zero when absent).
 	ExportedAt  time.Time
 	AccessLevel string
@@ -200,11 +188,23 @@ func (d *decoder) export(start xml.StartElement, path string) (*Export, error) {
 			switch t.Name.Local {
 			case "ImportSource":
 				exp.importSources++
+				var src orgmodel.ImportSource
 				for _, a := range t.Attr {
-					if a.Name.Local == "schoolYear" {
-						exp.SchoolYears = append(exp.SchoolYears, collapse(a.Value))
+					switch a.Name.Local {
+					case "schoolYear":
+						src.SchoolYear = collapse(a.Value)
+						exp.SchoolYears = append(exp.SchoolYears, src.SchoolYear)
+					case "source":
+						src.Source = collapse(a.Value)
+					case "sourceDateTime":
+						t, err := parseDateTime(a.Value)
+						if err != nil {
+							exp.Problems = append(exp.Problems, &RecordError{Path: path + "/ImportSource/@sourceDateTime", Line: d.line(), Err: err})
+						}
+						src.At = t
 					}
 				}
+				exp.Sources = append(exp.Sources, src)
 				if err := d.dec.Skip(); err != nil {
 					return nil, d.syntaxErr(path+"/ImportSource", err)
 				}
@@ -270,6 +270,9 @@ func (d *decoder) finish(exp *Export, path string, line, nInst int) {
 	} else {
 		exp.Institution.Type = inferType(exp.Affiliations)
 	}
+	exp.Institution.Sources = exp.Sources
+	exp.Institution.AccessLevel = exp.AccessLevel
+	exp.Institution.ExportedAt = exp.ExportedAt
 	num := exp.Institution.Number
 	if num != "" && exp.Institution.Name == "" && nInst > 0 {
 		// InstitutionName is optional in the schema: fall back to the number.
@@ -428,6 +431,9 @@ func (d *decoder) resolve(exp *Export, refs []ref, groups map[string]bool) {
 	}
 	for i := range exp.Affiliations {
 		exp.Affiliations[i].Institution = inst
+	}
+	for i := range exp.ContactPersons {
+		exp.ContactPersons[i].Institution = inst
 	}
 	for i := range exp.Problems {
 		if exp.Problems[i].Institution == "" {

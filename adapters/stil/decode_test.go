@@ -142,7 +142,7 @@ func TestDecodeMunicipality(t *testing.T) {
 		var got []string
 		for _, e := range res.Exports {
 			for _, c := range e.ContactPersons {
-				got = append(got, c.StudentID+" "+c.Relation+" "+c.Person.GivenName+" "+c.Person.CPR+" "+c.Person.ID)
+				got = append(got, c.StudentID+" "+string(c.Relation)+" "+c.Person.GivenName+" "+c.Person.CPR+" "+c.Person.ID)
 			}
 		}
 		want := []string{"akse0101 Mor Hanne 0912851111 hann9001", "akse0101 Far Jens 1008832223 "}

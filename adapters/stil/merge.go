@@ -90,6 +90,7 @@ func (r *Result) Merge(opt MergeOptions) (orgmodel.Snapshot, []*RecordError) {
 		s.Institutions = append(s.Institutions, in)
 		s.Groups = append(s.Groups, e.Groups...)
 		s.Affiliations = append(s.Affiliations, e.Affiliations...)
+		s.Contacts = append(s.Contacts, e.ContactPersons...)
 		if y, ok := schoolYearStart(e.SchoolYear); ok && y > bestYear {
 			bestYear, s.SchoolYear = y, e.SchoolYear
 		}
@@ -126,6 +127,19 @@ func (r *Result) Merge(opt MergeOptions) (orgmodel.Snapshot, []*RecordError) {
 				}
 			}
 			fill(&q.ReplacementID, p.ReplacementID)
+			fill(&q.PhotoID, p.PhotoID)
+			if q.BirthDate.IsZero() {
+				q.BirthDate = p.BirthDate
+			}
+			if q.Gender == "" {
+				q.Gender = p.Gender
+			}
+			if q.Address == nil {
+				q.Address = p.Address
+			}
+			if q.Phones == nil {
+				q.Phones = p.Phones
+			}
 		}
 	}
 	if opt.Previous != nil && len(held) > 0 {
@@ -149,6 +163,11 @@ func carryForward(s *orgmodel.Snapshot, prev *orgmodel.Snapshot, held []string, 
 	for _, g := range prev.Groups {
 		if isHeld[g.Institution] {
 			s.Groups = append(s.Groups, g)
+		}
+	}
+	for _, c := range prev.Contacts {
+		if isHeld[c.Institution] {
+			s.Contacts = append(s.Contacts, c)
 		}
 	}
 	prevPerson := map[string]int{}
@@ -204,6 +223,7 @@ func linkSharedCPR(s *orgmodel.Snapshot, policy SharedCPRPolicy) []*RecordError 
 	}
 	s.Persons = slices.DeleteFunc(s.Persons, func(p orgmodel.Person) bool { return drop[p.ID] })
 	s.Affiliations = slices.DeleteFunc(s.Affiliations, func(a orgmodel.Affiliation) bool { return drop[a.PersonID] })
+	s.Contacts = slices.DeleteFunc(s.Contacts, func(c orgmodel.Contact) bool { return drop[c.StudentID] })
 	slices.SortFunc(problems, func(a, b *RecordError) int { return cmp.Compare(a.PersonID, b.PersonID) })
 	return problems
 }
