@@ -25,18 +25,31 @@
 //     level).
 //   - Person: FirstName, FamilyName, AliasFirstName, AliasFamilyName with the
 //     protected attribute (navne- og adressebeskyttelse, name protection: the
-//     model keeps both; orgmodel.Person.Names gives directories the aliases),
+//     model keeps both; orgmodel.Person.Names and Person.Disclosable give
+//     directories the aliases and leave the address out),
 //     CivilRegistrationNumber (CPR, always text: "0101011234" keeps its
 //     leading zero; "010101-1234" is normalised; the date part is checked, the
-//     modulus-11 rule is not), EmailAddress, UserId (UNI-Login user id).
-//   - Employee: every Role (several allowed), Occupation as title, GroupId.
-//     Student: Role, Level, MainGroupId, GroupId, ContactPerson. Extern: Role,
-//     GroupId. Each becomes one orgmodel.Affiliation of that kind.
+//     modulus-11 rule is not) with CivilRegistrationNumberType, EmailAddress
+//     (Person.Email from the first institution, Affiliation.Email for each),
+//     UserId (UNI-Login user id), BirthDate, Gender, PhotoId, Address (seven
+//     fields) and Home/Work/MobilePhoneNumber, each with its own protected
+//     flag.
+//   - InstitutionPerson: @source and LocalPersonId on each Affiliation.
+//   - Employee: every Role (several allowed), ShortName, Occupation as
+//     title, Location, GroupId. Student: Role, StudentNumber, Level,
+//     Location, MainGroupId, GroupId, ContactPerson. Extern: Role, GroupId.
+//     Each becomes one orgmodel.Affiliation of that kind.
 //   - ContactPerson (parents and others, with relation, childCustody and
-//     accessLevel) has no place in orgmodel yet; they are returned in
-//     Export.ContactPersons for callers that need them.
-//   - exportDateTime: Export.ExportedAt, and orgmodel.Institution.ExportedAt
-//     in the merged snapshot.
+//     accessLevel and a whole Person) becomes an orgmodel.Contact in
+//     Snapshot.Contacts (Export.ContactPersons per institution).
+//   - exportDateTime, accessLevel and every ImportSource (source,
+//     sourceDateTime, schoolYear): on orgmodel.Institution (ExportedAt,
+//     AccessLevel, Sources).
+//
+// testdata/v7-fields.txt lists every element and attribute of the v7
+// schema, with its source; ExportJSON writes a snapshot back in the
+// export's shape, and a test checks that the round trip keeps every value
+// of testdata/every-field.xml.
 //
 // # Person ID
 //
