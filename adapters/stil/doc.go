@@ -101,8 +101,18 @@
 //
 // # Fetching exports
 //
-// Fetching an export from the service (SOAP over HTTPS, signed with
-// WS-Security X.509) is behind the Fetcher interface; see Client and Signer.
+// Client calls the service's eksporterXmlFuldMyndighed operation as its
+// WSDL describes it: SOAP 1.1, SOAPAction ActionFuldMyndighed, instnr and
+// filtre (CPR numbers included unless Filters.OmitCPR; actor types and
+// grade levels optional), the UdbydersystemId header. X509Signer adds the
+// WS-Security header the service requires: the certificate as an X.509
+// BinarySecurityToken, a wsu:Timestamp, and an RSA-SHA256 signature over
+// Timestamp and Body with exclusive canonicalisation (from
+// github.com/russellhaering/goxmldsig); a test checks it with xmlsec1.
+// STIL allows 4 exports per institution per day: with Client.Quota (e.g. a
+// DailyQuota) a fetch beyond that fails with ErrQuota, naming when the next
+// one is allowed, before anything is sent. Package stiltest is a fake
+// service that refuses unsigned, altered and expired requests.
 //
 // This package does not store snapshots, compare them over time or guard
 // against a sudden drop in head count: see package snapstore.
