@@ -65,6 +65,24 @@ func (r *Result) Merge(opt MergeOptions) (orgmodel.Snapshot, []*RecordError) {
 		bestYear = -1
 		held     []string
 	)
+	// Size the slices once: the records are large, and growing them by
+	// appending would copy each several times.
+	var nInst, nGroup, nPerson, nAff, nContact int
+	for _, e := range r.Exports {
+		nInst++
+		nGroup += len(e.Groups)
+		nPerson += len(e.Persons)
+		nAff += len(e.Affiliations)
+		nContact += len(e.ContactPersons)
+	}
+	s.Institutions = make([]orgmodel.Institution, 0, nInst)
+	s.Groups = make([]orgmodel.Group, 0, nGroup)
+	s.Persons = make([]orgmodel.Person, 0, nPerson)
+	s.Affiliations = make([]orgmodel.Affiliation, 0, nAff)
+	if nContact > 0 {
+		s.Contacts = make([]orgmodel.Contact, 0, nContact)
+	}
+	at = make(map[string]int, nPerson)
 	prevAt := map[string]orgmodel.Institution{}
 	if opt.Previous != nil {
 		for _, in := range opt.Previous.Institutions {
