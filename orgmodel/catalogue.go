@@ -54,6 +54,11 @@ type CatalogueOptions struct {
 	// Kinds lists the kinds to build; empty means all twelve.
 	// ClassEmployees and SourceGroups are built only when listed.
 	Kinds []CatalogueKind
+	// LeadDays makes a class or source group exist that many days before
+	// its FromDate (the reference broker creates groups ahead of the new
+	// school year), so that directories have them ready; members join as
+	// their affiliations name the group. Zero: from FromDate.
+	LeadDays int
 	// GroupTypes chooses the STIL group types that become SourceGroups
 	// groups (Hold, Team, Årgang, Retning, SFO, Andet); empty means every
 	// type but Hovedgruppe (classes have their own kinds).
@@ -300,7 +305,7 @@ func (c *catalogue) init() {
 	firstYear, _ := ParseSchoolYear(s.SchoolYear)
 	for i := range s.Groups {
 		g := &s.Groups[i]
-		if g.Type != Hovedgruppe || !g.Valid.Contains(c.at) {
+		if g.Type != Hovedgruppe || !c.groupValid(g) {
 			continue
 		}
 		in, ok := c.ix.institutions[g.Institution]

@@ -34,7 +34,7 @@ func (c *catalogue) initSourceGroups() {
 	s := c.s
 	for i := range s.Groups {
 		g := &s.Groups[i]
-		if g.Type == Hovedgruppe || !g.Valid.Contains(c.at) {
+		if g.Type == Hovedgruppe || !c.groupValid(g) {
 			continue
 		}
 		if len(c.opt.GroupTypes) > 0 && !slices.Contains(c.opt.GroupTypes, g.Type) {
@@ -75,4 +75,13 @@ func (c *catalogue) addGroups(rank int32, a *Affiliation, in int, kind RoleKind)
 	for _, id := range a.GroupIDs {
 		one(id)
 	}
+}
+
+// groupValid reports whether a group is in the catalogue at its time: valid
+// then, or starting within CatalogueOptions.LeadDays after it.
+func (c *catalogue) groupValid(g *Group) bool {
+	if g.Valid.Contains(c.at) {
+		return true
+	}
+	return c.opt.LeadDays > 0 && g.Valid.From.After(c.at) && g.Valid.Contains(c.at.AddDate(0, 0, c.opt.LeadDays))
 }

@@ -80,3 +80,39 @@ var cmpEmpty = cmp.Comparer(func(a, b []string) bool {
 	}
 	return cmp.Equal(a, b)
 })
+
+func TestCatalogueLeadDays(t *testing.T) {
+	from := time.Date(2025, 8, 11, 0, 0, 0, 0, time.UTC)
+	s := orgmodel.Snapshot{
+		Institutions: []orgmodel.Institution{{Number: "1", Name: "S", Type: orgmodel.School}},
+		Groups: []orgmodel.Group{
+			{ID: "K", Institution: "1", Name: "1.A", Type: orgmodel.Hovedgruppe, Level: "1", Valid: orgmodel.Period{From: from}},
+			{ID: "H", Institution: "1", Name: "Hold", Type: orgmodel.Hold, Valid: orgmodel.Period{From: from}},
+		},
+		Persons:      []orgmodel.Person{{ID: "e", GivenName: "E"}},
+		Affiliations: []orgmodel.Affiliation{{PersonID: "e", Institution: "1", Roles: []orgmodel.Role{orgmodel.Elev}, MainGroupID: "K", GroupIDs: []string{"H"}}},
+	}
+	kinds := []orgmodel.CatalogueKind{orgmodel.ClassStudents, orgmodel.SourceGroups}
+	tests := []struct {
+		at   time.Time
+		lead int
+		want []string
+	}{
+		{from.AddDate(0, 0, -10), 0, nil},
+		{from.AddDate(0, 0, -10), 14, []string{"class/1/K/students", "group/1/H"}},
+		{from.AddDate(0, 0, -15), 14, nil},
+		{from, 0, []string{"class/1/K/students", "group/1/H"}},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, g := range s.Catalogue(tt.at, orgmodel.CatalogueOptions{Kinds: kinds, LeadDays: tt.lead}) {
+			got = append(got, g.Key)
+			if len(g.Members) != 1 {
+				t.Errorf("%s: members %v", g.Key, g.Members)
+			}
+		}
+		if !cmp.Equal(tt.want, got, cmpEmpty) {
+			t.Errorf("at %s lead %d: groups %v, want %v", tt.at.Format("2006-01-02"), tt.lead, got, tt.want)
+		}
+	}
+}

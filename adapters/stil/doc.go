@@ -99,6 +99,22 @@
 //   - A student whose MainGroupId names no group, or a group that is not a
 //     Hovedgruppe: that affiliation is left out.
 //
+// # Identities that change, and usernames
+//
+// With MergeOptions.Previous, a person whose identifier changed stays the
+// same person (same ID, so the same account), with a notice wrapping
+// ErrIdentityChanged. Precedence: the same ID (UNI-Login user id) first —
+// so a replacement CPR that becomes a real one changes nothing else —,
+// then the same real CPR as a previous person no longer listed under their
+// ID (a new UNI-Login id, or a user id for a person who had only a local
+// id), then the same replacement id. Only one-to-one matches are used.
+//
+// MergeOptions.UNILoginUsernames makes the UNI-Login user id the username
+// (Person.Username wins over the naming standards). Existing directory
+// accounts are adopted by UNI-ID as well as by CPR and username through
+// diff.Options.AdoptBy, e.g. []string{"uniId", "cpr", "username"}: the
+// projection writes the UNI-ID as the user attribute "uniId".
+//
 // # Fetching exports
 //
 // Client calls the service's eksporterXmlFuldMyndighed operation as its

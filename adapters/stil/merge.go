@@ -35,6 +35,11 @@ type MergeOptions struct {
 	// SharedCPR decides about several person records with one CPR; empty
 	// means SharedCPRLink.
 	SharedCPR SharedCPRPolicy
+	// UNILoginUsernames makes each person's UNI-Login user id their
+	// username (Person.Username, which wins over any naming standard), for
+	// a municipality whose accounts are named as in UNI-Login. A person
+	// without a user id keeps the naming standard.
+	UNILoginUsernames bool
 }
 
 // Snapshot merges the usable exports into one organisation snapshot; it is
@@ -160,8 +165,24 @@ func (r *Result) Merge(opt MergeOptions) (orgmodel.Snapshot, []*RecordError) {
 			}
 		}
 	}
+	if opt.Previous != nil {
+		if renamed := keepIdentities(&s, opt.Previous); len(renamed) > 0 {
+			problems = append(problems, renamed...)
+			clear(at)
+			for i, p := range s.Persons {
+				at[p.ID] = i
+			}
+		}
+	}
 	if opt.Previous != nil && len(held) > 0 {
 		carryForward(&s, opt.Previous, held, at)
+	}
+	if opt.UNILoginUsernames {
+		for i := range s.Persons {
+			if p := &s.Persons[i]; p.Username == "" && p.UNIID != "" {
+				p.Username = p.UNIID
+			}
+		}
 	}
 	problems = append(problems, linkSharedCPR(&s, opt.SharedCPR)...)
 	return s, problems
@@ -276,4 +297,8 @@ func nameRank(t orgmodel.InstitutionType) int {
 		return 3
 	}
 	return 4
+}
+
+func sortProblems(ps []*RecordError) {
+	slices.SortFunc(ps, func(a, b *RecordError) int { return cmp.Compare(a.PersonID, b.PersonID) })
 }

@@ -237,3 +237,51 @@ func TestBuildHoldsInvalidInstitution(t *testing.T) {
 		t.Errorf("Err %v, problems %v", res.Exports[1].Err, probs)
 	}
 }
+
+func TestIdentityChanges(t *testing.T) {
+	prev := orgmodel.Snapshot{
+		Institutions: []orgmodel.Institution{{Number: "100007", Name: "Skole", Type: orgmodel.School}},
+		Groups:       []orgmodel.Group{{ID: "G1", Institution: "100007", Name: "1.A", Type: orgmodel.Hovedgruppe}},
+		Persons: []orgmodel.Person{
+			{ID: "olduid", GivenName: "Ib", CPR: "0101010001"},
+			{ID: "repl1", GivenName: "Ib", CPRType: orgmodel.CPRReplacement, ReplacementID: "9999999999"},
+			{ID: "oldrepl", GivenName: "Ib", CPRType: orgmodel.CPRReplacement, ReplacementID: "8888888888"},
+			{ID: "twin", GivenName: "Ib", CPR: "0101010002"},
+		},
+	}
+	doc := export(t0, importSource, "100007", "Skole", class1A+
+		pupil("newuid", "0101010001", "CPR_VERIFIED")+ // 2: new UNI-Login id, same CPR
+		pupil("repl1", "0202020003", "CPR_VERIFIED")+ // 1: replacement id became a real CPR, same user id
+		pupil("newrepl", "8888888888", "CPR_REPLACEMENT_ID")+ // 3: new user id, same replacement id
+		pupil("twinA", "0101010002", "")+pupil("twinB", "0101010002", "")) // two claims: no rename
+	res := decodeString(t, Options{}, doc)
+	snap, probs := res.Merge(MergeOptions{Previous: &prev, UNILoginUsernames: true})
+	var ids []string
+	for _, p := range snap.Persons {
+		ids = append(ids, p.ID+"/"+p.UNIID+"/"+p.Username)
+	}
+	want := []string{"olduid/newuid/newuid", "repl1/repl1/repl1", "oldrepl/newrepl/newrepl", "twinA/twinA/twinA", "twinB/twinB/twinB"}
+	if fmt.Sprint(ids) != fmt.Sprint(want) {
+		t.Errorf("persons (ID/UNIID/Username) = %v, want %v", ids, want)
+	}
+	if p, _ := snap.Person("repl1"); p.CPR != "0202020003" || p.ReplacementID != "" {
+		t.Errorf("replacement id -> real CPR: %+v", p)
+	}
+	for _, a := range snap.Affiliations {
+		if _, ok := snap.Person(a.PersonID); !ok {
+			t.Errorf("affiliation of unknown person %s", a.PersonID)
+		}
+	}
+	var changed []string
+	for _, p := range probs {
+		if errors.Is(p, ErrIdentityChanged) {
+			changed = append(changed, p.PersonID)
+		}
+	}
+	if fmt.Sprint(changed) != "[oldrepl olduid]" {
+		t.Errorf("identity notices for %v, want oldrepl and olduid; all problems %v", changed, probs)
+	}
+	if err := snap.Validate(); err != nil {
+		t.Error(err)
+	}
+}

@@ -22,6 +22,10 @@
 // (person or group id, never a CPR) and field; -problems FILE writes them
 // as a JSON array too ("-" for stdout).
 //
+// Previous data also keeps identities: a person whose UNI-Login id changed
+// (same CPR) stays the same person (see package stil). -unilogin-usernames
+// makes the UNI-Login id each person's username.
+//
 // Exit status:
 //
 //	0  snapshot written, no problem
@@ -78,6 +82,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 	by := fs.String("by", os.Getenv("USER"), "with -approve: who approves")
 	maxBad := fs.Float64("max-bad", stil.DefaultMaxBadShare, "hold back an institution when more than this share of its records must be left out")
 	sharedCPR := fs.String("shared-cpr", string(stil.SharedCPRLink), "several user ids with one CPR: link (one account each, linked as one human) or hold (extra accounts held back)")
+	uniUsernames := fs.Bool("unilogin-usernames", false, "use each person's UNI-Login user id as their username")
 	problemsOut := fs.String("problems", "", `write the problems as JSON to this file ("-": stdout)`)
 	types := typeFlag{}
 	fs.Var(types, "type", "institution type, NUMBER=SCHOOL|DAYCARE|FU|MUNICIPALITY (repeatable; default: inferred)")
@@ -140,7 +145,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 		fmt.Fprintln(stderr, "stil-import:", err)
 		return 1
 	}
-	snap, merge, err := all.Build(stil.MergeOptions{Previous: prev, SharedCPR: stil.SharedCPRPolicy(*sharedCPR)})
+	snap, merge, err := all.Build(stil.MergeOptions{Previous: prev, SharedCPR: stil.SharedCPRPolicy(*sharedCPR), UNILoginUsernames: *uniUsernames})
 	problems := append(all.Problems(), merge...)
 	for _, p := range problems {
 		fmt.Fprintln(stdout, "PROBLEM", describe(p))
