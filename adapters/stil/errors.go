@@ -74,18 +74,24 @@ func (e *RecordError) Field() string {
 }
 
 // Kind names the sentinel the problem wraps, for machine readers:
-// "missing", "invalid", "unknown", "dangling", "conflict" or "other".
+// "missing", "invalid", "unknown", "dangling", "conflict",
+// "identity-changed" (a notice, see Notice) or "other".
 func (e *RecordError) Kind() string {
 	for _, k := range []struct {
 		err  error
 		name string
-	}{{ErrMissing, "missing"}, {ErrInvalid, "invalid"}, {ErrUnknown, "unknown"}, {ErrDangling, "dangling"}, {ErrConflict, "conflict"}} {
+	}{{ErrMissing, "missing"}, {ErrInvalid, "invalid"}, {ErrUnknown, "unknown"}, {ErrDangling, "dangling"}, {ErrConflict, "conflict"}, {ErrIdentityChanged, "identity-changed"}} {
 		if errors.Is(e.Err, k.err) {
 			return k.name
 		}
 	}
 	return "other"
 }
+
+// Notice reports whether the "problem" only tells what was done to keep
+// things right (an identity change followed), not that data was missing
+// or wrong.
+func (e *RecordError) Notice() bool { return errors.Is(e.Err, ErrIdentityChanged) }
 
 // MarshalJSON writes the problem for machine readers: institution, person
 // or group id, field, path, line, kind, whether the record was skipped, and
@@ -100,8 +106,9 @@ func (e *RecordError) MarshalJSON() ([]byte, error) {
 		Line        int    `json:"line,omitempty"`
 		Kind        string `json:"kind"`
 		Skipped     bool   `json:"skipped"`
+		Notice      bool   `json:"notice,omitempty"`
 		Message     string `json:"message"`
-	}{e.Institution, e.PersonID, e.GroupID, e.Field(), e.Path, e.Line, e.Kind(), e.Skipped, e.Err.Error()})
+	}{e.Institution, e.PersonID, e.GroupID, e.Field(), e.Path, e.Line, e.Kind(), e.Skipped, e.Notice(), e.Err.Error()})
 }
 
 // Error implements error.

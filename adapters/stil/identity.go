@@ -82,10 +82,17 @@ func keepIdentities(s *orgmodel.Snapshot, prev *orgmodel.Snapshot) []*RecordErro
 			s.Persons[i].ID = to
 		}
 	}
+	instOf := map[string]string{}
 	for i := range s.Affiliations {
 		if to, ok := rename[s.Affiliations[i].PersonID]; ok {
 			s.Affiliations[i].PersonID = to
+			if instOf[to] == "" {
+				instOf[to] = s.Affiliations[i].Institution
+			}
 		}
+	}
+	for _, p := range problems {
+		p.Institution = instOf[p.PersonID]
 	}
 	for i := range s.Contacts {
 		if to, ok := rename[s.Contacts[i].StudentID]; ok {

@@ -20,7 +20,8 @@
 // without previous data is left out of the snapshot. Every problem is
 // printed on stdout as one "PROBLEM" line naming institution, record
 // (person or group id, never a CPR) and field; -problems FILE writes them
-// as a JSON array too ("-" for stdout).
+// as a JSON array too ("-" for stdout). "NOTICE" lines (an identity change
+// followed) are not problems.
 //
 // Previous data also keeps identities: a person whose UNI-Login id changed
 // (same CPR) stays the same person (see package stil). -unilogin-usernames
@@ -147,7 +148,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 	}
 	snap, merge, err := all.Build(stil.MergeOptions{Previous: prev, SharedCPR: stil.SharedCPRPolicy(*sharedCPR), UNILoginUsernames: *uniUsernames})
 	problems := append(all.Problems(), merge...)
+	nProblems := 0
 	for _, p := range problems {
+		if p.Notice() {
+			fmt.Fprintln(stdout, "NOTICE", describe(p))
+			continue
+		}
+		nProblems++
 		fmt.Fprintln(stdout, "PROBLEM", describe(p))
 	}
 	if err != nil {
@@ -196,8 +203,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 		return 1
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d institution(s), %d person(s), %d group(s), school year %s, %d problem(s), %d institution(s) held back\n",
-		*out, len(snap.Institutions), len(snap.Persons), len(snap.Groups), snap.SchoolYear, len(problems), held)
-	if len(problems) > 0 || held > 0 {
+		*out, len(snap.Institutions), len(snap.Persons), len(snap.Groups), snap.SchoolYear, nProblems, held)
+	if nProblems > 0 || held > 0 {
 		return exitProblems
 	}
 	return 0
@@ -247,8 +254,11 @@ func describe(p *stil.RecordError) string {
 		fmt.Fprintf(&b, " field %s", f)
 	}
 	action := "warning"
-	if p.Skipped {
+	switch {
+	case p.Skipped:
 		action = "left out"
+	case p.Notice():
+		action = "notice"
 	}
 	fmt.Fprintf(&b, " (%s, line %d): %v", action, p.Line, p.Err)
 	return b.String()

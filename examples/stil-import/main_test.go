@@ -35,7 +35,8 @@ func TestRun(t *testing.T) {
 	// A year later: the school year changes.
 	so.Reset()
 	code = run(context.Background(), []string{"-o", out, "-store", store, td + "skovbakke-2025.xml", td + "troldehoejen-2024.xml"}, &so, &se, now.AddDate(1, 0, 0))
-	if code != 0 || !strings.Contains(so.String(), "SCHOOL YEAR CHANGE 2024-2025 -> 2025-2026 (institutions 280101)") {
+	if code != 0 || !strings.Contains(so.String(), "SCHOOL YEAR CHANGE 2024-2025 -> 2025-2026 (institutions 280101)") ||
+		!strings.Contains(so.String(), "NOTICE institution 280101 person 280101:L-0102 field UserId (notice, line 0): identity changed") {
 		t.Fatalf("exit %d, stdout %s", code, so.String())
 	}
 	// The daycare vanishes from the input: held back, proposal printed.
