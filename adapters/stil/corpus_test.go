@@ -306,7 +306,7 @@ func BenchmarkDecodeCorpus60k(b *testing.B) {
 			b.Fatal(err)
 		}
 		snap, _ := res.Merge(MergeOptions{})
-		if len(snap.Persons) < 60000 {
+		if len(snap.Persons) != 60000-1 { // the quirk with a broken CPR is left out
 			b.Fatalf("%d persons", len(snap.Persons))
 		}
 	}
