@@ -84,7 +84,11 @@ func TestFakeServiceChecksSignature(t *testing.T) {
 		{"signature value altered", alter{signer, func(b []byte) []byte {
 			i := bytes.Index(b, []byte("SignatureValue>")) + len("SignatureValue>")
 			c := bytes.Clone(b)
-			c[i] ^= 1
+			if c[i] == 'A' { // another valid base64 digit: a different value
+				c[i] = 'B'
+			} else {
+				c[i] = 'A'
+			}
 			return c
 		}}, "does not verify"},
 		{"expired", &stil.X509Signer{Key: key, Cert: cert, Now: func() time.Time { return now.Add(-10 * time.Minute) }}, "expired"},
