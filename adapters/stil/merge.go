@@ -175,7 +175,12 @@ func (r *Result) Merge(opt MergeOptions) (orgmodel.Snapshot, []*RecordError) {
 		}
 	}
 	if opt.Previous != nil && len(held) > 0 {
-		carryForward(&s, opt.Previous, held, at)
+		if carryForward(&s, opt.Previous, held, at) {
+			// The carried data belongs to the previous school year.
+			if y, ok := schoolYearStart(opt.Previous.SchoolYear); ok && y > bestYear {
+				bestYear, s.SchoolYear = y, opt.Previous.SchoolYear
+			}
+		}
 	}
 	if opt.UNILoginUsernames {
 		for i := range s.Persons {
@@ -188,15 +193,18 @@ func (r *Result) Merge(opt MergeOptions) (orgmodel.Snapshot, []*RecordError) {
 	return s, problems
 }
 
-// carryForward copies the previous data of the held institutions into s.
-func carryForward(s *orgmodel.Snapshot, prev *orgmodel.Snapshot, held []string, at map[string]int) {
+// carryForward copies the previous data of the held institutions into s
+// and reports whether there was any.
+func carryForward(s *orgmodel.Snapshot, prev *orgmodel.Snapshot, held []string, at map[string]int) bool {
 	isHeld := map[string]bool{}
 	for _, n := range held {
 		isHeld[n] = true
 	}
+	carried := false
 	for _, in := range prev.Institutions {
 		if isHeld[in.Number] {
 			s.Institutions = append(s.Institutions, in)
+			carried = true
 		}
 	}
 	for _, g := range prev.Groups {
@@ -226,6 +234,7 @@ func carryForward(s *orgmodel.Snapshot, prev *orgmodel.Snapshot, held []string, 
 			s.Persons = append(s.Persons, prev.Persons[i])
 		}
 	}
+	return carried
 }
 
 // linkSharedCPR finds person records that share a CPR and links them (or

@@ -184,9 +184,12 @@ func TestQuirkInstitutionHeldBack(t *testing.T) {
 
 func TestQuirkStaleExport(t *testing.T) {
 	prevTime := time.Date(2024, 9, 3, 0, 0, 0, 0, time.UTC)
-	prev := orgmodel.Snapshot{Institutions: []orgmodel.Institution{{Number: "100001", Name: "God Skole", Type: orgmodel.School, ExportedAt: prevTime}}}
+	prev := orgmodel.Snapshot{SchoolYear: "2025-2026", Institutions: []orgmodel.Institution{{Number: "100001", Name: "God Skole", Type: orgmodel.School, ExportedAt: prevTime}}}
 	res := decodeString(t, Options{}, good)
 	snap, probs := res.Merge(MergeOptions{Previous: &prev})
+	if snap.SchoolYear != "2025-2026" {
+		t.Errorf("school year %q: the held institution's previous year must stay", snap.SchoolYear)
+	}
 	if !errors.Is(res.Exports[0].Err, ErrStale) || len(probs) != 1 || !errors.Is(probs[0], ErrStale) {
 		t.Fatalf("Err %v, problems %v: want ErrStale", res.Exports[0].Err, probs)
 	}

@@ -49,6 +49,16 @@ func TestRun(t *testing.T) {
 	if _, ok := s.Institution("280201"); !ok {
 		t.Error("held institution missing from the written snapshot")
 	}
+	// An export older than the one applied is refused for its institution.
+	so.Reset()
+	code = run(context.Background(), []string{"-o", out, "-store", store, td + "skovbakke-2024.xml"}, &so, &se, now.AddDate(1, 0, 2))
+	if code != exitProblems || !strings.Contains(so.String(), "HELD institution 280101 (its previous data stays in force): stil: merge institution 280101: export older than the one last applied: exported 2024-09-02T04:15:00Z, last applied 2025-08-11T04:15:00Z") {
+		t.Fatalf("stale export: exit %d, stdout %s", code, so.String())
+	}
+	s, _ = snapstore.ReadSnapshotFile(out)
+	if s.SchoolYear != "2025-2026" {
+		t.Errorf("stale export changed the school year to %s", s.SchoolYear)
+	}
 }
 
 func TestRunBadInput(t *testing.T) {
