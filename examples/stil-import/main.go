@@ -20,7 +20,7 @@
 // without previous data is left out of the snapshot. Every problem is
 // printed on stdout as one "PROBLEM" line naming institution, record
 // (person or group id, never a CPR) and field; -problems FILE writes them
-// as a JSON array too ("-" for stdout). "NOTICE" lines (an identity change
+// as a JSON array too ("-": the JSON alone on stdout, the lines on stderr). "NOTICE" lines (an identity change
 // followed) are not problems.
 //
 // Previous data also keeps identities: a person whose UNI-Login id changed
@@ -148,14 +148,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 	}
 	snap, merge, err := all.Build(stil.MergeOptions{Previous: prev, SharedCPR: stil.SharedCPRPolicy(*sharedCPR), UNILoginUsernames: *uniUsernames})
 	problems := append(all.Problems(), merge...)
+	report := stdout // the human-readable lines
+	if *problemsOut == "-" {
+		report = stderr // stdout carries the JSON alone
+	}
 	nProblems := 0
 	for _, p := range problems {
 		if p.Notice() {
-			fmt.Fprintln(stdout, "NOTICE", describe(p))
+			fmt.Fprintln(report, "NOTICE", describe(p))
 			continue
 		}
 		nProblems++
-		fmt.Fprintln(stdout, "PROBLEM", describe(p))
+		fmt.Fprintln(report, "PROBLEM", describe(p))
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "stil-import:", err)
@@ -168,7 +172,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 		if _, ok := snap.Institution(e.Institution.Number); !ok {
 			kept = "no previous data: left out of the snapshot"
 		}
-		fmt.Fprintf(stdout, "HELD institution %s (%s): %v\n", orDash(e.Institution.Number), kept, e.Err)
+		fmt.Fprintf(report, "HELD institution %s (%s): %v\n", orDash(e.Institution.Number), kept, e.Err)
 	}
 	if *problemsOut != "" {
 		if err := writeProblems(*problemsOut, stdout, problems); err != nil {
@@ -184,13 +188,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 			return 1
 		}
 		snap = res.Snapshot
-		fmt.Fprintf(stdout, "history: saved=%v id=%s, %d change event(s)\n", res.Saved, res.Meta.ID, len(res.Events))
+		fmt.Fprintf(report, "history: saved=%v id=%s, %d change event(s)\n", res.Saved, res.Meta.ID, len(res.Events))
 		for _, p := range res.Held {
-			fmt.Fprintf(stdout, "HELD institution %s: %d -> %d persons (create %d, remove %d); approve with: -store %s -approve %s\n",
+			fmt.Fprintf(report, "HELD institution %s: %d -> %d persons (create %d, remove %d); approve with: -store %s -approve %s\n",
 				p.Institution, p.PreviousCount, p.NewCount, len(p.Create), len(p.Remove), *store, p.ID)
 		}
 		if yc := res.YearChange; yc != nil {
-			fmt.Fprintf(stdout, "SCHOOL YEAR CHANGE %s -> %s (institutions %s): run the year roll\n", yc.From, yc.To, strings.Join(yc.Institutions, ", "))
+			fmt.Fprintf(report, "SCHOOL YEAR CHANGE %s -> %s (institutions %s): run the year roll\n", yc.From, yc.To, strings.Join(yc.Institutions, ", "))
 		}
 	}
 	b, err := jsonIndent(&snap)
@@ -202,7 +206,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 		fmt.Fprintln(stderr, "stil-import:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d institution(s), %d person(s), %d group(s), school year %s, %d problem(s), %d institution(s) held back\n",
+	fmt.Fprintf(report, "wrote %s: %d institution(s), %d person(s), %d group(s), school year %s, %d problem(s), %d institution(s) held back\n",
 		*out, len(snap.Institutions), len(snap.Persons), len(snap.Groups), snap.SchoolYear, nProblems, held)
 	if nProblems > 0 || held > 0 {
 		return exitProblems

@@ -140,3 +140,19 @@ func TestRunProblems(t *testing.T) {
 		t.Errorf("bad -shared-cpr: exit %d, want 2", code)
 	}
 }
+
+func TestRunProblemsJSONOnStdout(t *testing.T) {
+	dir := t.TempDir()
+	var so, se bytes.Buffer
+	code := run(context.Background(), []string{"-problems", "-", "-o", filepath.Join(dir, "o.json"), td + "bad-records.xml", td + "skovbakke-2024.xml"}, &so, &se, time.Now())
+	if code != exitProblems {
+		t.Fatalf("exit %d\n%s", code, se.String())
+	}
+	var probs []map[string]any
+	if err := json.Unmarshal(so.Bytes(), &probs); err != nil || len(probs) != 6 {
+		t.Fatalf("stdout is not the problems JSON alone (%v):\n%s", err, so.String())
+	}
+	if !strings.Contains(se.String(), "PROBLEM institution 280999") || !strings.Contains(se.String(), "HELD institution 280999") {
+		t.Errorf("stderr lacks the human-readable lines:\n%s", se.String())
+	}
+}
