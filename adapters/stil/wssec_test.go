@@ -2,11 +2,14 @@ package stil
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	"os"
 	"os/exec"
@@ -84,5 +87,41 @@ func TestSignVerifiesWithXmlsec1(t *testing.T) {
 	os.WriteFile(reqFile, []byte(tampered), 0o600)
 	if out, err = verify(reqFile); err == nil {
 		t.Fatalf("xmlsec1 verified a tampered request:\n%s", out)
+	}
+}
+
+func TestSignErrorsAndHeader(t *testing.T) {
+	key, cert := testCert(t)
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	s := &X509Signer{Key: key, Cert: cert}
+	tests := []struct {
+		name   string
+		signer *X509Signer
+		in     string
+		want   string // "" for success
+	}{
+		{"no key", &X509Signer{Cert: cert}, `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body/></soap:Envelope>`, "Key and Cert are required"},
+		{"not RSA", &X509Signer{Key: ecKey, Cert: cert}, `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body/></soap:Envelope>`, "not an RSA key"},
+		{"not xml", s, `<a`, "sign request"},
+		{"soap 1.2", s, `<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body/></e:Envelope>`, "not a SOAP 1.1 envelope"},
+		{"no body", s, `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Header/></soap:Envelope>`, "no Body"},
+		{"header added", s, `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><x/></soap:Body></soap:Envelope>`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := tt.signer.Sign(context.Background(), []byte(tt.in))
+			if tt.want != "" {
+				if !errors.Is(err, ErrSign) || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("err = %v, want ErrSign saying %q", err, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i, j := strings.Index(string(out), "<soap:Header><wsse:Security"), strings.Index(string(out), "<soap:Body"); i < 0 || j < i {
+				t.Errorf("no Security header before the Body:\n%s", out)
+			}
+		})
 	}
 }
