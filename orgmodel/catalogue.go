@@ -43,7 +43,8 @@ var catalogueKinds = [...]CatalogueKind{
 	CohortStudents, InstitutionLevelStudents,
 }
 
-// Valid reports whether k is one of the twelve catalogue kinds.
+// Valid reports whether k is one of the twelve catalogue kinds or one of
+// the kinds built only on request (ClassEmployees, SourceGroups).
 func (k CatalogueKind) Valid() bool { return kindIndex(k) >= 0 }
 
 // CatalogueOptions selects and shapes the group catalogue. The zero value
@@ -51,7 +52,17 @@ func (k CatalogueKind) Valid() bool { return kindIndex(k) >= 0 }
 // role excluded.
 type CatalogueOptions struct {
 	// Kinds lists the kinds to build; empty means all twelve.
+	// ClassEmployees and SourceGroups are built only when listed.
 	Kinds []CatalogueKind
+	// LeadDays makes a class or source group exist that many days before
+	// its FromDate (the reference broker creates groups ahead of the new
+	// school year), so that directories have them ready; members join as
+	// their affiliations name the group. Zero: from FromDate.
+	LeadDays int
+	// GroupTypes chooses the STIL group types that become SourceGroups
+	// groups (Hold, Team, Årgang, Retning, SFO, Andet); empty means every
+	// type but Hovedgruppe (classes have their own kinds).
+	GroupTypes []GroupType
 	// ClassIDs maps a class's group key ("institution/groupId") to the
 	// stable identity of the class, used in its Key and ClassID. STIL issues
 	// new group ids every school year; the year roll (package yearroll)
@@ -102,6 +113,9 @@ type LogicalGroup struct {
 	// Cohort is the year the students started 0th grade, for cohort groups
 	// and for classes whose start year is known.
 	Cohort int `json:"cohort,omitempty"`
+	// GroupType is the STIL type of a SourceGroups group (its GroupID,
+	// ClassName, Level, Line and SchoolYear describe the group).
+	GroupType GroupType `json:"groupType,omitempty"`
 	// Members are person IDs, sorted ascending, without duplicates (or
 	// what CatalogueOptions.MemberKey gives for them, in that order).
 	Members []string `json:"members"`
@@ -185,6 +199,9 @@ type classInfo struct {
 	// lvl and instLvl cache the level groups for level == the group's level.
 	lvl, instLvl *accum
 	cached       bool
+	// employees is the class-employees group of a class; source the
+	// SourceGroups group of another group (nil when not built).
+	employees, source *accum
 }
 
 type catalogue struct {
@@ -192,10 +209,12 @@ type catalogue struct {
 	ix  *index
 	at  time.Time
 	opt CatalogueOptions
-	on  [len(catalogueKinds)]bool
+	on  [len(allKinds)]bool
 
 	// Kinds consulted per affiliation, looked up once.
 	wantLevel, wantInstLevel, wantCohort, wantClassAll, wantType, wantInstRole bool
+	// wantGroups: class-employees or source groups are built.
+	wantGroups bool
 
 	exclude     []Role
 	instExclude [][]Role // per institution position
@@ -213,7 +232,7 @@ type catalogue struct {
 	lazy                       []*accum
 }
 
-func kindIndex(k CatalogueKind) int { return slices.Index(catalogueKinds[:], k) }
+func kindIndex(k CatalogueKind) int { return slices.Index(allKinds[:], k) }
 
 func (c *catalogue) enabled(k CatalogueKind) bool { return c.on[kindIndex(k)] }
 
@@ -226,7 +245,7 @@ func (c *catalogue) newFixed(g LogicalGroup) *accum {
 func (c *catalogue) init() {
 	s := c.s
 	if len(c.opt.Kinds) == 0 {
-		for i := range c.on {
+		for i := range catalogueKinds {
 			c.on[i] = true
 		}
 	}
@@ -282,11 +301,11 @@ func (c *catalogue) init() {
 	}
 
 	c.classes = make([]classInfo, len(s.Groups))
-	wantClass := c.enabled(ClassEveryone) || c.enabled(ClassStudents)
+	wantClass := c.enabled(ClassEveryone) || c.enabled(ClassStudents) || c.enabled(ClassEmployees)
 	firstYear, _ := ParseSchoolYear(s.SchoolYear)
 	for i := range s.Groups {
 		g := &s.Groups[i]
-		if g.Type != Hovedgruppe || !g.Valid.Contains(c.at) {
+		if g.Type != Hovedgruppe || !c.groupValid(g) {
 			continue
 		}
 		in, ok := c.ix.institutions[g.Institution]
@@ -329,7 +348,13 @@ func (c *catalogue) init() {
 			lg.Key, lg.Kind = pre+"students", ClassStudents
 			ci.students = c.newFixed(lg)
 		}
+		if c.enabled(ClassEmployees) {
+			lg := base
+			lg.Key, lg.Kind = pre+"employees", ClassEmployees
+			ci.employees = c.newFixed(lg)
+		}
 	}
+	c.initSourceGroups()
 }
 
 // excluded reports whether role r is excluded at institution position in
@@ -378,6 +403,9 @@ func (c *catalogue) add(rank int32, ai int32) {
 		c.addStudent(rank, a, in)
 	case Employee:
 		c.addEmployee(rank, a, in)
+	}
+	if in >= 0 && c.wantGroups {
+		c.addGroups(rank, a, in, kind)
 	}
 	// Employees and externals join "everyone in the class" by GroupIDs.
 	if kind != Student && in >= 0 && c.wantClassAll {

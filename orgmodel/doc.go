@@ -18,7 +18,20 @@
 //     by default);
 //   - Catalogue computes the twelve kinds of logical group of the school
 //     data brokers (all students, per class, per cohort, ...) with stable
-//     keys and sorted member IDs, in one pass over the persons.
+//     keys and sorted member IDs, in one pass over the persons; on request
+//     also the teachers of each class (ClassEmployees) and a group per STIL
+//     group that is not a class (SourceGroups: Hold, Team, Årgang, Retning,
+//     SFO; the municipality picks the types).
+//
+// School data beyond names: birth date, gender, photo id, address and phone
+// numbers (each with its protection flag) on Person, the institution's own
+// details (local person id, source, e-mail, short name, student number,
+// location) on Affiliation, and contact persons (parents) in
+// Snapshot.Contacts. Person.Disclosable is what may leave orgsync: alias
+// names and no address for a protected person, no protected phone number.
+// A replacement CPR is kept apart (Person.ReplacementID, never CPR), and
+// several person records of one human (one CPR under two UNI-Login ids)
+// are linked with Person.SameAs.
 //
 // Names belong to the Person: where the reference broker prefers the name a
 // school reports over a daycare's, the source adapter that merges records

@@ -1,5 +1,7 @@
 package orgmodel
 
+import "time"
+
 // InstitutionType classifies an institution as the school data brokers do.
 type InstitutionType string
 
@@ -28,6 +30,16 @@ type Institution struct {
 	Abbreviation string          `json:"abbreviation,omitempty"`
 	Type         InstitutionType `json:"type"`
 	Valid        Period          `json:"valid,omitzero"`
+	// ExportedAt is when the source exported the data this snapshot holds
+	// for the institution (STIL's exportDateTime); zero when unknown. A
+	// source refuses an export older than the one last applied.
+	ExportedAt time.Time `json:"exportedAt,omitzero"`
+	// AccessLevel is the access level the source granted for the export
+	// (STIL's accessLevel attribute, e.g. "fuld myndighed").
+	AccessLevel string `json:"accessLevel,omitempty"`
+	// Sources lists the systems the source's data came from (STIL's
+	// ImportSource: the school's administrative system and its school year).
+	Sources []ImportSource `json:"sources,omitempty"`
 }
 
 // Hierarchy names one of the parallel unit hierarchies, as OS2mo has them.
@@ -80,6 +92,31 @@ type Person struct {
 	// UNIID is the person's UNI-Login id, when known.
 	UNIID string `json:"uniId,omitempty"`
 	Email string `json:"email,omitempty"`
+	// CPRType is the source's classification of the person's civil
+	// registration number (STIL's CivilRegistrationNumberType); empty when
+	// the source does not say.
+	CPRType CPRType `json:"cprType,omitempty"`
+	// ReplacementID is a replacement id (erstatnings-cpr) the source gave
+	// instead of a CPR number (CPRType CPRReplacement). It looks like a CPR
+	// but is not one: it is never used or written as a CPR, and CPR is empty
+	// when it is set.
+	ReplacementID string `json:"replacementId,omitempty"`
+	// SameAs links a person record to another record (its ID) of the same
+	// human, e.g. one CPR under two UNI-Login user ids: each record is its
+	// own person with its own account, and Validate accepts their shared CPR.
+	// Links point at one primary record, which has no SameAs itself.
+	SameAs string `json:"sameAs,omitempty"`
+	// BirthDate is the date of birth (midnight UTC); zero when unknown.
+	BirthDate time.Time `json:"birthDate,omitzero"`
+	// Gender is the registered gender, M or K, when the source gives it.
+	Gender Gender `json:"gender,omitempty"`
+	// PhotoID is the source's id of the person's photo.
+	PhotoID string `json:"photoId,omitempty"`
+	// Address is the postal address. It is covered by Protected: see
+	// Person.Disclosable.
+	Address *Address `json:"address,omitempty"`
+	// Phones are the person's phone numbers, each with its own protection.
+	Phones []Phone `json:"phones,omitempty"`
 }
 
 // Names returns the given and family names a directory should show: the
@@ -108,6 +145,13 @@ const (
 	Konsulent  Role = "Konsulent"  // consultant
 	Praktikant Role = "Praktikant" // trainee
 	Ekstern    Role = "Ekstern"    // external
+
+	// A role the source names but the model does not know is kept as the
+	// "other" role of its kind (the kind comes from where the source put it),
+	// with the source's text in Affiliation.RawRoles.
+	OtherStudentRole  Role = "other-student"  // unknown student role
+	OtherEmployeeRole Role = "other-employee" // unknown employee role
+	OtherExternalRole Role = "other-external" // unknown external role
 )
 
 // RoleKind is the broad kind of a role: student, employee or external. It is
@@ -124,11 +168,11 @@ const (
 // Kind returns the kind of a STIL role, or "" for an unknown role.
 func (r Role) Kind() RoleKind {
 	switch r {
-	case Elev, Barn, Studerende:
+	case Elev, Barn, Studerende, OtherStudentRole:
 		return Student
-	case Laerer, Paedagog, Vikar, Leder, Ledelse, TAP, Konsulent:
+	case Laerer, Paedagog, Vikar, Leder, Ledelse, TAP, Konsulent, OtherEmployeeRole:
 		return Employee
-	case Praktikant, Ekstern:
+	case Praktikant, Ekstern, OtherExternalRole:
 		return External
 	}
 	return ""
@@ -149,6 +193,24 @@ type Affiliation struct {
 	// Title is the occupation or job title, for employees.
 	Title string `json:"title,omitempty"`
 	Valid Period `json:"valid,omitzero"`
+	// RawRoles holds the source's text of roles kept as an "other" role
+	// (OtherStudentRole, OtherEmployeeRole, OtherExternalRole).
+	RawRoles []string `json:"rawRoles,omitempty"`
+	// Source names the system the record came from (STIL's
+	// InstitutionPerson/@source).
+	Source string `json:"source,omitempty"`
+	// LocalPersonID is the person's id in the institution's own system.
+	LocalPersonID string `json:"localPersonId,omitempty"`
+	// Email is the e-mail address the institution gave (Person.Email is the
+	// one of the first institution).
+	Email string `json:"email,omitempty"`
+	// ShortName is an employee's initials at the institution.
+	ShortName string `json:"shortName,omitempty"`
+	// StudentNumber is a student's number at the institution.
+	StudentNumber string `json:"studentNumber,omitempty"`
+	// Location is where at the institution the person is (a department or
+	// a site).
+	Location string `json:"location,omitempty"`
 }
 
 // Kind returns the kind of the affiliation's roles ("" when it has none).
@@ -172,7 +234,7 @@ const (
 	Hold        GroupType = "Hold"        // team for a subject
 	SFO         GroupType = "SFO"         // after-school care
 	Team        GroupType = "Team"        // staff team
-	Andet       GroupType = "Andet"       // other
+	Andet       GroupType = "Andet"       // other; also any type the model does not know (see Group.RawType)
 )
 
 // Group is a STIL group of an institution. ID is unique within its
@@ -187,6 +249,9 @@ type Group struct {
 	SchoolYear  string    `json:"schoolYear,omitempty"` // e.g. "2024-2025"
 	StartYear   int       `json:"startYear,omitempty"`  // year the class started 0th grade
 	Valid       Period    `json:"valid,omitzero"`
+	// RawType is the source's group type when the model does not know it;
+	// such a group has Type Andet.
+	RawType string `json:"rawType,omitempty"`
 }
 
 // Key returns the group's snapshot-wide key, "institution/id".
@@ -207,6 +272,9 @@ type Snapshot struct {
 	Persons      []Person      `json:"persons"`
 	Affiliations []Affiliation `json:"affiliations"`
 	Groups       []Group       `json:"groups,omitempty"`
+	// Contacts links students to their contact persons (parents and
+	// others).
+	Contacts []Contact `json:"contacts,omitempty"`
 
 	idx *index
 }

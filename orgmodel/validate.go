@@ -79,7 +79,10 @@ func (ps *problems) add(record, field, format string, args ...any) {
 //   - units: an id, a name, a known hierarchy, unique ids, an existing
 //     institution, an existing parent in the same hierarchy, no cycles;
 //   - persons: an id, unique ids, a name (given or family), a valid CPR when
-//     one is given (see ValidCPR), no CPR shared by two persons;
+//     one is given (see ValidCPR), no CPR shared by two persons unless
+//     they are linked as one human (Person.SameAs to the same primary
+//     record, which exists and is not linked itself); a known CPR type, a
+//     replacement id only with CPR type CPRReplacement and then no CPR;
 //   - groups: an id, a name, a known type, an existing institution, ids
 //     unique within their institution;
 //   - affiliations: an existing person; an institution, a unit or both, each
@@ -87,6 +90,9 @@ func (ps *problems) add(record, field, format string, args ...any) {
 //     one); at least one role, all known and of one kind; for a student
 //     affiliation an existing main group of type Hovedgruppe; existing
 //     further groups;
+//   - school data: a known gender, phones with a known kind and a number;
+//     contacts of an existing student, with a known relation, a
+//     non-negative access level, a name and a valid CPR when given;
 //   - every validity period: To after From.
 //
 // Validity periods are not compared with each other (an affiliation may
@@ -194,8 +200,13 @@ func (s *Snapshot) Validate() error {
 			k--
 		}
 		p, q := s.Persons[first&cprMask], s.Persons[cprs[k]&cprMask]
+		if p.Human() == q.Human() {
+			continue // one human, several accounts (Person.SameAs)
+		}
 		ps.add("person "+p.ID, "cpr", "same cpr as person %s", q.ID)
 	}
+	s.checkIdentity(&ps)
+	s.checkSchoolData(&ps)
 
 	for i, g := range s.Groups {
 		rec := "group " + g.Key()

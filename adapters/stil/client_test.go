@@ -33,7 +33,9 @@ func TestClientFetch(t *testing.T) {
 		case !strings.Contains(s, "<wsse:Security"):
 			w.WriteHeader(http.StatusInternalServerError)
 			io.WriteString(w, `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Client</faultcode><faultstring>missing signature</faultstring></soap:Fault></soap:Body></soap:Envelope>`)
-		case !strings.Contains(s, "<ws:instnr>280101</ws:instnr>") || !strings.Contains(s, "<c3:UdbydersystemId"):
+		case r.Header.Get("SOAPAction") != `"`+ActionFuldMyndighed+`"`:
+			w.WriteHeader(http.StatusBadRequest)
+		case !strings.Contains(s, "<ws:instnr>280101</ws:instnr><ws:filtre><ws:cprFilter><ws:inkluderCpr>true</ws:inkluderCpr></ws:cprFilter></ws:filtre>") || !strings.Contains(s, "<c3:UdbydersystemId"):
 			w.WriteHeader(http.StatusBadRequest)
 		default:
 			w.Header().Set("Content-Type", "text/xml")
@@ -65,3 +67,13 @@ func TestClientFetch(t *testing.T) {
 type signerFunc func([]byte) []byte
 
 func (f signerFunc) Sign(_ context.Context, e []byte) ([]byte, error) { return f(e), nil }
+
+func TestEnvelopeFilters(t *testing.T) {
+	c := &Client{Filters: Filters{OmitCPR: true, Actors: &ActorFilter{Students: true, ContactPersons: true}, Levels: []string{"0", "1"}}}
+	got := string(c.Envelope("280101"))
+	want := `<ws:instnr>280101</ws:instnr><ws:filtre><ws:aktoertypeFilter><ws:inkluderElever>true</ws:inkluderElever><ws:inkluderMedarbejdere>false</ws:inkluderMedarbejdere><ws:inkluderEksterne>false</ws:inkluderEksterne><ws:inkluderKontaktpersoner>true</ws:inkluderKontaktpersoner></ws:aktoertypeFilter>` +
+		`<ws:klassetrinFilter><ws:inkluderKlassetrin>0</ws:inkluderKlassetrin><ws:inkluderKlassetrin>1</ws:inkluderKlassetrin></ws:klassetrinFilter><ws:cprFilter><ws:inkluderCpr>false</ws:inkluderCpr></ws:cprFilter></ws:filtre>`
+	if !strings.Contains(got, want) {
+		t.Errorf("envelope %s\nlacks %s", got, want)
+	}
+}

@@ -89,9 +89,17 @@ var groupTypes = map[string]orgmodel.GroupType{
 	string(orgmodel.Andet):       orgmodel.Andet,
 }
 
-// convertGroup maps one Group element. The returned RecordError has only
-// the relative path and the cause filled in; the caller adds the rest.
-func convertGroup(inst string, xg xGroup) (orgmodel.Group, *RecordError) {
+// convertGroup maps one Group element. The returned RecordErrors (a
+// warning about a group that is kept, and a problem that leaves it out)
+// have only the relative path and the cause filled in; the caller adds the
+// rest.
+func convertGroup(inst string, xg xGroup) (orgmodel.Group, *RecordError, *RecordError) {
+	var warn *RecordError
+	g, err := convertGroup1(inst, xg, &warn)
+	return g, warn, err
+}
+
+func convertGroup1(inst string, xg xGroup, warn **RecordError) (orgmodel.Group, *RecordError) {
 	g := orgmodel.Group{
 		ID:          collapse(xg.ID),
 		Institution: inst,
@@ -108,7 +116,10 @@ func convertGroup(inst string, xg xGroup) (orgmodel.Group, *RecordError) {
 	}
 	gt, ok := groupTypes[typ]
 	if !ok {
-		return g, &RecordError{Path: "/GroupType", Err: fmt.Errorf("%w: GroupType %q", ErrUnknown, typ)}
+		// Kept as "other" with the source's text, as the reference broker
+		// keeps unknown types rather than dropping the group.
+		gt, g.RawType = orgmodel.Andet, typ
+		*warn = &RecordError{Path: "/GroupType", Err: fmt.Errorf("%w: GroupType %q; kept as %s", ErrUnknown, typ, orgmodel.Andet)}
 	}
 	g.Type = gt
 	if g.Name == "" {
@@ -139,6 +150,73 @@ type personData struct {
 	person orgmodel.Person
 	field  string // relative path of the first problem
 	err    error
+	// warns are problems with values that were left out while the record
+	// is kept.
+	warns []fieldErr
+}
+
+// fieldErr is a problem with one field, by its relative path.
+type fieldErr struct {
+	field string
+	err   error
+}
+
+func (pd *personData) warn(field string, err error) {
+	pd.warns = append(pd.warns, fieldErr{field, err})
+}
+
+var genders = map[string]orgmodel.Gender{"M": orgmodel.Male, "K": orgmodel.Female}
+
+// convertDetails maps the optional fields of a Person element: birth date,
+// gender, photo id, address and phone numbers. A malformed value is left
+// out with a warning.
+func (pd *personData) convertDetails(xp *xPerson, base string) {
+	p := &pd.person
+	if s := strings.TrimSpace(xp.BirthDate); s != "" {
+		t, err := parseDate(s)
+		if err != nil {
+			pd.warn(base+"/BirthDate", fmt.Errorf("BirthDate left out: %w", err))
+		}
+		p.BirthDate = t
+	}
+	if s := collapse(xp.Gender); s != "" {
+		g, ok := genders[s]
+		if !ok {
+			pd.warn(base+"/Gender", fmt.Errorf("%w: Gender %q, want M or K; left out", ErrInvalid, s))
+		}
+		p.Gender = g
+	}
+	p.PhotoID = collapse(xp.PhotoID)
+	if a := xp.Address; a != nil {
+		addr := orgmodel.Address{
+			Street:           collapse(a.Street),
+			PostalCode:       collapse(a.PostalCode),
+			PostalDistrict:   collapse(a.PostalDistrict),
+			CountryCode:      collapse(a.CountryCode),
+			Country:          collapse(a.Country),
+			MunicipalityCode: collapse(a.MunicipalityCode),
+			MunicipalityName: collapse(a.MunicipalityName),
+		}
+		if addr != (orgmodel.Address{}) {
+			p.Address = &addr
+		}
+	}
+	for _, ph := range []struct {
+		x    *xPhone
+		kind orgmodel.PhoneKind
+		name string
+	}{{xp.HomePhone, orgmodel.HomePhone, "HomePhoneNumber"}, {xp.WorkPhone, orgmodel.WorkPhone, "WorkPhoneNumber"}, {xp.MobilePhone, orgmodel.MobilePhone, "MobilePhoneNumber"}} {
+		if ph.x == nil || collapse(ph.x.Number) == "" {
+			continue
+		}
+		prot, err := parseBool(ph.x.Protected)
+		if err != nil {
+			// Unsure whether it is protected: treat it as protected.
+			pd.warn(base+"/"+ph.name+"/@protected", fmt.Errorf("%w; number kept as protected", err))
+			prot = true
+		}
+		p.Phones = append(p.Phones, orgmodel.Phone{Kind: ph.kind, Number: collapse(ph.x.Number), Protected: prot})
+	}
 }
 
 // convertPersonData maps a Person element (of an institution person or of a
@@ -171,34 +249,54 @@ func convertPersonData(xp *xPerson, ul *xUNILogin, base string) personData {
 	if strings.TrimSpace(cprText) == "" && ul != nil {
 		cprText = ul.CPR
 	}
-	cpr, err := normaliseCPR(cprText)
-	if err != nil && strings.TrimSpace(xp.CPRType) != "CPR_REPLACEMENT_ID" {
-		pd.field, pd.err = base+"/CivilRegistrationNumber", err
-		return pd
+	p.CPRType = orgmodel.CPRType(collapse(xp.CPRType))
+	if p.CPRType == "UNKNOWN_TYPE" { // spelling seen in older descriptions
+		p.CPRType = orgmodel.CPRUnknownType
 	}
-	if err != nil {
-		cpr = strings.TrimSpace(cprText) // replacement ids are not real CPRs; keep the text
+	if !p.CPRType.Valid() {
+		pd.warn(base+"/CivilRegistrationNumberType", fmt.Errorf("%w: CivilRegistrationNumberType %q; left out", ErrUnknown, p.CPRType))
+		p.CPRType = ""
 	}
-	p.CPR = cpr
+	if p.CPRType == orgmodel.CPRReplacement {
+		// A replacement id looks like a CPR but is not one: kept apart,
+		// never used or written as a CPR.
+		p.ReplacementID = strings.TrimSpace(cprText)
+	} else {
+		cpr, err := normaliseCPR(cprText)
+		if err != nil {
+			pd.field, pd.err = base+"/CivilRegistrationNumber", err
+			return pd
+		}
+		p.CPR = cpr
+	}
 	if p.GivenName == "" && p.FamilyName == "" {
 		pd.field, pd.err = base+"/FirstName", fmt.Errorf("%w: FirstName and FamilyName", ErrMissing)
 		return pd
 	}
 	pd.person = p
+	pd.convertDetails(xp, base)
 	return pd
 }
 
-// roleOf checks that s is a STIL role of the wanted kind.
-func roleOf(s string, want orgmodel.RoleKind) (orgmodel.Role, error) {
+var otherRole = map[orgmodel.RoleKind]orgmodel.Role{
+	orgmodel.Student:  orgmodel.OtherStudentRole,
+	orgmodel.Employee: orgmodel.OtherEmployeeRole,
+	orgmodel.External: orgmodel.OtherExternalRole,
+}
+
+// roleOf checks that s is a STIL role of the wanted kind. A role the model
+// does not know (or of another kind) is kept as the "other" role of the
+// wanted kind: raw is then s, and err a warning wrapping ErrUnknown.
+func roleOf(s string, want orgmodel.RoleKind) (r orgmodel.Role, raw string, err error) {
 	s = collapse(s)
 	if s == "" {
-		return "", fmt.Errorf("%w: Role", ErrMissing)
+		return "", "", fmt.Errorf("%w: Role", ErrMissing)
 	}
-	r := orgmodel.Role(s)
-	if r.Kind() != want {
-		return "", fmt.Errorf("%w: %s role %q", ErrUnknown, want, s)
+	r = orgmodel.Role(s)
+	if r.Kind() != want || r == otherRole[want] {
+		return otherRole[want], s, fmt.Errorf("%w: %s role %q; kept as %s", ErrUnknown, want, s, otherRole[want])
 	}
-	return r, nil
+	return r, "", nil
 }
 
 func collapseAll(in []string) []string {
@@ -247,18 +345,40 @@ func (d *decoder) person(exp *Export, xp xInstitutionPerson, path string, line i
 	}
 	p := pd.person
 	p.ID = id
+	var warns []*RecordError
+	warn := func(field string, err error) {
+		warns = append(warns, &RecordError{Path: path + field, Line: line, Institution: inst, PersonID: id, Err: err})
+	}
+	for _, w := range pd.warns {
+		warn(w.field, w.err)
+	}
+	// role converts a role, keeping an unknown one as "other" with a
+	// warning; ok is false when the role is missing.
+	role := func(field, s string, kind orgmodel.RoleKind, a *orgmodel.Affiliation) (orgmodel.Role, bool) {
+		r, raw, err := roleOf(s, kind)
+		if r == "" {
+			return "", false
+		}
+		if err != nil {
+			warn(field, err)
+			a.RawRoles = append(a.RawRoles, raw)
+		}
+		return r, true
+	}
 
 	var affs []orgmodel.Affiliation
 	if e := xp.Employee; e != nil {
-		a := orgmodel.Affiliation{PersonID: id, Title: collapse(e.Occupation), GroupIDs: collapseAll(e.GroupIDs)}
+		a := orgmodel.Affiliation{PersonID: id, Title: collapse(e.Occupation), GroupIDs: collapseAll(e.GroupIDs),
+			ShortName: collapse(e.ShortName), Location: collapse(e.Location)}
 		if len(e.Roles) == 0 {
 			return fail("/Employee/Role", id, fmt.Errorf("%w: Role", ErrMissing))
 		}
 		seen := map[orgmodel.Role]bool{}
 		for i, s := range e.Roles {
-			r, err := roleOf(s, orgmodel.Employee)
-			if err != nil {
-				return fail(fmt.Sprintf("/Employee/Role[%d]", i+1), id, err)
+			field := fmt.Sprintf("/Employee/Role[%d]", i+1)
+			r, ok := role(field, s, orgmodel.Employee, &a)
+			if !ok {
+				return fail(field, id, fmt.Errorf("%w: Role", ErrMissing))
 			}
 			if !seen[r] {
 				seen[r] = true
@@ -268,11 +388,13 @@ func (d *decoder) person(exp *Export, xp xInstitutionPerson, path string, line i
 		affs = append(affs, a)
 	}
 	if s := xp.Student; s != nil {
-		r, err := roleOf(s.Role, orgmodel.Student)
-		if err != nil {
-			return fail("/Student/Role", id, err)
+		a := orgmodel.Affiliation{PersonID: id, Level: collapse(s.Level), MainGroupID: collapse(s.MainGroupID),
+			StudentNumber: collapse(s.StudentNumber), Location: collapse(s.Location)}
+		r, ok := role("/Student/Role", s.Role, orgmodel.Student, &a)
+		if !ok {
+			return fail("/Student/Role", id, fmt.Errorf("%w: Role", ErrMissing))
 		}
-		a := orgmodel.Affiliation{PersonID: id, Roles: []orgmodel.Role{r}, Level: collapse(s.Level), MainGroupID: collapse(s.MainGroupID)}
+		a.Roles = []orgmodel.Role{r}
 		if a.Level == "" {
 			return fail("/Student/Level", id, fmt.Errorf("%w: Level", ErrMissing))
 		}
@@ -287,23 +409,31 @@ func (d *decoder) person(exp *Export, xp xInstitutionPerson, path string, line i
 		affs = append(affs, a)
 		for i, xc := range s.Contacts {
 			cp := fmt.Sprintf("%s/Student/ContactPerson[%d]", path, i+1)
-			c, field, err := convertContact(xc, id)
+			c, warns, field, err := convertContact(xc, id)
 			if err != nil {
 				exp.Problems = append(exp.Problems, &RecordError{Path: cp + field, Line: line, Institution: inst, PersonID: id, Err: fmt.Errorf("contact person left out: %w", err)})
 				continue
+			}
+			for _, w := range warns {
+				warn("/Student/ContactPerson["+strconv.Itoa(i+1)+"]"+w.field, w.err)
 			}
 			exp.ContactPersons = append(exp.ContactPersons, c)
 		}
 	}
 	if x := xp.Extern; x != nil {
-		r, err := roleOf(x.Role, orgmodel.External)
-		if err != nil {
-			return fail("/Extern/Role", id, err)
+		a := orgmodel.Affiliation{PersonID: id, GroupIDs: collapseAll(x.GroupIDs)}
+		r, ok := role("/Extern/Role", x.Role, orgmodel.External, &a)
+		if !ok {
+			return fail("/Extern/Role", id, fmt.Errorf("%w: Role", ErrMissing))
 		}
-		affs = append(affs, orgmodel.Affiliation{PersonID: id, Roles: []orgmodel.Role{r}, GroupIDs: collapseAll(x.GroupIDs)})
+		a.Roles = []orgmodel.Role{r}
+		affs = append(affs, a)
 	}
 	if len(affs) == 0 {
 		return fail("", id, fmt.Errorf("%w: one of Employee, Student or Extern", ErrMissing))
+	}
+	for i := range affs {
+		affs[i].Source, affs[i].LocalPersonID, affs[i].Email = collapse(xp.Source), local, p.Email
 	}
 	if at, dup := personAt[id]; dup {
 		prev := &exp.Persons[at]
@@ -314,6 +444,7 @@ func (d *decoder) person(exp *Export, xp xInstitutionPerson, path string, line i
 		personAt[id] = len(exp.Persons)
 		exp.Persons = append(exp.Persons, p)
 	}
+	exp.Problems = append(exp.Problems, warns...)
 	for _, a := range affs {
 		refs = append(refs, ref{aff: len(exp.Affiliations), path: path, line: line, personID: id})
 		exp.Affiliations = append(exp.Affiliations, a)
@@ -321,11 +452,23 @@ func (d *decoder) person(exp *Export, xp xInstitutionPerson, path string, line i
 	return refs
 }
 
-var relations = map[string]bool{"Mor": true, "Far": true, "Andet": true, "Officielt tilknyttet person": true}
+func convertContact(xc xContact, studentID string) (ContactPerson, []fieldErr, string, error) {
+	c, field, err := convertContact1(xc, studentID)
+	if err != nil {
+		return c, nil, field, err
+	}
+	pd := convertPersonData(xc.Person, xc.UNILogin, "/Person")
+	if pd.err != nil {
+		return c, nil, pd.field, pd.err
+	}
+	c.Person = pd.person
+	c.Person.ID = c.Person.UNIID
+	return c, pd.warns, "", nil
+}
 
-func convertContact(xc xContact, studentID string) (ContactPerson, string, error) {
-	c := ContactPerson{StudentID: studentID, Relation: collapse(xc.Relation)}
-	if !relations[c.Relation] {
+func convertContact1(xc xContact, studentID string) (ContactPerson, string, error) {
+	c := ContactPerson{StudentID: studentID, Relation: orgmodel.Relation(collapse(xc.Relation))}
+	if !c.Relation.Valid() {
 		if c.Relation == "" {
 			return c, "/@relation", fmt.Errorf("%w: relation", ErrMissing)
 		}
@@ -343,11 +486,5 @@ func convertContact(xc xContact, studentID string) (ContactPerson, string, error
 		}
 		c.AccessLevel = n
 	}
-	pd := convertPersonData(xc.Person, xc.UNILogin, "/Person")
-	if pd.err != nil {
-		return c, pd.field, pd.err
-	}
-	c.Person = pd.person
-	c.Person.ID = c.Person.UNIID
 	return c, "", nil
 }

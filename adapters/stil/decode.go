@@ -22,33 +22,31 @@ type Options struct {
 	// InstitutionTypes maps institution numbers to their type. Institutions
 	// not listed get a type inferred from their students' roles.
 	InstitutionTypes map[string]orgmodel.InstitutionType
+	// MaxBadShare is the share of an institution's records (groups and
+	// persons) that may be left out for problems before the whole
+	// institution is held back (Export.Err wraps ErrTooManyBad). Zero means
+	// DefaultMaxBadShare; 1 or more never holds an institution back for
+	// this reason.
+	MaxBadShare float64
 }
 
+// DefaultMaxBadShare is the share of bad records (5 %) above which an
+// institution is held back when Options.MaxBadShare is zero.
+const DefaultMaxBadShare = 0.05
+
 // ContactPerson is a contact person (kontaktperson: parent or other adult)
-// of a student. The organisation model has no place for contact persons yet,
-// so they are kept beside it.
-type ContactPerson struct {
-	// StudentID is the person ID of the student.
-	StudentID string `json:"studentId"`
-	// Relation is Mor (mother), Far (father), Andet (other) or "Officielt
-	// tilknyttet person" (officially attached person).
-	Relation string `json:"relation"`
-	// ChildCustody reports whether the contact has custody (forældremyndighed).
-	ChildCustody bool `json:"childCustody"`
-	// AccessLevel is STIL's access level of the contact to the student's data.
-	AccessLevel int `json:"accessLevel"`
-	// Person holds the contact's names, CPR and UNI-ID; its ID is the
-	// UNI-Login user id when the export has one.
-	Person orgmodel.Person `json:"person"`
-}
+// of a student, as the model keeps it (Snapshot.Contacts).
+type ContactPerson = orgmodel.Contact
 
 // Export is the decoded export of one institution.
 type Export struct {
 	Institution orgmodel.Institution
 	// SchoolYears lists the ImportSource school years as given, e.g.
-	// "2024-2025"; SchoolYear is the highest of them.
+	// "2024-2025"; SchoolYear is the highest of them. Sources lists the
+	// ImportSource elements whole (also in Institution.Sources).
 	SchoolYears []string
 	SchoolYear  string
+	Sources     []orgmodel.ImportSource
 	// ExportedAt is the export's exportDateTime (zero when absent).
 	ExportedAt  time.Time
 	AccessLevel string
@@ -58,11 +56,20 @@ type Export struct {
 	Affiliations   []orgmodel.Affiliation
 	ContactPersons []ContactPerson
 
-	// Problems lists every record problem of this institution.
+	// Records counts the groups and persons the export lists, used and
+	// left out alike.
+	Records int
+	// Problems lists every record problem of this institution: records
+	// left out (Skipped) and warnings about records kept.
 	Problems []*RecordError
-	// Err is set when the institution cannot be used: no institution number,
-	// or any problem in strict mode (wrapping ErrStrict).
+	// Err is set when the institution cannot be used and must be held back
+	// (its previous data stays in force, see MergeOptions.Previous): no
+	// institution number, no ImportSource (ErrNoImportSource), no person
+	// (ErrEmptyExport), too many records left out (ErrTooManyBad), or any
+	// problem in strict mode (ErrStrict).
 	Err error
+
+	importSources int
 }
 
 // Result is everything Decode read.
@@ -180,11 +187,24 @@ func (d *decoder) export(start xml.StartElement, path string) (*Export, error) {
 		case xml.StartElement:
 			switch t.Name.Local {
 			case "ImportSource":
+				exp.importSources++
+				var src orgmodel.ImportSource
 				for _, a := range t.Attr {
-					if a.Name.Local == "schoolYear" {
-						exp.SchoolYears = append(exp.SchoolYears, collapse(a.Value))
+					switch a.Name.Local {
+					case "schoolYear":
+						src.SchoolYear = collapse(a.Value)
+						exp.SchoolYears = append(exp.SchoolYears, src.SchoolYear)
+					case "source":
+						src.Source = collapse(a.Value)
+					case "sourceDateTime":
+						t, err := parseDateTime(a.Value)
+						if err != nil {
+							exp.Problems = append(exp.Problems, &RecordError{Path: path + "/ImportSource/@sourceDateTime", Line: d.line(), Err: err})
+						}
+						src.At = t
 					}
 				}
+				exp.Sources = append(exp.Sources, src)
 				if err := d.dec.Skip(); err != nil {
 					return nil, d.syntaxErr(path+"/ImportSource", err)
 				}
@@ -250,11 +270,38 @@ func (d *decoder) finish(exp *Export, path string, line, nInst int) {
 	} else {
 		exp.Institution.Type = inferType(exp.Affiliations)
 	}
-	if exp.Institution.Number == "" && exp.Err == nil {
-		exp.Err = fmt.Errorf("stil: decode %s: %w: InstitutionNumber", path, ErrMissing)
+	exp.Institution.Sources = exp.Sources
+	exp.Institution.AccessLevel = exp.AccessLevel
+	exp.Institution.ExportedAt = exp.ExportedAt
+	num := exp.Institution.Number
+	if num != "" && exp.Institution.Name == "" && nInst > 0 {
+		// InstitutionName is optional in the schema: fall back to the number.
+		exp.Institution.Name = num
+		exp.Problems = append(exp.Problems, &RecordError{Path: path + "/Institution/InstitutionName", Line: line, Institution: num,
+			Err: fmt.Errorf("%w: InstitutionName; the institution number is used as its name", ErrMissing)})
 	}
-	if d.opt.Strict && len(exp.Problems) > 0 && exp.Err == nil {
-		exp.Err = fmt.Errorf("stil: decode institution %s: %w: %d problem(s), first: %w", exp.Institution.Number, ErrStrict, len(exp.Problems), exp.Problems[0])
+	skipped := 0
+	for _, p := range exp.Problems {
+		if p.Skipped {
+			skipped++
+		}
+	}
+	max := d.opt.MaxBadShare
+	if max == 0 {
+		max = DefaultMaxBadShare
+	}
+	switch {
+	case exp.Err != nil:
+	case num == "":
+		exp.Err = fmt.Errorf("stil: decode %s: %w: InstitutionNumber", path, ErrMissing)
+	case exp.importSources == 0:
+		exp.Err = fmt.Errorf("stil: decode institution %s: %w", num, ErrNoImportSource)
+	case len(exp.Persons) == 0 && skipped == 0:
+		exp.Err = fmt.Errorf("stil: decode institution %s: %w: held back, not read as everyone leaving", num, ErrEmptyExport)
+	case d.opt.Strict && len(exp.Problems) > 0:
+		exp.Err = fmt.Errorf("stil: decode institution %s: %w: %d problem(s), first: %w", num, ErrStrict, len(exp.Problems), exp.Problems[0])
+	case exp.Records > 0 && float64(skipped) > max*float64(exp.Records):
+		exp.Err = fmt.Errorf("stil: decode institution %s: %w: %d of %d records left out, more than %g %%", num, ErrTooManyBad, skipped, exp.Records, max*100)
 	}
 }
 
@@ -307,7 +354,7 @@ func (d *decoder) institution(exp *Export, path string) error {
 		}
 		switch t := tok.(type) {
 		case xml.EndElement:
-			d.resolve(exp, refs, groupSeen)
+			d.resolve(exp, refs, mainGroups(exp.Groups, groupSeen))
 			return nil
 		case xml.StartElement:
 			line := d.line()
@@ -324,12 +371,13 @@ func (d *decoder) institution(exp *Export, path string) error {
 				}
 			case "Group":
 				nGroup++
+				exp.Records++
 				p := fmt.Sprintf("%s/Group[%d]", path, nGroup)
 				var xg xGroup
 				if err := d.dec.DecodeElement(&xg, &t); err != nil {
 					return d.syntaxErr(p, err)
 				}
-				g, rerr := convertGroup(exp.Institution.Number, xg)
+				g, warn, rerr := convertGroup(exp.Institution.Number, xg)
 				if rerr == nil && groupSeen[g.ID] {
 					rerr = &RecordError{Path: "/GroupId", Err: fmt.Errorf("%w: duplicate GroupId", ErrConflict)}
 				}
@@ -338,10 +386,15 @@ func (d *decoder) institution(exp *Export, path string) error {
 					exp.Problems = append(exp.Problems, rerr)
 					continue
 				}
+				if warn != nil {
+					warn.Path, warn.Line, warn.Institution, warn.GroupID = p+warn.Path, line, exp.Institution.Number, g.ID
+					exp.Problems = append(exp.Problems, warn)
+				}
 				groupSeen[g.ID] = true
 				exp.Groups = append(exp.Groups, g)
 			case "InstitutionPerson":
 				nPerson++
+				exp.Records++
 				p := fmt.Sprintf("%s/InstitutionPerson[%d]", path, nPerson)
 				var xp xInstitutionPerson
 				if err := d.dec.DecodeElement(&xp, &t); err != nil {
@@ -357,9 +410,20 @@ func (d *decoder) institution(exp *Export, path string) error {
 	}
 }
 
+// mainGroups marks the groups of type Hovedgruppe as main groups (true) and
+// the rest as other groups (false).
+func mainGroups(gs []orgmodel.Group, seen map[string]bool) map[string]bool {
+	out := make(map[string]bool, len(seen))
+	for _, g := range gs {
+		out[g.ID] = g.Type == orgmodel.Hovedgruppe
+	}
+	return out
+}
+
 // resolve checks the group references of every affiliation. A student whose
-// main group is unknown loses that affiliation (and the person goes when no
-// affiliation is left); an unknown extra group is only dropped.
+// main group is unknown or not a Hovedgruppe loses that affiliation (and
+// the person goes when no affiliation is left); an unknown extra group is
+// only dropped. groups maps each group ID to whether it is a main group.
 func (d *decoder) resolve(exp *Export, refs []ref, groups map[string]bool) {
 	inst := exp.Institution.Number
 	for i := range exp.Groups {
@@ -367,6 +431,9 @@ func (d *decoder) resolve(exp *Export, refs []ref, groups map[string]bool) {
 	}
 	for i := range exp.Affiliations {
 		exp.Affiliations[i].Institution = inst
+	}
+	for i := range exp.ContactPersons {
+		exp.ContactPersons[i].Institution = inst
 	}
 	for i := range exp.Problems {
 		if exp.Problems[i].Institution == "" {
@@ -376,15 +443,18 @@ func (d *decoder) resolve(exp *Export, refs []ref, groups map[string]bool) {
 	drop := map[int]bool{}
 	for _, r := range refs {
 		a := &exp.Affiliations[r.aff]
-		if a.MainGroupID != "" && !groups[a.MainGroupID] {
-			exp.Problems = append(exp.Problems, &RecordError{Path: r.path + "/Student/MainGroupId", Line: r.line, Institution: inst, PersonID: r.personID, Skipped: true,
-				Err: fmt.Errorf("%w: MainGroupId %q", ErrDangling, a.MainGroupID)})
+		if main, ok := groups[a.MainGroupID]; a.MainGroupID != "" && !main {
+			err := fmt.Errorf("%w: MainGroupId %q", ErrDangling, a.MainGroupID)
+			if ok {
+				err = fmt.Errorf("%w: MainGroupId %q is not a Hovedgruppe", ErrInvalid, a.MainGroupID)
+			}
+			exp.Problems = append(exp.Problems, &RecordError{Path: r.path + "/Student/MainGroupId", Line: r.line, Institution: inst, PersonID: r.personID, Skipped: true, Err: err})
 			drop[r.aff] = true
 			continue
 		}
 		kept := a.GroupIDs[:0]
 		for _, id := range a.GroupIDs {
-			if groups[id] {
+			if _, ok := groups[id]; ok {
 				kept = append(kept, id)
 				continue
 			}

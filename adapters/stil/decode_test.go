@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -141,7 +142,7 @@ func TestDecodeMunicipality(t *testing.T) {
 		var got []string
 		for _, e := range res.Exports {
 			for _, c := range e.ContactPersons {
-				got = append(got, c.StudentID+" "+c.Relation+" "+c.Person.GivenName+" "+c.Person.CPR+" "+c.Person.ID)
+				got = append(got, c.StudentID+" "+string(c.Relation)+" "+c.Person.GivenName+" "+c.Person.CPR+" "+c.Person.ID)
 			}
 		}
 		want := []string{"akse0101 Mor Hanne 0912851111 hann9001", "akse0101 Far Jens 1008832223 "}
@@ -163,7 +164,7 @@ func TestDecodeSchoolYearChange(t *testing.T) {
 }
 
 func TestDecodeRecordErrors(t *testing.T) {
-	res := decodeFiles(t, Options{}, "bad-records.xml")
+	res := decodeFiles(t, Options{MaxBadShare: 1}, "bad-records.xml")
 	e := res.Exports[0]
 	type row struct {
 		Path     string
@@ -189,12 +190,12 @@ func TestDecodeRecordErrors(t *testing.T) {
 	}
 	base := "UNILoginExportFullMyndighed[1]/Institution/"
 	want := []row{
-		{base + "Group[2]/GroupType", "", "B", true, "unknown"},
+		// Unknown group type and role: kept as "other", with a warning.
+		{base + "Group[2]/GroupType", "", "B", false, "unknown"},
 		{base + "Group[3]/GroupId", "", "A", true, "conflict"},
 		{base + "InstitutionPerson[2]/Person/CivilRegistrationNumber", "badc0002", "", true, "invalid"},
-		{base + "InstitutionPerson[3]/Employee/Role[1]", "badr0003", "", true, "unknown"},
+		{base + "InstitutionPerson[3]/Employee/Role[1]", "badr0003", "", false, "unknown"},
 		{base + "InstitutionPerson[5]/LocalPersonId", "", "", true, "missing"},
-		{base + "InstitutionPerson[1]/GroupId", "good0001", "", false, "dangling"},
 		{base + "InstitutionPerson[4]/Student/MainGroupId", "badm0004", "", true, "dangling"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -204,8 +205,14 @@ func TestDecodeRecordErrors(t *testing.T) {
 		t.Errorf("lenient mode: Err = %v, want nil", e.Err)
 	}
 	snap, _ := res.Snapshot()
-	if len(snap.Persons) != 1 || snap.Persons[0].ID != "good0001" {
-		t.Errorf("persons = %+v, want only good0001", snap.Persons)
+	if len(snap.Persons) != 2 || snap.Persons[0].ID != "good0001" || snap.Persons[1].ID != "badr0003" {
+		t.Errorf("persons = %+v, want good0001 and badr0003", snap.Persons)
+	}
+	if a := snap.Affiliations[1]; a.Roles[0] != orgmodel.OtherEmployeeRole || !slices.Equal(a.RawRoles, []string{"Pedel"}) || a.Kind() != orgmodel.Employee {
+		t.Errorf("unknown role kept as %v raw %v", a.Roles, a.RawRoles)
+	}
+	if g := snap.Groups[1]; g.Type != orgmodel.Andet || g.RawType != "Klub" {
+		t.Errorf("unknown group type kept as %q raw %q", g.Type, g.RawType)
 	}
 	if err := snap.Validate(); err != nil {
 		t.Errorf("the good rest must validate: %v", err)

@@ -34,17 +34,37 @@ type xUNILogin struct {
 }
 
 type xPerson struct {
-	Protected       string `xml:"protected,attr"`
-	FirstName       string `xml:"FirstName"`
-	FamilyName      string `xml:"FamilyName"`
-	UserID          string `xml:"UserId"`
-	CPR             string `xml:"CivilRegistrationNumber"`
-	CPRType         string `xml:"CivilRegistrationNumberType"`
-	Email           string `xml:"EmailAddress"`
-	BirthDate       string `xml:"BirthDate"`
-	Gender          string `xml:"Gender"`
-	AliasFirstName  string `xml:"AliasFirstName"`
-	AliasFamilyName string `xml:"AliasFamilyName"`
+	Protected       string    `xml:"protected,attr"`
+	FirstName       string    `xml:"FirstName"`
+	FamilyName      string    `xml:"FamilyName"`
+	UserID          string    `xml:"UserId"`
+	CPR             string    `xml:"CivilRegistrationNumber"`
+	CPRType         string    `xml:"CivilRegistrationNumberType"`
+	Email           string    `xml:"EmailAddress"`
+	BirthDate       string    `xml:"BirthDate"`
+	Gender          string    `xml:"Gender"`
+	PhotoID         string    `xml:"PhotoId"`
+	Address         *xAddress `xml:"Address"`
+	HomePhone       *xPhone   `xml:"HomePhoneNumber"`
+	WorkPhone       *xPhone   `xml:"WorkPhoneNumber"`
+	MobilePhone     *xPhone   `xml:"MobilePhoneNumber"`
+	AliasFirstName  string    `xml:"AliasFirstName"`
+	AliasFamilyName string    `xml:"AliasFamilyName"`
+}
+
+type xAddress struct {
+	Street           string `xml:"StreetAddress"`
+	PostalCode       string `xml:"PostalCode"`
+	PostalDistrict   string `xml:"PostalDistrict"`
+	CountryCode      string `xml:"CountryCode"`
+	Country          string `xml:"Country"`
+	MunicipalityCode string `xml:"MunicipalityCode"`
+	MunicipalityName string `xml:"MunicipalityName"`
+}
+
+type xPhone struct {
+	Protected string `xml:"protected,attr"`
+	Number    string `xml:",chardata"`
 }
 
 type xEmployee struct {

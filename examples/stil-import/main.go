@@ -4,26 +4,42 @@
 //
 //	go run ./examples/stil-import -o snapshot.json export-280101.xml export-280201.xml
 //
-// To try orgsync without real exports: -synth tiny|small|medium writes a
-// synthetic municipality (about 200, 5,000 or 60,000 persons, invented
-// names and CPR numbers) for the school year running now, and -current
-// moves the dates of saved exports (such as the test exports in
-// adapters/stil/testdata) by whole years to the school year running now,
-// so that their classes are current.
-//
 // With -store DIR the snapshot is also committed to a snapshot history in
 // DIR: institutions whose head count dropped to -guard (default 0.5) of the
 // previous snapshot's are held back at their previous data, and a change
 // proposal is printed; approve it with -approve ID and run again. A change
 // of school year is reported: the cue for the year roll.
 //
-// Exit status: 0 on success; 1 on bad input (nothing written; with -store,
-// an institution that failed in -strict mode is held at its previous data
-// and the rest is written, still with status 1); 2 on usage errors.
+// Per-record isolation: a record that cannot be used is left out and
+// reported; every other record and institution proceeds. An institution is
+// held back (its previous data stays in force) when its export is empty, has
+// no ImportSource, is older than the one last applied, the model rejects
+// it, more than -max-bad of its records had to be left out, or (-strict) it
+// has any problem. The previous data comes from the history (-store) or,
+// without one, from the snapshot already in the -o file; a held institution
+// without previous data is left out of the snapshot. Every problem is
+// printed on stdout as one "PROBLEM" line naming institution, record
+// (person or group id, never a CPR) and field; -problems FILE writes them
+// as a JSON array too ("-": the JSON alone on stdout, the lines on stderr). "NOTICE" lines (an identity change
+// followed) are not problems.
+//
+// Previous data also keeps identities: a person whose UNI-Login id changed
+// (same CPR) stays the same person (see package stil). -unilogin-usernames
+// makes the UNI-Login id each person's username.
+//
+// Exit status:
+//
+//	0  snapshot written, no problem
+//	3  snapshot written with problems: records left out, warnings, or
+//	   institutions held back (see the PROBLEM and HELD lines)
+//	1  failed: nothing written (unreadable or malformed input, an invalid
+//	   snapshot that cannot be pinned to one institution, I/O errors)
+//	2  usage error
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -65,6 +81,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 	share := fs.Float64("guard", 0.5, "with -store: hold back an institution whose head count drops to this share or less")
 	approve := fs.String("approve", "", "with -store: approve the pending proposal with this ID, then exit")
 	by := fs.String("by", os.Getenv("USER"), "with -approve: who approves")
+	maxBad := fs.Float64("max-bad", stil.DefaultMaxBadShare, "hold back an institution when more than this share of its records must be left out")
+	sharedCPR := fs.String("shared-cpr", string(stil.SharedCPRLink), "several user ids with one CPR: link (one account each, linked as one human) or hold (extra accounts held back)")
+	uniUsernames := fs.Bool("unilogin-usernames", false, "use each person's UNI-Login user id as their username")
+	problemsOut := fs.String("problems", "", `write the problems as JSON to this file ("-": stdout)`)
 	synthName := fs.String("synth", "", "write a synthetic municipality instead of reading exports: tiny, small or medium (school year of today)")
 	current := fs.Bool("current", false, "move the exports' dates by whole years to the school year running today (for test exports)")
 	types := typeFlag{}
@@ -117,6 +137,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 			*out, *synthName, len(snap.Institutions), len(snap.Persons), len(snap.Groups), snap.SchoolYear)
 		return 0
 	}
+	if p := stil.SharedCPRPolicy(*sharedCPR); p != stil.SharedCPRLink && p != stil.SharedCPRHold {
+		fmt.Fprintf(stderr, "stil-import: -shared-cpr %q: want link or hold\n", *sharedCPR)
+		return 2
+	}
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return 2
@@ -129,7 +153,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 			fmt.Fprintln(stderr, "stil-import:", err)
 			return 1
 		}
-		res, err := stil.Decode(f, stil.Options{Strict: *strict, InstitutionTypes: types})
+		res, err := stil.Decode(f, stil.Options{Strict: *strict, InstitutionTypes: types, MaxBadShare: *maxBad})
 		f.Close()
 		if err != nil {
 			fmt.Fprintf(stderr, "stil-import: %s: %v\n", path, err)
@@ -137,30 +161,49 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 		}
 		all.Exports = append(all.Exports, res.Exports...)
 	}
-	for _, p := range all.Problems() {
-		fmt.Fprintln(stderr, "problem:", p)
-	}
-	for _, e := range all.Failed() {
-		fmt.Fprintln(stderr, "institution not used:", e.Err)
-	}
-	if len(all.Failed()) > 0 && hist == nil {
-		// Without a history there is no previous data to keep in force, and
-		// a snapshot without the institution would retire all its people.
-		fmt.Fprintln(stderr, "stil-import: nothing written: an institution failed; use -store to keep its previous data")
+	prev, err := previous(ctx, hist, *out)
+	if err != nil {
+		fmt.Fprintln(stderr, "stil-import:", err)
 		return 1
 	}
-	snap, merge := all.Snapshot()
-	for _, p := range merge {
-		fmt.Fprintln(stderr, "problem:", p)
+	snap, merge, err := all.Build(stil.MergeOptions{Previous: prev, SharedCPR: stil.SharedCPRPolicy(*sharedCPR), UNILoginUsernames: *uniUsernames})
+	problems := append(all.Problems(), merge...)
+	report := stdout // the human-readable lines
+	if *problemsOut == "-" {
+		report = stderr // stdout carries the JSON alone
+	}
+	nProblems := 0
+	for _, p := range problems {
+		if p.Notice() {
+			fmt.Fprintln(report, "NOTICE", describe(p))
+			continue
+		}
+		nProblems++
+		fmt.Fprintln(report, "PROBLEM", describe(p))
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "stil-import:", err)
+		return 1
+	}
+	held := 0
+	for _, e := range all.Failed() {
+		held++
+		kept := "its previous data stays in force"
+		if _, ok := snap.Institution(e.Institution.Number); !ok {
+			kept = "no previous data: left out of the snapshot"
+		}
+		fmt.Fprintf(report, "HELD institution %s (%s): %v\n", orDash(e.Institution.Number), kept, e.Err)
 	}
 	if *current {
 		if d := shiftToCurrent(&snap, now); d != 0 {
-			fmt.Fprintf(stdout, "moved every date by %d year(s): school year %s\n", d, snap.SchoolYear)
+			fmt.Fprintf(report, "moved every date by %d year(s): school year %s\n", d, snap.SchoolYear)
 		}
 	}
-	if err := snap.Validate(); err != nil {
-		fmt.Fprintln(stderr, "stil-import:", err)
-		return 1
+	if *problemsOut != "" {
+		if err := writeProblems(*problemsOut, stdout, problems); err != nil {
+			fmt.Fprintln(stderr, "stil-import:", err)
+			return 1
+		}
 	}
 
 	if hist != nil {
@@ -170,13 +213,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 			return 1
 		}
 		snap = res.Snapshot
-		fmt.Fprintf(stdout, "history: saved=%v id=%s, %d change event(s)\n", res.Saved, res.Meta.ID, len(res.Events))
+		fmt.Fprintf(report, "history: saved=%v id=%s, %d change event(s)\n", res.Saved, res.Meta.ID, len(res.Events))
 		for _, p := range res.Held {
-			fmt.Fprintf(stdout, "HELD institution %s: %d -> %d persons (create %d, remove %d); approve with: -store %s -approve %s\n",
+			fmt.Fprintf(report, "HELD institution %s: %d -> %d persons (create %d, remove %d); approve with: -store %s -approve %s\n",
 				p.Institution, p.PreviousCount, p.NewCount, len(p.Create), len(p.Remove), *store, p.ID)
 		}
 		if yc := res.YearChange; yc != nil {
-			fmt.Fprintf(stdout, "SCHOOL YEAR CHANGE %s -> %s (institutions %s): run the year roll\n", yc.From, yc.To, strings.Join(yc.Institutions, ", "))
+			fmt.Fprintf(report, "SCHOOL YEAR CHANGE %s -> %s (institutions %s): run the year roll\n", yc.From, yc.To, strings.Join(yc.Institutions, ", "))
 		}
 	}
 	b, err := jsonIndent(&snap)
@@ -188,12 +231,83 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 		fmt.Fprintln(stderr, "stil-import:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d institution(s), %d person(s), %d group(s), school year %s, %d problem(s)\n",
-		*out, len(snap.Institutions), len(snap.Persons), len(snap.Groups), snap.SchoolYear, len(all.Problems()))
-	if len(all.Failed()) > 0 {
-		return 1
+	fmt.Fprintf(report, "wrote %s: %d institution(s), %d person(s), %d group(s), school year %s, %d problem(s), %d institution(s) held back\n",
+		*out, len(snap.Institutions), len(snap.Persons), len(snap.Groups), snap.SchoolYear, nProblems, held)
+	if nProblems > 0 || held > 0 {
+		return exitProblems
 	}
 	return 0
+}
+
+// exitProblems is the exit status of a run that wrote its snapshot but met
+// problems.
+const exitProblems = 3
+
+// previous returns the snapshot last applied: the history's latest, or the
+// one in the output file; nil when there is none.
+func previous(ctx context.Context, hist *snapstore.History, out string) (*orgmodel.Snapshot, error) {
+	if hist != nil {
+		s, _, err := hist.Store.Latest(ctx)
+		if errors.Is(err, snapstore.ErrEmpty) {
+			return nil, nil
+		}
+		return s, err
+	}
+	s, err := snapstore.ReadSnapshotFile(out)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	return s, err
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// describe renders a problem as "institution N person P field F: message".
+func describe(p *stil.RecordError) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "institution %s", orDash(p.Institution))
+	switch {
+	case p.PersonID != "":
+		fmt.Fprintf(&b, " person %s", p.PersonID)
+	case p.GroupID != "":
+		fmt.Fprintf(&b, " group %s", p.GroupID)
+	default: // a record without an id: name it by its place
+		fmt.Fprintf(&b, " record %s", p.Path)
+	}
+	if f := p.Field(); f != "" {
+		fmt.Fprintf(&b, " field %s", f)
+	}
+	action := "warning"
+	switch {
+	case p.Skipped:
+		action = "left out"
+	case p.Notice():
+		action = "notice"
+	}
+	fmt.Fprintf(&b, " (%s, line %d): %v", action, p.Line, p.Err)
+	return b.String()
+}
+
+// writeProblems writes the problems as a JSON array to path ("-": w).
+func writeProblems(path string, w io.Writer, problems []*stil.RecordError) error {
+	if problems == nil {
+		problems = []*stil.RecordError{}
+	}
+	b, err := json.MarshalIndent(problems, "", "  ")
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	if path == "-" {
+		_, err = w.Write(b)
+		return err
+	}
+	return snapstore.WriteFileAtomic(path, b, 0o640)
 }
 
 var errNil = errors.New("nil snapshot")
