@@ -76,6 +76,15 @@
 // the last family name and pads with 'x' ("Bo Li" → boli, "Bo" → boxx). See
 // ParseStandard for the whole template vocabulary.
 //
+// A username made from the name always holds letters of the name: when
+// every name part a standard uses is empty for a person ("{last}{n}" and a
+// family name without Latin letters), the fallback standard is used. A
+// separator that an empty part leaves at either end is dropped
+// ("{first}_{last}{n}" without a given name gives "hansen"), and a
+// standard whose own text starts or ends with a separator is refused.
+// When no candidate was taken yet none could be used (all invalid or
+// deny-listed), the *ExhaustedError says so.
+//
 // A Generator walks the whole number space of its standard before it gives
 // up: sequence standards in order, all others along a keyed pseudo-random
 // permutation of the space (seeded from Options.Rand, crypto/rand by
