@@ -38,8 +38,10 @@ type pkg struct {
 	ImportPath string
 	Name       string
 	Doc        string
-	Deps       []string
-	Imports    []string
+	Deps         []string
+	Imports      []string
+	TestImports  []string
+	XTestImports []string
 	Standard   bool
 	GoFiles    []string
 	Dir        string

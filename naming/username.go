@@ -3,7 +3,6 @@ package naming
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -212,9 +211,7 @@ func NewGenerator(std *Standard, checker Checker, opt Options) (*Generator, erro
 	} else if g.fallback.usesName {
 		errs = append(errs, fmt.Errorf("new username generator: fallback standard %q uses the name; it must not", g.fallback.name))
 	}
-	if g.rand == nil {
-		g.rand = rand.Reader
-	}
+	g.rand = randomSource(g.rand)
 	for i, d := range opt.Deny {
 		w := strings.ToLower(Transliterate(d))
 		if strings.TrimSpace(w) == "" {
