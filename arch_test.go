@@ -35,16 +35,16 @@ func goList(t *testing.T, args ...string) []pkg {
 }
 
 type pkg struct {
-	ImportPath string
-	Name       string
-	Doc        string
+	ImportPath   string
+	Name         string
+	Doc          string
 	Deps         []string
 	Imports      []string
 	TestImports  []string
 	XTestImports []string
-	Standard   bool
-	GoFiles    []string
-	Dir        string
+	Standard     bool
+	GoFiles      []string
+	Dir          string
 }
 
 const module = "github.com/orgsync/orgsync"
