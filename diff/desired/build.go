@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/diff/attr"
 	"github.com/orgsync/orgsync/naming"
 	"github.com/orgsync/orgsync/orgmodel"
 )
@@ -390,7 +391,7 @@ func (b *builder) classContainers(in orgmodel.Institution, v naming.Vars) {
 		}
 		key := ClassKey(id)
 		b.add(diff.Object{Kind: diff.Container, Key: key, Name: name, Parent: students, Institution: in.Number,
-			Attrs: diff.Attrs{{Name: "classLevel", Value: g.Level}, {Name: "classLine", Value: g.Line}, {Name: "schoolYear", Value: g.SchoolYear}}})
+			Attrs: diff.Attrs{{Name: attr.ClassLevel, Value: g.Level}, {Name: attr.ClassLine, Value: g.Line}, {Name: attr.SchoolYear, Value: g.SchoolYear}}})
 		info.parent = key
 	}
 }
@@ -600,19 +601,19 @@ func (m *userMaker) user(i int, elig []eligible) error {
 		diff.Attr
 		optional bool
 	}{
-		{diff.Attr{Name: "cpr", Value: cpr}, true},
-		{diff.Attr{Name: "displayName", Value: display}, false},
-		{diff.Attr{Name: "email", Value: person.Email}, true},
-		{diff.Attr{Name: "familyName", Value: family}, false},
-		{diff.Attr{Name: "givenName", Value: given}, false},
-		{diff.Attr{Name: diff.AttrGlobalRole, Value: string(role)}, false},
-		{diff.Attr{Name: "institutions", Value: joinSet(insts)}, false},
-		{diff.Attr{Name: "level", Value: level}, true},
-		{diff.Attr{Name: "roles", Value: joinSet(roles)}, false},
-		{diff.Attr{Name: "startYear", Value: startYear}, true},
-		{diff.Attr{Name: "title", Value: prim.Title}, true},
-		{diff.Attr{Name: "uniId", Value: person.UNIID}, true},
-		{diff.Attr{Name: diff.AttrUsername, Value: username}, false},
+		{diff.Attr{Name: attr.CPR, Value: cpr}, true},
+		{diff.Attr{Name: attr.DisplayName, Value: display}, false},
+		{diff.Attr{Name: attr.Email, Value: person.Email}, true},
+		{diff.Attr{Name: attr.FamilyName, Value: family}, false},
+		{diff.Attr{Name: attr.GivenName, Value: given}, false},
+		{diff.Attr{Name: attr.GlobalRole, Value: string(role)}, false},
+		{diff.Attr{Name: attr.Institutions, Value: joinSet(insts)}, false},
+		{diff.Attr{Name: attr.Level, Value: level}, true},
+		{diff.Attr{Name: attr.Roles, Value: joinSet(roles)}, false},
+		{diff.Attr{Name: attr.StartYear, Value: startYear}, true},
+		{diff.Attr{Name: attr.Title, Value: prim.Title}, true},
+		{diff.Attr{Name: attr.UNIID, Value: person.UNIID}, true},
+		{diff.Attr{Name: attr.Username, Value: username}, false},
 	}
 	n := 0
 	for _, a := range all {
@@ -737,18 +738,18 @@ func (b *builder) group(lg orgmodel.LogicalGroup, tmpl naming.ClassTemplate, key
 	// In name order: catalogueKind, classLevel, classLine, institution,
 	// schoolYear.
 	attrs := make(diff.Attrs, 1, 5)
-	attrs[0] = diff.Attr{Name: "catalogueKind", Value: string(lg.Kind)}
+	attrs[0] = diff.Attr{Name: attr.CatalogueKind, Value: string(lg.Kind)}
 	if lg.Level != "" {
-		attrs = append(attrs, diff.Attr{Name: "classLevel", Value: lg.Level})
+		attrs = append(attrs, diff.Attr{Name: attr.ClassLevel, Value: lg.Level})
 	}
 	if lg.Line != "" {
-		attrs = append(attrs, diff.Attr{Name: "classLine", Value: lg.Line})
+		attrs = append(attrs, diff.Attr{Name: attr.ClassLine, Value: lg.Line})
 	}
 	if lg.Institution != "" {
-		attrs = append(attrs, diff.Attr{Name: "institution", Value: lg.Institution})
+		attrs = append(attrs, diff.Attr{Name: attr.Institution, Value: lg.Institution})
 	}
 	if lg.ClassID != "" && lg.SchoolYear != "" {
-		attrs = append(attrs, diff.Attr{Name: "schoolYear", Value: lg.SchoolYear})
+		attrs = append(attrs, diff.Attr{Name: attr.SchoolYear, Value: lg.SchoolYear})
 	}
 	b.add(diff.Object{
 		Kind:        diff.Group,
