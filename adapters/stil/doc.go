@@ -62,5 +62,6 @@
 // WS-Security X.509) is behind the Fetcher interface; see Client and Signer.
 //
 // This package does not store snapshots, compare them over time or guard
-// against a sudden drop in head count: see package snapstore.
+// against a sudden drop in head count: see packages orgmodel/history (the
+// guard and change events) and adapters/snapstore (their storage).
 package stil
