@@ -37,6 +37,18 @@ type levelRoll struct {
 	// partnerOfOld maps an old position to its new position, or -1;
 	// partnerOfNew the other way round.
 	partnerOfOld, partnerOfNew []int
+	cnt                        []int32 // shared pupils, as info
+}
+
+// resize returns s with length n and every element zero, reusing its
+// array when it is large enough.
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
 }
 
 // level matches one new level: rule 1 (whole level by line), else rule 2
@@ -48,7 +60,8 @@ func (r *roller) level(inst string, L int, news, olds []*cls, allOld []*cls) {
 		}
 		return
 	}
-	lv := &levelRoll{r: r, inst: inst, L: L, news: news, olds: olds}
+	lv := &r.lv // reused, with its buffers: one level at a time
+	lv.r, lv.inst, lv.L, lv.news, lv.olds = r, inst, L, news, olds
 	lv.overlaps(allOld)
 	if lv.byLine() {
 		return
@@ -62,7 +75,8 @@ func (r *roller) level(inst string, L int, news, olds []*cls, allOld []*cls) {
 func (lv *levelRoll) overlaps(allOld []*cls) {
 	r, L := lv.r, lv.L
 	n, m := len(lv.news), len(lv.olds)
-	cnt := make([]int32, n*m)
+	lv.cnt = resize(lv.cnt, n*m)
+	cnt := lv.cnt
 	for ni, k := range lv.news {
 		for _, p := range k.pupils {
 			if int(p) >= len(r.primary) {
@@ -82,7 +96,7 @@ func (lv *levelRoll) overlaps(allOld []*cls) {
 			}
 		}
 	}
-	lv.info = make([]pairInfo, n*m)
+	lv.info = resize(lv.info, n*m)
 	for ni, nk := range lv.news {
 		for oi, ok := range lv.olds {
 			c := int(cnt[ni*m+oi])
@@ -98,8 +112,8 @@ func (lv *levelRoll) overlaps(allOld []*cls) {
 			pi.candidate = pi.share >= r.opt.Threshold
 		}
 	}
-	lv.partnerOfOld = make([]int, m)
-	lv.partnerOfNew = make([]int, n)
+	lv.partnerOfOld = resize(lv.partnerOfOld, m)
+	lv.partnerOfNew = resize(lv.partnerOfNew, n)
 	for i := range lv.partnerOfOld {
 		lv.partnerOfOld[i] = -1
 	}

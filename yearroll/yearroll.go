@@ -250,6 +250,8 @@ type roller struct {
 	intern  map[string]int32
 	primary []int32           // pupil -> first eligible old class holding it, -1 none
 	extra   map[int32][]int32 // pupil -> further old classes (bad data)
+
+	lv levelRoll // the level being matched, with buffers reused across levels
 }
 
 func (r *roller) prepare(src []*Class, side Side) []*cls {
