@@ -72,6 +72,10 @@ type Unit struct {
 	ParentID    string    `json:"parentId,omitempty"`
 	Institution string    `json:"institution,omitempty"`
 	Valid       Period    `json:"valid,omitzero"`
+	// Type and Level are the source's unit type and unit level names
+	// (OS2mo's org_unit_type and org_unit_level classes), when it has them.
+	Type  string `json:"type,omitempty"`
+	Level string `json:"level,omitempty"`
 }
 
 // Person is a natural person known to the sources. ID is the stable source
@@ -275,6 +279,8 @@ type Snapshot struct {
 	// Contacts links students to their contact persons (parents and
 	// others).
 	Contacts []Contact `json:"contacts,omitempty"`
+	// Managers are the managerial positions of units (from OS2mo).
+	Managers []Manager `json:"managers,omitempty"`
 
 	idx *index
 }
