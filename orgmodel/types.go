@@ -215,6 +215,12 @@ type Affiliation struct {
 	// Location is where at the institution the person is (a department or
 	// a site).
 	Location string `json:"location,omitempty"`
+	// Primary marks a person's primary engagement when the source says
+	// which one is (OS2mo's is_primary).
+	Primary bool `json:"primary,omitempty"`
+	// EmploymentType is the source's engagement type (OS2mo's
+	// engagement_type class name, e.g. "Ansat"), for employees.
+	EmploymentType string `json:"employmentType,omitempty"`
 }
 
 // Kind returns the kind of the affiliation's roles ("" when it has none).
