@@ -149,8 +149,16 @@ func (s *Server) list(f *ast.Field, args, vars map[string]any) (any, *gqlerror.E
 		}
 	}
 	limit := -1
-	if l, ok := args["limit"].(int64); ok {
+	switch l := args["limit"].(type) {
+	case int64:
 		limit = int(l)
+	case int:
+		limit = l
+	case float64:
+		limit = int(l)
+	}
+	if limit < -1 {
+		return nil, gqlerror.Errorf("limit must not be negative")
 	}
 
 	s.mu.Lock()

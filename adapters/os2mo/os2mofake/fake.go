@@ -293,4 +293,3 @@ func decodeCursor(c string) (int, bool) {
 	n, err := strconv.Atoi(string(b[7:]))
 	return n, err == nil && n >= 0
 }
-

@@ -1,0 +1,193 @@
+package os2mo_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/orgsync/orgsync/adapters/os2mo"
+	"github.com/orgsync/orgsync/adapters/os2mo/os2mofake"
+	"github.com/orgsync/orgsync/orgmodel"
+)
+
+var (
+	testNow = time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	kommune = orgmodel.Institution{Number: "K751", Name: "Aarhus Kommune", Type: orgmodel.Municipality}
+	mapping = os2mo.Mapping{
+		Institution:      kommune,
+		Hierarchies:      map[string]orgmodel.Hierarchy{"linje": orgmodel.LineOrganisation, "med": orgmodel.MED},
+		EngagementRoles:  map[string]orgmodel.Role{"paedagog": orgmodel.Paedagog, "leder": orgmodel.Leder},
+		Associations:     true,
+		ADSystem:         "Active Directory",
+		UNILoginSystem:   "UNI-Login",
+		EmailAddressType: "EmailEmployee",
+	}
+)
+
+func d(s string) time.Time { t, _ := time.Parse(time.DateOnly, s); return t }
+
+func id(kind string, n int) string { return os2mofake.ID(kind, n) }
+
+// municipality is the synthetic municipality: a line organisation of three
+// units (one renamed next year) and a MED hierarchy, an employee with two
+// engagements, a future-dated engagement, a manager change at new year, an
+// association, AD and UNI-Login IT users and an e-mail address.
+func municipality(s *os2mofake.Server) {
+	linje := s.AddClass("org_unit_hierarchy", "linje", "Linjeorganisation")
+	med := s.AddClass("org_unit_hierarchy", "med", "MED-organisation")
+	afd := s.AddClass("org_unit_type", "afdeling", "Afdeling")
+	inst := s.AddClass("org_unit_type", "institution", "Institution")
+	niv1 := s.AddClass("org_unit_level", "niveau1", "Niveau 1")
+	sag := s.AddClass("engagement_job_function", "sagsbehandler", "Sagsbehandler")
+	paed := s.AddClass("engagement_job_function", "paedagog", "Pædagog")
+	ansat := s.AddClass("engagement_type", "ansat", "Ansat")
+	timel := s.AddClass("engagement_type", "timelon", "Timelønnet")
+	direktor := s.AddClass("manager_type", "direktor", "Direktør")
+	mniv := s.AddClass("manager_level", "niveau1", "Niveau 1")
+	pers := s.AddClass("responsibility", "personale", "Personaleansvar")
+	medlem := s.AddClass("association_type", "medlem", "Medlem")
+	email := s.AddClass("employee_address_type", "EmailEmployee", "Email")
+	ad := s.AddITSystem("Active Directory", "Active Directory")
+	uni := s.AddITSystem("UNI-Login", "UNI-Login")
+	org := id("organisation", 0)
+
+	put := func(coll string, n int, kind string, vs ...map[string]any) {
+		s.Put(coll, os2mofake.Object{UUID: id(kind, n), Validities: vs})
+	}
+	put("org_units", 1, "unit", map[string]any{"user_key": "KOM", "name": "Kommunen", "parent_uuid": org,
+		"unit_type_uuid": afd, "org_unit_level_uuid": niv1, "org_unit_hierarchy": linje, "validity": os2mofake.Validity("2010-01-01", "")})
+	put("org_units", 2, "unit",
+		map[string]any{"user_key": "BU", "name": "Børn og Unge", "parent_uuid": id("unit", 1), "unit_type_uuid": afd,
+			"org_unit_hierarchy": linje, "validity": os2mofake.Validity("2015-01-01", "2026-12-31")},
+		map[string]any{"user_key": "BU", "name": "Børn, Unge og Familie", "parent_uuid": id("unit", 1), "unit_type_uuid": afd,
+			"org_unit_hierarchy": linje, "validity": os2mofake.Validity("2027-01-01", "")})
+	put("org_units", 3, "unit", map[string]any{"user_key": "SOL", "name": "Dagtilbud Solsikken", "parent_uuid": id("unit", 2),
+		"unit_type_uuid": inst, "validity": os2mofake.Validity("2018-08-01", "")})
+	put("org_units", 4, "unit", map[string]any{"user_key": "HMED", "name": "Hoved-MED", "parent_uuid": org,
+		"org_unit_hierarchy": med, "validity": os2mofake.Validity("2019-01-01", "")})
+	// An old unit closed before the read window is not read.
+	put("org_units", 5, "unit", map[string]any{"user_key": "OLD", "name": "Nedlagt", "parent_uuid": id("unit", 1),
+		"validity": os2mofake.Validity("2010-01-01", "2020-12-31")})
+
+	emp := func(n int, given, sur, cpr string) {
+		put("employees", n, "employee", map[string]any{"user_key": given, "cpr_number": cpr, "given_name": given,
+			"surname": sur, "validity": os2mofake.Validity("2000-01-01", "")})
+	}
+	emp(1, "Anna", "Andersen", "0101801234")
+	emp(2, "Bo", "Bech", "0202821234")
+	emp(3, "Carl", "Clausen", "0303701234")
+	emp(4, "Dorte", "Dam", "0404751234")
+	emp(5, "Lars", "Lund", "0505851234")
+
+	eng := func(n int, emp, unit int, jf, et string, primary bool, from, to string) {
+		put("engagements", n, "engagement", map[string]any{"user_key": "eng" + string(rune('0'+n)), "employee_uuid": id("employee", emp),
+			"org_unit_uuid": id("unit", unit), "job_function_uuid": jf, "engagement_type_uuid": et, "is_primary": primary,
+			"validity": os2mofake.Validity(from, to)})
+	}
+	eng(1, 1, 2, sag, ansat, true, "2019-03-01", "")
+	eng(2, 1, 3, paed, timel, false, "2024-08-01", "2027-06-30")
+	eng(3, 2, 3, paed, ansat, true, "2027-01-01", "") // future-dated
+	eng(4, 3, 1, sag, ansat, true, "2010-01-01", "2026-12-31")
+	eng(5, 4, 2, sag, ansat, true, "2016-01-01", "")
+	eng(6, 5, 3, paed, ansat, true, "2020-08-01", "")
+
+	put("managers", 1, "manager",
+		map[string]any{"user_key": "M1", "org_unit_uuid": id("unit", 2), "employee_uuid": id("employee", 3), "manager_type_uuid": direktor,
+			"manager_level_uuid": mniv, "responsibility_uuids": []any{pers}, "validity": os2mofake.Validity("2020-01-01", "2026-12-31")},
+		map[string]any{"user_key": "M1", "org_unit_uuid": id("unit", 2), "employee_uuid": id("employee", 4), "manager_type_uuid": direktor,
+			"manager_level_uuid": mniv, "responsibility_uuids": []any{pers}, "validity": os2mofake.Validity("2027-01-01", "")})
+	put("associations", 1, "association", map[string]any{"user_key": "A1", "employee_uuid": id("employee", 1),
+		"org_unit_uuid": id("unit", 4), "association_type_uuid": medlem, "validity": os2mofake.Validity("2023-01-01", "")})
+	put("itusers", 1, "ituser", map[string]any{"user_key": "anna", "external_id": "guid-anna", "employee_uuid": id("employee", 1),
+		"itsystem_uuid": ad, "validity": os2mofake.Validity("2019-03-01", "")})
+	put("itusers", 2, "ituser", map[string]any{"user_key": "lars0001", "employee_uuid": id("employee", 5),
+		"itsystem_uuid": uni, "validity": os2mofake.Validity("2020-08-01", "")})
+	put("addresses", 1, "address", map[string]any{"user_key": "a1", "employee_uuid": id("employee", 1), "address_type_uuid": email,
+		"value": "anna@kommune.example", "validity": os2mofake.Validity("2019-03-01", "")})
+}
+
+func newFake(t testing.TB) (*os2mofake.Server, *os2mo.Client) {
+	t.Helper()
+	fake := os2mofake.New("orgsync", "s3cret")
+	fake.Now = func() time.Time { return testNow }
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	c, err := os2mo.New(os2mo.Config{URL: srv.URL, TokenURL: srv.URL + os2mofake.TokenPath,
+		ClientID: "orgsync", ClientSecret: "s3cret", PageSize: 2, HTTPClient: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fake, c
+}
+
+func TestReadMunicipality(t *testing.T) {
+	fake, c := newFake(t)
+	municipality(fake)
+	res, err := c.Read(context.Background(), os2mo.Window{From: testNow}, mapping)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, med := orgmodel.LineOrganisation, orgmodel.MED
+	want := orgmodel.Snapshot{
+		Institutions: []orgmodel.Institution{kommune},
+		Units: []orgmodel.Unit{
+			{ID: id("unit", 1), Name: "Kommunen", Hierarchy: line, Institution: "K751", Valid: orgmodel.Period{From: d("2010-01-01")}, Type: "Afdeling", Level: "Niveau 1"},
+			{ID: id("unit", 2), Name: "Børn og Unge", Hierarchy: line, ParentID: id("unit", 1), Institution: "K751", Valid: orgmodel.Period{From: d("2015-01-01")}, Type: "Afdeling"},
+			{ID: id("unit", 3), Name: "Dagtilbud Solsikken", Hierarchy: line, ParentID: id("unit", 2), Institution: "K751", Valid: orgmodel.Period{From: d("2018-08-01")}, Type: "Institution"},
+			{ID: id("unit", 4), Name: "Hoved-MED", Hierarchy: med, Institution: "K751", Valid: orgmodel.Period{From: d("2019-01-01")}},
+		},
+		Persons: []orgmodel.Person{
+			{ID: id("employee", 1), CPR: "0101801234", GivenName: "Anna", FamilyName: "Andersen", Username: "anna", Email: "anna@kommune.example"},
+			{ID: id("employee", 2), CPR: "0202821234", GivenName: "Bo", FamilyName: "Bech"},
+			{ID: id("employee", 3), CPR: "0303701234", GivenName: "Carl", FamilyName: "Clausen"},
+			{ID: id("employee", 4), CPR: "0404751234", GivenName: "Dorte", FamilyName: "Dam"},
+			{ID: id("employee", 5), CPR: "0505851234", GivenName: "Lars", FamilyName: "Lund", UNIID: "lars0001"},
+		},
+		Affiliations: []orgmodel.Affiliation{
+			{PersonID: id("employee", 1), Institution: "K751", UnitID: id("unit", 2), Roles: []orgmodel.Role{orgmodel.TAP}, Title: "Sagsbehandler",
+				Valid: orgmodel.Period{From: d("2019-03-01")}, Source: "os2mo", LocalPersonID: "eng1", Primary: true, EmploymentType: "Ansat"},
+			{PersonID: id("employee", 1), Institution: "K751", UnitID: id("unit", 3), Roles: []orgmodel.Role{orgmodel.Paedagog}, Title: "Pædagog",
+				Valid: orgmodel.Period{From: d("2024-08-01"), To: d("2027-07-01")}, Source: "os2mo", LocalPersonID: "eng2", EmploymentType: "Timelønnet"},
+			{PersonID: id("employee", 2), Institution: "K751", UnitID: id("unit", 3), Roles: []orgmodel.Role{orgmodel.Paedagog}, Title: "Pædagog",
+				Valid: orgmodel.Period{From: d("2027-01-01")}, Source: "os2mo", LocalPersonID: "eng3", Primary: true, EmploymentType: "Ansat"},
+			{PersonID: id("employee", 3), Institution: "K751", UnitID: id("unit", 1), Roles: []orgmodel.Role{orgmodel.TAP}, Title: "Sagsbehandler",
+				Valid: orgmodel.Period{From: d("2010-01-01"), To: d("2027-01-01")}, Source: "os2mo", LocalPersonID: "eng4", Primary: true, EmploymentType: "Ansat"},
+			{PersonID: id("employee", 4), Institution: "K751", UnitID: id("unit", 2), Roles: []orgmodel.Role{orgmodel.TAP}, Title: "Sagsbehandler",
+				Valid: orgmodel.Period{From: d("2016-01-01")}, Source: "os2mo", LocalPersonID: "eng5", Primary: true, EmploymentType: "Ansat"},
+			{PersonID: id("employee", 5), Institution: "K751", UnitID: id("unit", 3), Roles: []orgmodel.Role{orgmodel.Paedagog}, Title: "Pædagog",
+				Valid: orgmodel.Period{From: d("2020-08-01")}, Source: "os2mo", LocalPersonID: "eng6", Primary: true, EmploymentType: "Ansat"},
+			{PersonID: id("employee", 1), Institution: "K751", UnitID: id("unit", 4), Roles: []orgmodel.Role{orgmodel.OtherEmployeeRole},
+				RawRoles: []string{"Medlem"}, Valid: orgmodel.Period{From: d("2023-01-01")}, Source: "os2mo"},
+		},
+		Managers: []orgmodel.Manager{
+			{ID: id("manager", 1), UnitID: id("unit", 2), PersonID: id("employee", 3), Level: "Niveau 1", Type: "Direktør",
+				Responsibilities: []string{"Personaleansvar"}, Valid: orgmodel.Period{From: d("2020-01-01"), To: d("2027-01-01")}},
+			{ID: id("manager", 1), UnitID: id("unit", 2), PersonID: id("employee", 4), Level: "Niveau 1", Type: "Direktør",
+				Responsibilities: []string{"Personaleansvar"}, Valid: orgmodel.Period{From: d("2027-01-01")}},
+		},
+	}
+	if diff := cmp.Diff(want, res.Snapshot, cmp.AllowUnexported(orgmodel.Snapshot{})); diff != "" {
+		t.Errorf("snapshot (-want +got):\n%s", diff)
+	}
+	wantB := []os2mo.Binding{{UUID: id("ituser", 1), PersonID: id("employee", 1), Username: "anna", ExternalID: "guid-anna", Valid: orgmodel.Period{From: d("2019-03-01")}}}
+	if diff := cmp.Diff(wantB, res.Bindings); diff != "" {
+		t.Errorf("bindings (-want +got):\n%s", diff)
+	}
+	snap := res.Snapshot
+	if err := snap.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	// The manager change takes effect on its day without another read.
+	if m := snap.ManagersOf(id("unit", 2), d("2026-12-31")); len(m) != 1 || m[0].PersonID != id("employee", 3) {
+		t.Errorf("manager on 2026-12-31 = %+v", m)
+	}
+	if m := snap.ManagersOf(id("unit", 2), d("2027-01-01")); len(m) != 1 || m[0].PersonID != id("employee", 4) {
+		t.Errorf("manager on 2027-01-01 = %+v", m)
+	}
+	if res.Requests < 10 {
+		t.Errorf("Requests = %d, want paging over several pages", res.Requests)
+	}
+}
