@@ -191,3 +191,5 @@ func TestReadMunicipality(t *testing.T) {
 		t.Errorf("Requests = %d, want paging over several pages", res.Requests)
 	}
 }
+
+func os2mofakeAD() string { return os2mofake.ID("itsystem/Active Directory", 0) }
