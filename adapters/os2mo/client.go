@@ -96,12 +96,21 @@ func New(cfg Config) (*Client, error) {
 // Requests returns the number of GraphQL requests sent (retries included).
 func (c *Client) Requests() int { return int(c.requests.Load()) }
 
-func (c *Client) resetToken() {
+func (c *Client) resetToken() { c.refused("") }
+
+// refused drops the cached token when it is still the one OS2mo refused
+// (concurrent readers refused the same token fetch one new token).
+func (c *Client) refused(access string) {
 	cc := &clientcredentials.Config{ClientID: c.cfg.ClientID, ClientSecret: c.cfg.ClientSecret, TokenURL: c.cfg.TokenURL}
 	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, c.hc)
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.src != nil && access != "" {
+		if cur, err := c.src.Token(); err == nil && cur.AccessToken != access {
+			return
+		}
+	}
 	c.src = cc.TokenSource(ctx)
-	c.mu.Unlock()
 }
 
 func (c *Client) token() (*oauth2.Token, error) {
@@ -115,6 +124,9 @@ func (c *Client) token() (*oauth2.Token, error) {
 	return t, nil
 }
 
+// maxRefreshes bounds the fresh tokens one request asks for after 401s.
+const maxRefreshes = 3
+
 type gqlError struct {
 	Message string `json:"message"`
 	Path    []any  `json:"path,omitempty"`
@@ -126,14 +138,14 @@ type gqlResponse struct {
 }
 
 // do sends one GraphQL operation and decodes its data into out. A 401 gets
-// a fresh token once (a token may expire mid-read); transport errors and
+// a fresh token (a token may expire mid-read; up to maxRefreshes times); transport errors and
 // 5xx/429 are retried with back-off.
 func (c *Client) do(ctx context.Context, op, query string, vars map[string]any, out any) error {
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars, "operationName": op})
 	if err != nil {
 		return err
 	}
-	refreshed := false
+	refreshes := 0
 	backoff := 200 * time.Millisecond
 	for attempt := 0; ; attempt++ {
 		tok, err := c.token()
@@ -159,12 +171,12 @@ func (c *Client) do(ctx context.Context, op, query string, vars map[string]any, 
 		case ctx.Err() != nil:
 			return fmt.Errorf("%w: %s: %w", ErrTransport, op, ctx.Err())
 		case err == nil && status == http.StatusUnauthorized:
-			if refreshed {
-				return fmt.Errorf("%w: %s: OS2mo refused a fresh token", ErrAuth, op)
+			if refreshes == maxRefreshes {
+				return fmt.Errorf("%w: %s: OS2mo refused %d fresh tokens", ErrAuth, op, refreshes)
 			}
 			c.cfg.Logger.InfoContext(ctx, "os2mo: token refused, fetching a new one", "op", op)
-			refreshed = true
-			c.resetToken()
+			refreshes++
+			c.refused(tok.AccessToken)
 			continue
 		case err != nil || status >= 500 || status == http.StatusTooManyRequests:
 			if attempt >= c.cfg.Retries {

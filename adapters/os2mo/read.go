@@ -6,6 +6,8 @@ import (
 	"sort"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/orgsync/orgsync/orgmodel"
 )
 
@@ -175,30 +177,72 @@ func str(p *string) string {
 	return *p
 }
 
-// Read reads the organisation over the window w and maps it by m.
+// obj is one fetched bitemporal object.
+type obj[T any] struct {
+	uuid string
+	vs   []T
+}
+
+// fetch reads every page of a collection into memory.
+func fetch[T any](ctx context.Context, c *Client, q query, filter map[string]any, dst *[]obj[T]) error {
+	return pageAll(ctx, c, q, filter, func(id string, vs []T) error {
+		*dst = append(*dst, obj[T]{id, vs})
+		return nil
+	})
+}
+
+// Read reads the organisation over the window w and maps it by m. The
+// collections are read concurrently (at most four at a time), each page
+// after page.
 func (c *Client) Read(ctx context.Context, w Window, m Mapping) (*Result, error) {
 	start := c.Requests()
 	filter := map[string]any{"from_date": dateVar(w.From), "to_date": dateVar(w.To)}
 	all := map[string]any{"from_date": nil, "to_date": nil}
 	bad := func(kind, id string, err error) error { return fmt.Errorf("os2mo: %s %s: %w", kind, id, err) }
 
-	classes := map[string]vClass{}
-	if err := pageAll(ctx, c, qClasses, all, func(id string, vs []vClass) error {
-		if len(vs) > 0 {
-			classes[id] = vs[len(vs)-1]
-		}
-		return nil
-	}); err != nil {
+	var (
+		rClasses []obj[vClass]
+		rSystems []obj[vKey]
+		rUnits   []obj[vUnit]
+		rEmps    []obj[vEmployee]
+		rEngs    []obj[vEngagement]
+		rAssocs  []obj[vAssociation]
+		rMgrs    []obj[vManager]
+		rITUsers []obj[vITUser]
+		rAddrs   []obj[vAddress]
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(4)
+	g.Go(func() error { return fetch(gctx, c, qClasses, all, &rClasses) })
+	g.Go(func() error { return fetch(gctx, c, qSystems, all, &rSystems) })
+	g.Go(func() error { return fetch(gctx, c, qUnits, filter, &rUnits) })
+	g.Go(func() error { return fetch(gctx, c, qEmployees, filter, &rEmps) })
+	g.Go(func() error { return fetch(gctx, c, qEngagements, filter, &rEngs) })
+	g.Go(func() error { return fetch(gctx, c, qManagers, filter, &rMgrs) })
+	if m.Associations {
+		g.Go(func() error { return fetch(gctx, c, qAssociations, filter, &rAssocs) })
+	}
+	if m.ADSystem != "" || m.UNILoginSystem != "" {
+		g.Go(func() error { return fetch(gctx, c, qITUsers, filter, &rITUsers) })
+	}
+	if m.EmailAddressType != "" {
+		g.Go(func() error { return fetch(gctx, c, qAddresses, filter, &rAddrs) })
+	}
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	systems := map[string]string{} // uuid -> user_key
-	if err := pageAll(ctx, c, qSystems, all, func(id string, vs []vKey) error {
-		if len(vs) > 0 {
-			systems[id] = vs[len(vs)-1].UserKey
+
+	classes := map[string]vClass{}
+	for _, o := range rClasses {
+		if len(o.vs) > 0 {
+			classes[o.uuid] = o.vs[len(o.vs)-1]
 		}
-		return nil
-	}); err != nil {
-		return nil, err
+	}
+	systems := map[string]string{} // uuid -> user_key
+	for _, o := range rSystems {
+		if len(o.vs) > 0 {
+			systems[o.uuid] = o.vs[len(o.vs)-1].UserKey
+		}
 	}
 	name := func(id *string) string {
 		if id == nil {
@@ -215,27 +259,25 @@ func (c *Client) Read(ctx context.Context, w Window, m Mapping) (*Result, error)
 
 	inst := m.Institution.Number
 	snap := orgmodel.Snapshot{Institutions: []orgmodel.Institution{m.Institution}}
-	if err := pageAll(ctx, c, qUnits, filter, func(id string, vs []vUnit) error {
-		if len(vs) == 0 {
-			return nil
+	snap.Units = make([]orgmodel.Unit, 0, len(rUnits))
+	for _, o := range rUnits {
+		if len(o.vs) == 0 {
+			continue
 		}
-		pick, span, err := current(vs, func(v vUnit) validity { return v.Validity }, w.From)
+		pick, span, err := current(o.vs, func(v vUnit) validity { return v.Validity }, w.From)
 		if err != nil {
-			return bad("org unit", id, err)
+			return nil, bad("org unit", o.uuid, err)
 		}
-		v := vs[pick]
+		v := o.vs[pick]
 		h := m.Hierarchies[key(v.Hierarchy)]
 		if h == "" {
 			h = orgmodel.LineOrganisation
 		}
-		snap.Units = append(snap.Units, orgmodel.Unit{ID: id, Name: v.Name, Hierarchy: h, ParentID: str(v.Parent),
+		snap.Units = append(snap.Units, orgmodel.Unit{ID: o.uuid, Name: v.Name, Hierarchy: h, ParentID: str(v.Parent),
 			Institution: inst, Valid: span, Type: name(v.UnitType), Level: name(v.Level)})
-		return nil
-	}); err != nil {
-		return nil, err
 	}
 	// A root's parent is the OS2mo organisation, not a unit.
-	known := map[string]bool{}
+	known := make(map[string]bool, len(snap.Units))
 	for _, u := range snap.Units {
 		known[u.ID] = true
 	}
@@ -245,29 +287,27 @@ func (c *Client) Read(ctx context.Context, w Window, m Mapping) (*Result, error)
 		}
 	}
 
-	if err := pageAll(ctx, c, qEmployees, filter, func(id string, vs []vEmployee) error {
-		if len(vs) == 0 {
-			return nil
+	snap.Persons = make([]orgmodel.Person, 0, len(rEmps))
+	for _, o := range rEmps {
+		if len(o.vs) == 0 {
+			continue
 		}
-		pick, _, err := current(vs, func(v vEmployee) validity { return v.Validity }, w.From)
+		pick, _, err := current(o.vs, func(v vEmployee) validity { return v.Validity }, w.From)
 		if err != nil {
-			return bad("employee", id, err)
+			return nil, bad("employee", o.uuid, err)
 		}
-		v := vs[pick]
-		snap.Persons = append(snap.Persons, orgmodel.Person{ID: id, CPR: str(v.CPR), GivenName: v.GivenName, FamilyName: v.Surname})
-		return nil
-	}); err != nil {
-		return nil, err
+		v := o.vs[pick]
+		snap.Persons = append(snap.Persons, orgmodel.Person{ID: o.uuid, CPR: str(v.CPR), GivenName: v.GivenName, FamilyName: v.Surname})
 	}
 	def := m.DefaultRole
 	if def == "" {
 		def = orgmodel.TAP
 	}
-	if err := pageAll(ctx, c, qEngagements, filter, func(id string, vs []vEngagement) error {
-		for _, v := range vs {
+	for _, o := range rEngs {
+		for _, v := range o.vs {
 			p, err := period(v.Validity)
 			if err != nil {
-				return bad("engagement", id, err)
+				return nil, bad("engagement", o.uuid, err)
 			}
 			role, ok := m.EngagementRoles[classes[v.JobFunction].UserKey]
 			if !ok {
@@ -279,88 +319,70 @@ func (c *Client) Read(ctx context.Context, w Window, m Mapping) (*Result, error)
 				UnitID: v.OrgUnit, Roles: []orgmodel.Role{role}, Title: classes[v.JobFunction].Name, Valid: p,
 				Source: "os2mo", LocalPersonID: v.UserKey, Primary: v.IsPrimary, EmploymentType: classes[v.Type].Name})
 		}
-		return nil
-	}); err != nil {
-		return nil, err
 	}
-	if m.Associations {
-		if err := pageAll(ctx, c, qAssociations, filter, func(id string, vs []vAssociation) error {
-			for _, v := range vs {
-				if v.Employee == nil {
-					continue
-				}
-				p, err := period(v.Validity)
-				if err != nil {
-					return bad("association", id, err)
-				}
-				snap.Affiliations = append(snap.Affiliations, orgmodel.Affiliation{PersonID: *v.Employee, Institution: inst,
-					UnitID: v.OrgUnit, Roles: []orgmodel.Role{orgmodel.OtherEmployeeRole}, RawRoles: []string{name(v.Type)},
-					Valid: p, Source: "os2mo"})
+	for _, o := range rAssocs {
+		for _, v := range o.vs {
+			if v.Employee == nil {
+				continue
 			}
-			return nil
-		}); err != nil {
-			return nil, err
-		}
-	}
-	if err := pageAll(ctx, c, qManagers, filter, func(id string, vs []vManager) error {
-		for _, v := range vs {
 			p, err := period(v.Validity)
 			if err != nil {
-				return bad("manager", id, err)
+				return nil, bad("association", o.uuid, err)
+			}
+			snap.Affiliations = append(snap.Affiliations, orgmodel.Affiliation{PersonID: *v.Employee, Institution: inst,
+				UnitID: v.OrgUnit, Roles: []orgmodel.Role{orgmodel.OtherEmployeeRole}, RawRoles: []string{name(v.Type)},
+				Valid: p, Source: "os2mo"})
+		}
+	}
+	for _, o := range rMgrs {
+		for _, v := range o.vs {
+			p, err := period(v.Validity)
+			if err != nil {
+				return nil, bad("manager", o.uuid, err)
 			}
 			var resp []string
 			for _, r := range v.Responsibilities {
 				resp = append(resp, classes[r].Name)
 			}
-			snap.Managers = append(snap.Managers, orgmodel.Manager{ID: id, UnitID: v.OrgUnit, PersonID: str(v.Employee),
+			snap.Managers = append(snap.Managers, orgmodel.Manager{ID: o.uuid, UnitID: v.OrgUnit, PersonID: str(v.Employee),
 				Level: name(v.Level), Type: name(v.Type), Responsibilities: resp, Valid: p})
 		}
-		return nil
-	}); err != nil {
-		return nil, err
 	}
 
 	res := &Result{}
-	persons := map[string]*orgmodel.Person{}
+	persons := make(map[string]*orgmodel.Person, len(snap.Persons))
 	for i := range snap.Persons {
 		persons[snap.Persons[i].ID] = &snap.Persons[i]
 	}
-	if m.ADSystem != "" || m.UNILoginSystem != "" {
-		if err := pageAll(ctx, c, qITUsers, filter, func(id string, vs []vITUser) error {
-			pick, _, err := current(vs, func(v vITUser) validity { return v.Validity }, w.From)
-			if err != nil || len(vs) == 0 {
-				return err
+	for _, o := range rITUsers {
+		if len(o.vs) == 0 {
+			continue
+		}
+		pick, _, err := current(o.vs, func(v vITUser) validity { return v.Validity }, w.From)
+		if err != nil {
+			return nil, bad("it user", o.uuid, err)
+		}
+		v := o.vs[pick]
+		p, _ := period(v.Validity)
+		person := persons[str(v.Employee)]
+		switch systems[v.ITSystem] {
+		case "":
+		case m.ADSystem:
+			res.Bindings = append(res.Bindings, Binding{UUID: o.uuid, PersonID: str(v.Employee), Username: v.UserKey, ExternalID: str(v.ExternalID), Valid: p})
+			if person != nil && p.Contains(w.From) {
+				person.Username = v.UserKey
 			}
-			v := vs[pick]
-			p, _ := period(v.Validity)
-			person := persons[str(v.Employee)]
-			switch systems[v.ITSystem] {
-			case "":
-			case m.ADSystem:
-				res.Bindings = append(res.Bindings, Binding{UUID: id, PersonID: str(v.Employee), Username: v.UserKey, ExternalID: str(v.ExternalID), Valid: p})
-				if person != nil && p.Contains(w.From) {
-					person.Username = v.UserKey
-				}
-			case m.UNILoginSystem:
-				if person != nil {
-					person.UNIID = v.UserKey
-				}
+		case m.UNILoginSystem:
+			if person != nil {
+				person.UNIID = v.UserKey
 			}
-			return nil
-		}); err != nil {
-			return nil, err
 		}
 	}
-	if m.EmailAddressType != "" {
-		if err := pageAll(ctx, c, qAddresses, filter, func(id string, vs []vAddress) error {
-			for _, v := range vs {
-				if p := persons[str(v.Employee)]; p != nil && classes[v.Type].UserKey == m.EmailAddressType && p.Email == "" {
-					p.Email = v.Value
-				}
+	for _, o := range rAddrs {
+		for _, v := range o.vs {
+			if p := persons[str(v.Employee)]; p != nil && classes[v.Type].UserKey == m.EmailAddressType && p.Email == "" {
+				p.Email = v.Value
 			}
-			return nil
-		}); err != nil {
-			return nil, err
 		}
 	}
 	sort.Slice(res.Bindings, func(i, j int) bool { return res.Bindings[i].PersonID < res.Bindings[j].PersonID })

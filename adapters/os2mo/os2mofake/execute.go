@@ -64,6 +64,19 @@ func parseDate(s string) (time.Time, error) {
 
 // validityOf returns a validity's [from, to] with to inclusive (a day).
 func validityOf(v map[string]any) (from, to *time.Time) {
+	if c, ok := v[parsedKey].(parsed); ok {
+		return c.from, c.to
+	}
+	return parseValidity(v)
+}
+
+// parsedKey holds a validity's parsed interval, cached by put; GraphQL
+// names cannot select it.
+const parsedKey = "\x00parsed"
+
+type parsed struct{ from, to *time.Time }
+
+func parseValidity(v map[string]any) (from, to *time.Time) {
 	val, _ := v["validity"].(map[string]any)
 	if s, ok := val["from"].(string); ok {
 		if t, err := parseDate(s); err == nil {
@@ -335,6 +348,8 @@ func (s *Server) mutate(f *ast.Field, args map[string]any) (any, *gqlerror.Error
 			v["employee_uuid"] = x
 		}
 		v["validity"] = map[string]any{"from": val["from"], "to": val["to"]}
+		from, to := parseValidity(v)
+		v[parsedKey] = parsed{from, to}
 		o.Validities = []map[string]any{v}
 		return response(f.SelectionSet, id, o.Validities, nil), nil
 	}

@@ -127,6 +127,8 @@ func (s *Server) Put(collection string, o Object) {
 func (s *Server) put(collection string, o *Object) {
 	for _, v := range o.Validities {
 		v["uuid"] = o.UUID
+		f, t := parseValidity(v)
+		v[parsedKey] = parsed{f, t}
 	}
 	if old, ok := s.byUUID[o.UUID]; ok {
 		*old = *o
@@ -154,7 +156,9 @@ func (s *Server) Objects(collection string) []Object {
 func maps(m map[string]any) map[string]any {
 	c := make(map[string]any, len(m))
 	for k, v := range m {
-		c[k] = v
+		if k != parsedKey {
+			c[k] = v
+		}
 	}
 	return c
 }
