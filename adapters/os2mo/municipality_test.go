@@ -193,3 +193,26 @@ func TestReadMunicipality(t *testing.T) {
 }
 
 func os2mofakeAD() string { return os2mofake.ID("itsystem/Active Directory", 0) }
+
+// Reading strictly at a point in time leaves future-dated changes out.
+func TestReadAtPointInTime(t *testing.T) {
+	fake, c := newFake(t)
+	municipality(fake)
+	res, err := c.Read(context.Background(), os2mo.Window{From: testNow, To: testNow}, mapping)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range res.Snapshot.Affiliations {
+		if a.PersonID == id("employee", 2) {
+			t.Errorf("Bo's future engagement was read at %v: %+v", testNow, a)
+		}
+	}
+	if len(res.Snapshot.Managers) != 1 || res.Snapshot.Managers[0].PersonID != id("employee", 3) {
+		t.Errorf("managers at %v = %+v, want Carl only", testNow, res.Snapshot.Managers)
+	}
+	for _, u := range res.Snapshot.Units {
+		if u.ID == id("unit", 2) && u.Name != "Børn og Unge" {
+			t.Errorf("unit 2 named %q at %v", u.Name, testNow)
+		}
+	}
+}
