@@ -203,11 +203,11 @@ func (s *Server) list(f *ast.Field, args, vars map[string]any) (any, *gqlerror.E
 		}
 	}
 	page := map[string]any{"objects": hits[offset:end], "page_info": map[string]any{"next_cursor": next}}
-	return project(f.SelectionSet, page, vals[offset:end], vars), nil
+	return project(f.SelectionSet, page, vals[offset:end], vars, s.Now()), nil
 }
 
 // project renders a paged result by its selection set.
-func project(set ast.SelectionSet, page map[string]any, vals [][]map[string]any, vars map[string]any) map[string]any {
+func project(set ast.SelectionSet, page map[string]any, vals [][]map[string]any, vars map[string]any, now time.Time) map[string]any {
 	out := map[string]any{}
 	for _, sel := range set {
 		f := sel.(*ast.Field)
@@ -218,7 +218,7 @@ func project(set ast.SelectionSet, page map[string]any, vals [][]map[string]any,
 			objs := page["objects"].([]*Object)
 			l := make([]any, len(objs))
 			for i, o := range objs {
-				l[i] = response(f.SelectionSet, o.UUID, vals[i], vars)
+				l[i] = response(f.SelectionSet, o.UUID, vals[i], vars, now)
 			}
 			out[f.Alias] = l
 		case "__typename":
@@ -228,8 +228,9 @@ func project(set ast.SelectionSet, page map[string]any, vals [][]map[string]any,
 	return out
 }
 
-// response renders a response container (uuid, current, validities).
-func response(set ast.SelectionSet, uuid string, vals []map[string]any, vars map[string]any) map[string]any {
+// response renders a response container (uuid, current, validities);
+// current without at is the validity at now.
+func response(set ast.SelectionSet, uuid string, vals []map[string]any, vars map[string]any, now time.Time) map[string]any {
 	r := map[string]any{}
 	for _, sel := range set {
 		f := sel.(*ast.Field)
@@ -259,7 +260,7 @@ func response(set ast.SelectionSet, uuid string, vals []map[string]any, vars map
 			}
 			r[f.Alias] = l
 		case "current":
-			at := time.Now()
+			at := now
 			if s, ok := f.ArgumentMap(vars)["at"].(string); ok {
 				if t, err := parseDate(s); err == nil {
 					at = t
@@ -331,7 +332,7 @@ func (s *Server) mutate(f *ast.Field, args map[string]any) (any, *gqlerror.Error
 			"validity": map[string]any{"from": val["from"], "to": val["to"]},
 		}
 		s.put("itusers", &Object{UUID: id, Validities: []map[string]any{v}})
-		return response(f.SelectionSet, id, []map[string]any{v}, nil), nil
+		return response(f.SelectionSet, id, []map[string]any{v}, nil, s.Now()), nil
 	case "ituser_update":
 		id := fmt.Sprint(in["uuid"])
 		o := s.byUUID[id]
@@ -351,7 +352,7 @@ func (s *Server) mutate(f *ast.Field, args map[string]any) (any, *gqlerror.Error
 		from, to := parseValidity(v)
 		v[parsedKey] = parsed{from, to}
 		o.Validities = []map[string]any{v}
-		return response(f.SelectionSet, id, o.Validities, nil), nil
+		return response(f.SelectionSet, id, o.Validities, nil, s.Now()), nil
 	}
 	return nil, gqlerror.Errorf("mutation %s is not implemented by the fake", f.Name)
 }
