@@ -230,6 +230,7 @@ func (s *Snapshot) Validate() error {
 	for i := range s.Affiliations {
 		s.checkAffiliation(&ps, i, &s.Affiliations[i])
 	}
+	s.checkManagers(&ps)
 
 	if len(ps) == 0 {
 		return nil
