@@ -63,9 +63,9 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	c.Users = []rolemodel.User{{ID: "u1", PersonID: "p1", Valid: orgmodel.Period{From: feb1}}}
 	c.Delegations = append(c.Delegations, rolemodel.Delegation{User: "boss", Role: "Læge", Valid: orgmodel.Period{From: mar1}})
 	c.Assignments = []rolemodel.Assignment{
-		{ID: "a1", User: "u1", Roles: []string{"Læge"}, AssignedBy: "admin", Valid: orgmodel.Period{From: jan1}},            // before the user
-		{ID: "a2", User: "u1", Roles: []string{"Læge"}, AssignedBy: "boss", Valid: orgmodel.Period{From: feb1}},             // delegation starts later
-		{ID: "a3", User: "u1", Roles: []string{"Sekretær"}, AssignedBy: "nobody", Valid: orgmodel.Period{From: feb1}},       // no delegation
+		{ID: "a1", User: "u1", Roles: []string{"Læge"}, AssignedBy: "admin", Valid: orgmodel.Period{From: jan1}},      // before the user
+		{ID: "a2", User: "u1", Roles: []string{"Læge"}, AssignedBy: "boss", Valid: orgmodel.Period{From: feb1}},       // delegation starts later
+		{ID: "a3", User: "u1", Roles: []string{"Sekretær"}, AssignedBy: "nobody", Valid: orgmodel.Period{From: feb1}}, // no delegation
 		{ID: "a4", User: "u1", Roles: []string{"Læge"}, AssignedBy: "admin", Valid: orgmodel.Period{From: feb1}, Restrictions: []rolemodel.Restriction{{Kind: rolemodel.RestrictUnit, Value: "mars"}}},
 		{ID: "a5", User: "ghost", Roles: []string{"Spøgelse"}, AssignedBy: "admin"},
 	}
