@@ -226,6 +226,15 @@ func (r *Result) source(g grant) (id string, derived bool, restr []Restriction) 
 	return d.ID, true, d.Restrictions
 }
 
+// Len returns the number of effective role grants of all users.
+func (r *Result) Len() int {
+	n := 0
+	for _, g := range r.grants {
+		n += len(g)
+	}
+	return n
+}
+
 // Users returns the IDs of the users with at least one effective role,
 // sorted.
 func (r *Result) Users() []string {

@@ -269,6 +269,11 @@ func (m *Model) RoleRights(role string) []string {
 func (m *Model) Validate(s *orgmodel.Snapshot) error {
 	var bad Problems
 	add := func(f string, a ...any) { bad = append(bad, fmt.Sprintf(f, a...)) }
+	delegated := map[[2]string][]Period{}
+	for _, d := range m.cat.Delegations {
+		k := [2]string{d.User, d.Role}
+		delegated[k] = append(delegated[k], d.Valid)
+	}
 	units := map[string]bool{}
 	persons := map[string]bool{}
 	if s != nil {
@@ -304,9 +309,8 @@ func (m *Model) Validate(s *orgmodel.Snapshot) error {
 			add("%s %s: field assignedBy: empty", what, id)
 			return
 		}
-		at := p.From
-		for _, d := range m.cat.Delegations {
-			if d.User == by && d.Role == role && d.Valid.Contains(at) {
+		for _, v := range delegated[[2]string{by, role}] {
+			if v.Contains(p.From) {
 				return
 			}
 		}
