@@ -80,6 +80,7 @@ func BenchmarkEffectiveRights60k(b *testing.B) {
 	var peak uint64
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	for b.Loop() {
 		r := m.Evaluate(s, jan1, nil)
 		rights = r.CountRights()
@@ -89,6 +90,7 @@ func BenchmarkEffectiveRights60k(b *testing.B) {
 		runtime.ReadMemStats(&ms)
 		peak = max(peak, ms.HeapInuse)
 	}
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N)/1e6, "cpu-ms/op")
 	b.ReportMetric(float64(grants), "grants")
 	b.ReportMetric(float64(rights), "user-rights")
 	b.ReportMetric(float64(peak)/(1<<20), "heap-MiB")
