@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/orgsync/orgsync/orgmodel"
 )
@@ -398,10 +397,4 @@ func within(inner, outer Period) bool {
 		return false
 	}
 	return true
-}
-
-// day is the start of the day of t in its location.
-func day(t time.Time) time.Time {
-	y, mo, d := t.Date()
-	return time.Date(y, mo, d, 0, 0, 0, 0, t.Location())
 }
