@@ -77,7 +77,12 @@ func TestReadCSV(t *testing.T) {
 	jan := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	want := rolemodel.Catalogue{
 		Systems: []rolemodel.ITSystem{{ID: "aula", Name: "Aula"}},
-		Rights:  []rolemodel.Right{{ID: "aula-post", System: "aula", Classification: "Skole"}},
+		Rights:  []rolemodel.Right{{ID: "aula-post", System: "aula", Classification: "Skole"}, {ID: "aula-admin", System: "aula", Classification: "Skole"}},
+		Rules: []rolemodel.Rule{
+			{ID: "sod-1", Kind: rolemodel.SoD, Text: "Post and administer apart", Rights: []string{"aula-post", "aula-admin"}},
+			{ID: "lim-1", Kind: rolemodel.Limit, Text: "At most 100 posts a day", Rights: []string{"aula-post"}, Max: 100},
+		},
+		Users: []rolemodel.User{{ID: "leder-2", PersonID: "p-leder", Valid: orgmodel.Period{From: jan}}},
 		Roles: []rolemodel.Role{
 			{ID: "personale", Name: "Personale", Classifications: []rolemodel.Classification{"Skole"}, Rights: []string{"aula-post"}, Group: "Personale"},
 			{ID: "leder", Classifications: []rolemodel.Classification{"Skole", "Ledelse"}, Inherits: []string{"personale"}, Valid: orgmodel.Period{From: jan}},
@@ -89,6 +94,14 @@ func TestReadCSV(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Errorf("catalogue (-want +got):\n%s", diff)
+	}
+	m, err := rolemodel.Compile(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &orgmodel.Snapshot{Units: []orgmodel.Unit{{ID: "u-byskolen"}}, Persons: []orgmodel.Person{{ID: "p-leder"}}}
+	if err := m.Validate(s); err != nil {
+		t.Error(err)
 	}
 }
 
@@ -108,6 +121,9 @@ func TestReadCSVErrorsNameLineAndField(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("err = %v, want it to contain %q", err, want)
 		}
+	}
+	if _, err := catalog.ReadCSV(strings.NewReader("kind,id,max\nrule,r,ten\n")); err == nil || !strings.Contains(err.Error(), `line 2: field max: "ten" is not a whole number`) {
+		t.Errorf("bad number: err = %v", err)
 	}
 	if _, err := catalog.ReadCSV(strings.NewReader("kind,colour\n")); !errors.Is(err, catalog.ErrFormat) {
 		t.Errorf("unknown column: err = %v", err)

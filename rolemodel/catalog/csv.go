@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,15 +15,17 @@ import (
 
 // CSV columns. The first row names the columns (any order; unknown
 // columns are errors, missing ones are empty). Each row is one record,
-// its kind in the "kind" column: system, right, role, assignment,
-// delegation or derived. Lists (rights, inherits, roles,
+// its kind in the "kind" column: system, right, role, rule, user,
+// assignment, delegation or derived. A rule's own kind (sod, time-window,
+// limit) is in "rule_kind", its text in "text"; a user is a person
+// ("person") or an IT system ("system"). Lists (rights, inherits, roles,
 // classifications, systems) are separated by ";"; restrictions are
 // "unit=ID;person=ID;system=ID"; dates are YYYY-MM-DD (from inclusive, to
 // exclusive); booleans are "true"/"false" or empty.
 var CSVColumns = []string{
 	"kind", "id", "name", "system", "classification", "classifications", "systems", "rights", "inherits", "group",
 	"requires_attestation", "user", "roles", "assigned_by", "from", "to", "restrictions", "unit", "sub_units",
-	"stil_role", "title", "institution",
+	"stil_role", "title", "institution", "rule_kind", "text", "first_workdays", "max", "person",
 }
 
 // ReadCSV reads a catalogue from CSV (see CSVColumns), reporting every
@@ -135,6 +138,18 @@ func (r *csvRow) bool(name string) bool {
 	}
 }
 
+func (r *csvRow) int(name string) int64 {
+	v := r.get(name)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > 1<<40 {
+		r.bad(name, "%q is not a whole number", v)
+	}
+	return n
+}
+
 func (r *csvRow) restrictions() []rolemodel.Restriction {
 	var out []rolemodel.Restriction
 	for _, x := range r.list("restrictions") {
@@ -169,6 +184,11 @@ func (r *csvRow) add(c *rolemodel.Catalogue) {
 		c.Roles = append(c.Roles, rolemodel.Role{ID: id, Name: r.get("name"), Classifications: cls, Systems: r.list("systems"),
 			Rights: r.list("rights"), Inherits: r.list("inherits"), Group: r.get("group"),
 			RequiresAttestation: r.bool("requires_attestation"), Valid: r.period()})
+	case "rule":
+		c.Rules = append(c.Rules, rolemodel.Rule{ID: id, Kind: rolemodel.RuleKind(r.get("rule_kind")), Text: r.get("text"),
+			Rights: r.list("rights"), FirstWorkdays: int(r.int("first_workdays")), Max: r.int("max"), Valid: r.period()})
+	case "user":
+		c.Users = append(c.Users, rolemodel.User{ID: id, PersonID: r.get("person"), System: r.get("system"), Valid: r.period()})
 	case "assignment":
 		c.Assignments = append(c.Assignments, rolemodel.Assignment{ID: id, User: r.get("user"), Roles: r.list("roles"),
 			AssignedBy: r.get("assigned_by"), Valid: r.period(), Restrictions: r.restrictions()})
@@ -179,6 +199,6 @@ func (r *csvRow) add(c *rolemodel.Catalogue) {
 			Unit: r.get("unit"), SubUnits: r.bool("sub_units"), STILRole: orgmodel.Role(r.get("stil_role")), Title: r.get("title"),
 			Institution: r.get("institution"), Valid: r.period(), Restrictions: r.restrictions()})
 	default:
-		r.bad("kind", "%q: want system, right, role, assignment, delegation or derived", kind)
+		r.bad("kind", "%q: want system, right, role, rule, user, assignment, delegation or derived", kind)
 	}
 }
