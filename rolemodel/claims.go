@@ -22,6 +22,10 @@ type SystemClaims struct {
 	System string  `json:"system"`
 	Roles  []Claim `json:"roles,omitempty"`
 	Rights []Claim `json:"rights,omitempty"`
+	// Rules are the time-window and limit rules, valid at the instant,
+	// that name one of the user's rights in this IT system: the IT system
+	// enforces them when the right is used.
+	Rules []Rule `json:"rules,omitempty"`
 }
 
 // Claim is a role or right with its restrictions ("kind=value"); no
@@ -91,6 +95,17 @@ func (r *Result) Claims(user string) Claims {
 				sc.Roles = append(sc.Roles, cl)
 			} else {
 				sc.Rights = append(sc.Rights, cl)
+			}
+		}
+	}
+	for _, ru := range r.RulesFor(user) {
+		for _, x := range ru.Rights {
+			j, ok := r.m.rightIdx[x]
+			if !ok {
+				continue
+			}
+			if sc := bySys[r.m.cat.Rights[j].System]; sc != nil && !slices.ContainsFunc(sc.Rules, func(q Rule) bool { return q.ID == ru.ID }) {
+				sc.Rules = append(sc.Rules, ru)
 			}
 		}
 	}

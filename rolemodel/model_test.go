@@ -137,4 +137,8 @@ func TestRulesForIT(t *testing.T) {
 	if len(got) != 1 || got[0].ID != "w" {
 		t.Errorf("rules = %+v, want the time window only", got)
 	}
+	cl := m.Evaluate(nil, jan1, nil).Claims("p1")
+	if len(cl.Systems) != 1 || len(cl.Systems[0].Rules) != 1 || cl.Systems[0].Rules[0].FirstWorkdays != 5 {
+		t.Errorf("claims carry rules %+v, want the time window", cl.Systems)
+	}
 }

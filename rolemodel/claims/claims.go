@@ -13,7 +13,13 @@
 //	{"user": "p1", "personId": "p1", "validAt": "2025-01-01T00:00:00Z",
 //	 "systems": [{"system": "opus",
 //	              "roles":  [{"id": "anviser", "restrictions": ["unit=u1"]}],
-//	              "rights": [{"id": "opus-anvis", "restrictions": ["unit=u1"]}]}]}
+//	              "rights": [{"id": "opus-anvis", "restrictions": ["unit=u1"]}],
+//	              "rules":  [{"id": "primo", "kind": "time-window", "text": "...",
+//	                          "rights": ["opus-anvis"], "firstWorkdays": 5}]}]}
+//
+// "rules" are the time-window and limit rules on the user's rights that the
+// IT system enforces (segregation of duties is enforced before: a plan
+// that breaks it is refused).
 //
 // SAML: one Attribute per IT system, named AttributePrefix + system ID
 // (NameFormat uri), one AttributeValue per role in the format
