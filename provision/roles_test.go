@@ -3,6 +3,8 @@ package provision_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +17,7 @@ import (
 	"github.com/orgsync/orgsync/orgmodel/synth"
 	"github.com/orgsync/orgsync/provision"
 	"github.com/orgsync/orgsync/rolemodel"
+	"github.com/orgsync/orgsync/rolemodel/catalog"
 )
 
 // staffUnit puts every teacher of the first school into a staff unit of
@@ -190,5 +193,46 @@ func TestSoDRefusesThePlan(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "Nothing was applied") {
 		t.Errorf("output:\n%s", out.String())
+	}
+}
+
+// TestRolesFromFiles: the catalogue and the decisions come from the files
+// Config.Roles names (the binaries' "roles:" setting).
+func TestRolesFromFiles(t *testing.T) {
+	s, staff := staffUnit(t)
+	cat, err := catalog.Marshal(schoolCatalogue(schoolOf(s), staff[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	catFile, decFile := filepath.Join(dir, "roles.yaml"), filepath.Join(dir, "decisions.yaml")
+	if err := os.WriteFile(catFile, cat, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := memdir.New()
+	j := job(t, s, d, true)
+	dec := "- {assignment: a-karakter, user: " + staff[0] + ", keep: true, by: head, at: " + j.Now.Add(-time.Hour).Format(time.RFC3339) + "}\n"
+	if err := os.WriteFile(decFile, []byte(dec), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j.Config.Roles = &provision.RolesConfig{Catalogue: catFile, Decisions: decFile}
+	if _, err := j.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := groupMembers(t, d, "Karakteradmin"); !slices.Equal(got, []string{staff[0]}) {
+		t.Errorf("Karakteradmin = %v, want [%s]", got, staff[0])
+	}
+	if got := groupMembers(t, d, "Undervisere"); !slices.Equal(got, staff) {
+		t.Errorf("Undervisere = %v, want %v", got, staff)
+	}
+	// A catalogue file with an error is bad input; nothing is applied.
+	if err := os.WriteFile(catFile, []byte("version: 1\nroles: [{id: x, inherits: [x]}]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d2 := memdir.New()
+	j2 := job(t, s, d2, true)
+	j2.Config.Roles = &provision.RolesConfig{Catalogue: catFile}
+	if _, err := j2.Run(context.Background()); !errors.Is(err, provision.ErrInput) || !errors.Is(err, rolemodel.ErrInvalid) || d2.Len() != 0 {
+		t.Errorf("bad catalogue: err = %v, %d objects; want ErrInput, ErrInvalid, none", err, d2.Len())
 	}
 }
