@@ -49,7 +49,8 @@ type Job struct {
 	// Roles, when set, is the role model input (instead of the files of
 	// Config.Roles): its role groups are provisioned, and a run whose
 	// effective assignments break a segregation-of-duties rule is refused
-	// with rolemodel.ErrSoD before anything is planned or applied.
+	// with rolemodel.ErrSoD before anything is planned or applied
+	// (Override does not pass it: a rule is not a safety rail).
 	Roles *Roles
 	// Out receives the rendered plan and report; nil discards them.
 	Out io.Writer
