@@ -5,27 +5,24 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/orgsync/orgsync/internal/problem"
 	"github.com/orgsync/orgsync/orgmodel"
 )
 
 // ErrInvalid is wrapped by every validation error of the role catalogue.
 var ErrInvalid = errors.New("invalid role catalogue")
 
-// Problems is every problem found in a catalogue at once. It wraps
-// ErrInvalid.
-type Problems []string
+// Problems is every problem Compile or Validate found, at once, each a
+// line that names the record and the field. It is the module's one shape of
+// a list of problems (internal/problem): Error gives a summary line and one
+// problem per line, and errors.Is matches ErrInvalid.
+type Problems = problem.List[string, catalogueCheck]
 
-// Error lists the problems, one per line.
-func (p Problems) Error() string {
-	s := fmt.Sprintf("role catalogue: %d problem(s)", len(p))
-	for _, q := range p {
-		s += "\n  " + q
-	}
-	return s
-}
+// catalogueCheck names the operation and sentinel of Problems.
+type catalogueCheck struct{}
 
-// Unwrap makes errors.Is(err, ErrInvalid) true.
-func (p Problems) Unwrap() error { return ErrInvalid }
+func (catalogueCheck) Op() string      { return "role catalogue" }
+func (catalogueCheck) Sentinel() error { return ErrInvalid }
 
 // grantPath is one right reached from a role, with the inheritance path
 // from the role to the role that holds the right (the role itself first).
@@ -57,7 +54,7 @@ func (m *Model) Catalogue() *Catalogue { return &m.cat }
 // rights through inheritance. It reports every problem at once (Problems).
 func Compile(c Catalogue) (*Model, error) {
 	m := &Model{cat: c, roleIdx: map[string]int{}, rightIdx: map[string]int{}, userIdx: map[string]int{}, sysIdx: map[string]int{}}
-	var bad Problems
+	var bad []string
 	add := func(f string, a ...any) { bad = append(bad, fmt.Sprintf(f, a...)) }
 	index := func(what string, idx map[string]int, i int, id string) {
 		if id == "" {
@@ -164,7 +161,7 @@ func Compile(c Catalogue) (*Model, error) {
 		}
 	}
 	if len(bad) > 0 {
-		return nil, bad
+		return nil, &Problems{Problems: bad}
 	}
 	m.closure = make([][]grantPath, len(c.Roles))
 	for i := range c.Roles {
@@ -266,7 +263,7 @@ func (m *Model) RoleRights(role string) []string {
 // without a delegation for the role at the assignment's start, and a
 // derived assignment naming an unknown unit.
 func (m *Model) Validate(s *orgmodel.Snapshot) error {
-	var bad Problems
+	var bad []string
 	add := func(f string, a ...any) { bad = append(bad, fmt.Sprintf(f, a...)) }
 	delegated := map[[2]string][]Period{}
 	for _, d := range m.cat.Delegations {
@@ -383,7 +380,7 @@ func (m *Model) Validate(s *orgmodel.Snapshot) error {
 		}
 	}
 	if len(bad) > 0 {
-		return bad
+		return &Problems{Problems: bad}
 	}
 	return nil
 }

@@ -42,16 +42,16 @@ func TestCompileProblems(t *testing.T) {
 			}
 			tt.edit(&c)
 			_, err := rolemodel.Compile(c)
-			var p rolemodel.Problems
+			var p *rolemodel.Problems
 			if !errors.As(err, &p) || !errors.Is(err, rolemodel.ErrInvalid) {
 				t.Fatalf("err = %v, want Problems", err)
 			}
-			if len(p) != len(tt.want) {
-				t.Fatalf("got %d problems, want %d:\n%v", len(p), len(tt.want), err)
+			if len(p.Problems) != len(tt.want) {
+				t.Fatalf("got %d problems, want %d:\n%v", len(p.Problems), len(tt.want), err)
 			}
 			for i, w := range tt.want {
-				if !strings.Contains(p[i], w) {
-					t.Errorf("problem %d = %q, want it to contain %q", i, p[i], w)
+				if !strings.Contains(p.Problems[i], w) {
+					t.Errorf("problem %d = %q, want it to contain %q", i, p.Problems[i], w)
 				}
 			}
 		})
@@ -76,7 +76,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = m.Validate(s)
-	var p rolemodel.Problems
+	var p *rolemodel.Problems
 	if !errors.As(err, &p) {
 		t.Fatalf("err = %v", err)
 	}
@@ -89,7 +89,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		"assignment a5: field roles: unknown role \"Spøgelse\"",
 		"derived d1: field unit: unknown organisation unit \"atlantis\"",
 	}
-	if diff := cmp.Diff(want, []string(p)); diff != "" {
+	if diff := cmp.Diff(want, p.Problems); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
 	}
 }
