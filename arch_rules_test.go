@@ -152,7 +152,8 @@ func inTree(path, dir string) bool {
 }
 
 func isCore(path string) bool {
-	return inTree(path, "orgmodel") || inTree(path, "diff") || inTree(path, "naming") || inTree(path, "yearroll")
+	return inTree(path, "orgmodel") || inTree(path, "diff") || inTree(path, "naming") || inTree(path, "yearroll") ||
+		path == module+"/rolemodel" // not rolemodel/catalog (YAML) nor rolemodel/claims (HTTP)
 }
 
 func concat(s ...[]string) []string { return slices.Concat(s...) }

@@ -13,7 +13,8 @@
 //	   -> history.Guard         head-count guard against the previous snapshot (adapters/snapstore stores them)
 //	   -> provision.State       usernames, class identities, previous snapshot (StateStore)
 //	   -> yearroll.Roll         only when the school year moved forward: old class -> new class
-//	   -> desired.Build         naming standards + layout + group catalogue
+//	   -> rolemodel.Evaluate    role groups from the role catalogue; SoD violations refuse the run
+//	   -> desired.Build         naming standards + layout + group catalogue + role groups
 //	   -> []diff.Object         containers, users, groups, memberships
 //	   -> diff.Preparer         the target adapts them (drops what it does not store, adds its kinds)
 //	   -> diff.Reader.Read      the target's actual state (only objects it manages)
@@ -22,10 +23,11 @@
 //	   -> diff.Apply            bounded concurrency, retries, progress, audit
 //	   -> re-plan is empty      convergence is the definition of done
 //
-// The core — orgmodel, diff, naming, yearroll and their subpackages — is
-// pure: standard library and golang.org/x only, no I/O, no clock. Adapters
-// live under adapters/, one package per technology, and never import each
-// other; diff/route spreads one plan over several targets of a kind, and
+// The core — orgmodel, diff, naming, yearroll and their subpackages, and
+// rolemodel (the Begrebsmodel til brugerstyring) — is pure: standard
+// library and golang.org/x only, no I/O, no clock. Adapters live under
+// adapters/, one package per technology, and never import each other;
+// diff/route spreads one plan over several targets of a kind, and
 // diff/attr names the attributes every adapter maps. Example binaries under
 // examples/ wire them up. See README.md for the two commands that run the
 // quickstart and the tests.

@@ -38,6 +38,10 @@ type Config struct {
 	// Payroll, when set, runs the payroll check (lønkontrol) and
 	// provisions its "active employees" and "inactive employees" groups.
 	Payroll *PayrollConfig `yaml:"payroll"`
+	// Roles, when set, reads the role catalogue (rolemodel) and provisions
+	// its role and right groups; a plan whose effective assignments break
+	// a segregation-of-duties rule is refused.
+	Roles *RolesConfig `yaml:"roles"`
 	// Concurrency is the number of changes applied at once (default 4).
 	Concurrency int `yaml:"concurrency"`
 	// AuditLog is the path of the hash-chained JSON-lines audit log that
@@ -45,6 +49,16 @@ type Config struct {
 	AuditLog string `yaml:"auditLog"`
 	// Actor names who runs the job in audit records (default "orgsync").
 	Actor string `yaml:"actor"`
+}
+
+// RolesConfig names the role catalogue files.
+type RolesConfig struct {
+	// Catalogue is the path of the YAML role catalogue (see
+	// rolemodel/catalog; a ".csv" file is read as CSV).
+	Catalogue string `yaml:"catalogue"`
+	// Decisions is the path of the attestation decisions (YAML list of
+	// rolemodel.Decision); "" = none.
+	Decisions string `yaml:"decisions"`
 }
 
 // UsernameConfig selects and tunes the username standard.

@@ -18,6 +18,10 @@
 //	                                get one by the configured standard (naming.StandardByName),
 //	                                keyed per person so that a dry run shows what the apply creates
 //	payroll groups                  when Config.Payroll names an export (adapters/payroll)
+//	role groups                     when Job.Roles or Config.Roles gives a role catalogue (rolemodel):
+//	                                validated against the snapshot, evaluated at Job.Now with the
+//	                                attestation decisions; a segregation-of-duties violation refuses
+//	                                the run (rolemodel.ErrSoD) before anything is planned or applied
 //	desired.Projection.Build        the desired objects
 //	diff.Prepare                    the target adapts them when it is a diff.Preparer
 //	diff.Compute                    the plan, with the managed totals it was computed from
@@ -36,8 +40,8 @@
 // run then skips planning and refuses with diff.ErrStalePlan when the
 // target changed since, touching nothing.
 //
-// The package does I/O (files for the snapshot, the state, the audit log
-// and the payroll export) and reads the clock only for audit records
+// The package does I/O (files for the snapshot, the state, the audit log,
+// the payroll export and the role catalogue) and reads the clock only for audit records
 // (Job.Clock); the core packages it wires stay pure. Command-line flags,
 // the YAML file and exit codes are the binaries' business
 // (internal/runner).

@@ -46,6 +46,12 @@ type Job struct {
 	// of planning, and refuses with diff.ErrStalePlan when the target
 	// changed since it was made.
 	Saved *SavedPlan
+	// Roles, when set, is the role model input (instead of the files of
+	// Config.Roles): its role groups are provisioned, and a run whose
+	// effective assignments break a segregation-of-duties rule is refused
+	// with rolemodel.ErrSoD before anything is planned or applied
+	// (Override does not pass it: a rule is not a safety rail).
+	Roles *Roles
 	// Out receives the rendered plan and report; nil discards them.
 	Out io.Writer
 	// Progress, when set, is called after each applied change.
@@ -176,6 +182,11 @@ func (r *run) planAndApply(ctx context.Context) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
+	roles, err := r.roleGroups(snap)
+	if err != nil {
+		return nil, err
+	}
+	extra = append(extra, roles...)
 	want, err := proj.Build(snap, desired.Input{At: r.Now, Usernames: st.Usernames, ClassIDs: st.ClassIDs, Extra: extra})
 	if err != nil {
 		return nil, err

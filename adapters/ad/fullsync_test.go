@@ -33,6 +33,9 @@ type world struct {
 	now       time.Time
 	prefix    string
 	usernames map[string]string
+	// extra are groups from outside the catalogue (desired.Input.Extra),
+	// e.g. the role model's role groups.
+	extra []orgmodel.LogicalGroup
 }
 
 func newWorld(t *testing.T, name string) *world {
@@ -69,7 +72,7 @@ func (w *world) desired(snap *orgmodel.Snapshot) []diff.Object {
 			w.usernames[p.ID] = fmt.Sprintf("%s%05d", w.prefix, len(w.usernames))
 		}
 	}
-	objs, err := w.proj.Build(snap, desired.Input{At: w.now, Usernames: w.usernames})
+	objs, err := w.proj.Build(snap, desired.Input{At: w.now, Usernames: w.usernames, Extra: w.extra})
 	if err != nil {
 		w.t.Fatalf("Build: %v", err)
 	}

@@ -127,6 +127,9 @@ func DefaultConfig() Config {
 		ExtraGroups: map[string]ClassName{
 			"payroll-active":   {Name: "Aktive medarbejdere (løn)"},
 			"payroll-inactive": {Name: "Inaktive medarbejdere (løn)"},
+			// role and right groups of the role model (rolemodel.GroupKind):
+			// the Group name the catalogue gives them.
+			"role": {Name: "{CLASS_NAME}"},
 		},
 		ExcludedRoles: []orgmodel.Role{orgmodel.Barn},
 		MaxNameLength: 64,

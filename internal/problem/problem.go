@@ -3,8 +3,9 @@
 // problem per line, matching a sentinel with errors.Is and unwrapping to
 // the problems that are errors themselves.
 //
-// orgmodel.ValidationError, diff.ValidationError, payroll.ParseError and
-// localimport.ParseError are this type for their own problem types. It is
+// orgmodel.ValidationError, diff.ValidationError, payroll.ParseError,
+// localimport.ParseError and rolemodel.Problems are this type for their own
+// problem types. It is
 // a pure leaf (standard library only), so the core may use it.
 package problem
 

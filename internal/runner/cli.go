@@ -18,13 +18,14 @@ import (
 	"github.com/orgsync/orgsync/diff/desired"
 	"github.com/orgsync/orgsync/orgmodel"
 	"github.com/orgsync/orgsync/provision"
+	"github.com/orgsync/orgsync/rolemodel"
 )
 
 // Exit codes of the starter binaries.
 const (
 	ExitOK        = 0 // success: the plan was printed (dry run) or applied
 	ExitError     = 1 // the run failed: target unreachable, I/O error
-	ExitThreshold = 2 // the plan exceeds a safety threshold; nothing applied
+	ExitThreshold = 2 // the plan exceeds a safety threshold or breaks a segregation-of-duties rule; nothing applied
 	ExitPartial   = 3 // the plan was applied, but some changes failed
 	ExitInput     = 4 // bad configuration or input data; nothing applied
 	// ExitPersistent: the plan was applied except for changes that failed
@@ -41,7 +42,7 @@ func ExitCode(err error) int {
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.Is(err, diff.ErrThreshold):
+	case errors.Is(err, diff.ErrThreshold), errors.Is(err, rolemodel.ErrSoD):
 		return ExitThreshold
 	case errors.Is(err, diff.ErrStalePlan):
 		return ExitStale
@@ -50,7 +51,7 @@ func ExitCode(err error) int {
 	case errors.Is(err, provision.ErrPartial):
 		return ExitPartial
 	case errors.Is(err, provision.ErrConfig), errors.Is(err, provision.ErrInput), errors.Is(err, orgmodel.ErrInvalid),
-		errors.Is(err, desired.ErrBuild), errors.Is(err, desired.ErrConfig):
+		errors.Is(err, desired.ErrBuild), errors.Is(err, desired.ErrConfig), errors.Is(err, rolemodel.ErrInvalid):
 		return ExitInput
 	}
 	return ExitError

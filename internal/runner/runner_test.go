@@ -16,6 +16,7 @@ import (
 	"github.com/orgsync/orgsync/orgmodel"
 	"github.com/orgsync/orgsync/orgmodel/synth"
 	"github.com/orgsync/orgsync/provision"
+	"github.com/orgsync/orgsync/rolemodel"
 )
 
 func TestExitCodes(t *testing.T) {
@@ -26,6 +27,7 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{"ok", nil, runner.ExitOK},
 		{"threshold", &diff.ThresholdError{}, runner.ExitThreshold},
+		{"segregation of duties", fmt.Errorf("roles: %w", &rolemodel.SoDError{}), runner.ExitThreshold},
 		{"invalid snapshot", &orgmodel.ValidationError{}, runner.ExitInput},
 		{"bad config", provision.ErrConfig, runner.ExitInput},
 		{"partial", provision.ErrPartial, runner.ExitPartial},
