@@ -15,7 +15,7 @@ func (f *Fake) routes() {
 	f.method("POST "+dir+"/users", "directory.users.insert", true, s.insertUser)
 	f.method("GET "+dir+"/users/{userKey}", "directory.users.get", false, s.getUser)
 	f.method("PATCH "+dir+"/users/{userKey}", "directory.users.patch", true, s.patchUser)
-	f.method("PUT "+dir+"/users/{userKey}", "directory.users.update", true, s.patchUser)
+	f.method("PUT "+dir+"/users/{userKey}", "directory.users.update", true, s.updateUser)
 	f.method("DELETE "+dir+"/users/{userKey}", "directory.users.delete", true, s.deleteUser)
 	// Directory: org units.
 	f.method("GET "+dir+"/customer/{customerId}/orgunits", "directory.orgunits.list", false, s.listOrgUnits)

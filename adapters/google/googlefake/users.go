@@ -92,7 +92,23 @@ func (s *store) insertUser(r *http.Request, body []byte) (int, any, error) {
 	return 200, s.userJSON(u, "full", ""), nil
 }
 
+// repeatedFields are the user fields that hold repeated objects:
+// users.patch cannot clear them (Google: "This method is unable to clear
+// fields that contain repeated objects … Use the update method instead"),
+// so an empty or null value in a patch leaves them as they are; users.update
+// clears a field set to null (or to an empty list).
+var repeatedFields = []string{"organizations", "externalIds"}
+
+// patchUser handles users.patch; updateUser users.update.
 func (s *store) patchUser(r *http.Request, body []byte) (int, any, error) {
+	return s.writeUser(r, body, false)
+}
+
+func (s *store) updateUser(r *http.Request, body []byte) (int, any, error) {
+	return s.writeUser(r, body, true)
+}
+
+func (s *store) writeUser(r *http.Request, body []byte, update bool) (int, any, error) {
 	u := s.userByKey(r.PathValue("userKey"))
 	if u == nil {
 		return 0, nil, notFound("Resource Not Found: userKey")
@@ -100,6 +116,13 @@ func (s *store) patchUser(r *http.Request, body []byte) (int, any, error) {
 	m, err := decodeObject(body)
 	if err != nil {
 		return 0, nil, err
+	}
+	if !update {
+		for _, k := range repeatedFields {
+			if raw, ok := m[k]; ok && nullable(raw) == nil {
+				delete(m, k) // patch cannot clear a repeated field
+			}
+		}
 	}
 	nu := *u
 	nu.CustomSchemas = map[string]map[string]any{}
@@ -333,9 +356,13 @@ func (s *store) listUsers(r *http.Request, _ []byte) (int, any, error) {
 		if d := q.Get("domain"); d != "" && !strings.HasSuffix(strings.ToLower(u.PrimaryEmail), "@"+strings.ToLower(d)) {
 			continue
 		}
-		if match(u) {
-			all = append(all, u)
+		if q.Get("query") != "" {
+			// a search sees the index, which may lag (Options.SearchLag)
+			if iu := s.searchable(u); iu == nil || !match(iu) {
+				continue
+			}
 		}
+		all = append(all, u)
 	}
 	pg, next := page(all, func(u *user) string { return strings.ToLower(u.PrimaryEmail) }, q.Get("pageToken"), max)
 	out := map[string]any{"kind": "admin#directory#users", "etag": fmt.Sprintf("\"users/%d\"", s.seq)}
