@@ -169,3 +169,51 @@ func TestBadUsernameFailsOnlyThatPerson(t *testing.T) {
 		t.Errorf("%d user creations sent, want %d: the bad one must not be sent", sent, users-1)
 	}
 }
+
+// realism is every awkward behaviour of the fake at once: replication lag
+// (each new object missed by its first look-up or reference), reordered
+// batch answers, 30 % of requests and of batch items throttled, 5 % of
+// envelopes failed with 424 and, with lost, 5 % of writes (alone and in
+// batches) taking effect with their answer lost.
+func realism(seed uint64, lost bool) graphfake.Options {
+	o := graphfake.Options{Seed: seed, PageSize: 100, YoungGroupAttempts: 1, Lag: 1, ReorderBatch: true,
+		Faults: graphfake.Faults{Throttle: 0.30, ItemThrottle: 0.30, BatchFailedDependency: 0.05}}
+	if lost {
+		o.Faults.LostResponse, o.Faults.ItemLostResponse = 0.05, 0.05
+	}
+	return o
+}
+
+// TestFirstSyncConvergesWithRealism: the first sync of a small
+// municipality lands with the realism switches on — lag and throttling,
+// then lost answers too; the next plan is empty and no object exists
+// twice. It reports the HTTP requests per 1,000 changes
+// (docs/BENCHMARKS.md).
+func TestFirstSyncConvergesWithRealism(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a whole small municipality, twice")
+	}
+	m := newMunicipality(t, synth.Small)
+	for _, tc := range []struct {
+		name string
+		lost bool
+	}{{"lag+throttling", false}, {"lag+throttling+lost", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			tn := newTenant(t, realism(35, tc.lost), func(c *entra.Config) { c.MaxAttempts = 40; c.BatchWindow = 10 * time.Millisecond })
+			want := tn.c.Prepare(m.build(t))
+			p, _ := plan(t, tn.c, want, m.at)
+			tn.srv.ResetCounts()
+			if _, err := diff.Apply(context.Background(), tn.c, p, diff.ApplyOptions{Concurrency: 400, Sleep: noSleep, Retries: 5}); err != nil {
+				t.Fatalf("apply: %v", err)
+			}
+			c := tn.srv.Counts()
+			converged(t, tn.c, want, m.at)
+			tn.srv.SetFaults(graphfake.Faults{})
+			converged(t, tn.c, want, m.at)
+			noDuplicates(t, tn.srv, creates(p))
+			t.Logf("%d changes: %d HTTP requests (%.1f per 1,000 changes), %d batch items, %d look-ups missed by lag",
+				len(p.Changes), c.Requests, float64(c.Requests)*1000/float64(len(p.Changes)), c.BatchItems, c.LagMisses)
+			t.Logf("batch items by route %v", c.ItemsByRoute)
+		})
+	}
+}
