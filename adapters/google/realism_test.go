@@ -97,3 +97,63 @@ func firstLines(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// TestFirstSyncConvergesWithRealism: the first sync of a small
+// municipality, with drives, lands with search lag, incomplete drive
+// searches, 30 % of calls rate-limited and 5 % of writes losing their
+// answer; the next plan (faults off, search still lagging) is empty and no
+// object exists twice. It reports the calls per change with and without
+// the realism switches (docs/BENCHMARKS.md).
+func TestFirstSyncConvergesWithRealism(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a whole small municipality, twice")
+	}
+	for _, tc := range []struct {
+		name string
+		opts googlefake.Options
+	}{
+		{"plain", googlefake.Options{Seed: 14}},
+		{"realism", googlefake.Options{Seed: 14, SearchLag: true, IncompleteSearch: true, RateLimitShare: 0.30, LostResponseShare: 0.05}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(t, tc.opts)
+			gcfg := google.Config{Domain: "skole.test", Licences: eduLicences, Drives: google.DriveConfig{Model: google.DrivePerGroup}, Concurrency: 16}
+			m := newMunicipality(t, synth.Small, desired.InstitutionsFirst, gcfg)
+			c := newClient(t, f, gcfg)
+			want := m.desired(t)
+			p, _ := m.plan(t, c, want)
+			f.ResetStats()
+			if _, err := diff.Apply(context.Background(), c, p, diff.ApplyOptions{Concurrency: 16, Sleep: noSleep, Retries: 5}); err != nil {
+				t.Fatalf("apply: %v", err)
+			}
+			st := f.Stats()
+			f.SetFaults(0, 0, 0)
+			if p2, _ := m.plan(t, c, want); !p2.Empty() {
+				t.Fatalf("second run is not empty:\n%s", firstLines(render(p2), 20))
+			}
+			keys := map[string]int{}
+			for _, u := range f.Users() {
+				if k, _ := u.CustomSchemas["orgsync"]["key"].(string); k != "" {
+					keys[k]++
+				}
+			}
+			for k, n := range keys {
+				if n != 1 {
+					t.Errorf("user %s exists %d times", k, n)
+				}
+			}
+			if got, w := len(keys), count(want, diff.User); got != w {
+				t.Errorf("%d managed users, want %d", got, w)
+			}
+			if got, w := len(f.Groups()), count(want, diff.Group); got != w {
+				t.Errorf("%d groups, want %d", got, w)
+			}
+			if got, w := len(f.Drives()), count(want, google.Drive); got != w {
+				t.Errorf("%d shared drives, want %d", got, w)
+			}
+			t.Logf("%d changes: %d calls (%.3f per change; directory %d, licensing %d, drive %d), %d faults injected",
+				len(p.Changes), st.Total(), float64(st.Total())/float64(len(p.Changes)),
+				st.CallsOf("directory"), st.CallsOf("licensing"), st.CallsOf("drive"), st.TotalFaults())
+		})
+	}
+}
