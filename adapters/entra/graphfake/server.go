@@ -23,9 +23,10 @@ import (
 // requests. Top-level faults apply to every HTTP request, including the
 // $batch envelope; item faults apply to each request inside a batch.
 type Faults struct {
-	// Throttle answers 429 TooManyRequests with Retry-After: 0.
+	// Throttle answers 429 TooManyRequests with Retry-After
+	// (Options.RetryAfter, default 0).
 	Throttle float64
-	// Unavailable answers 503 serviceNotAvailable with Retry-After: 0.
+	// Unavailable answers 503 serviceNotAvailable with Retry-After.
 	Unavailable float64
 	// Drop closes the connection without an answer, before executing.
 	Drop float64
@@ -33,7 +34,7 @@ type Faults struct {
 	// answer, as a timeout after the server did the work would.
 	LostResponse float64
 
-	// ItemThrottle answers 429 with Retry-After: 0 for a batch item,
+	// ItemThrottle answers 429 with Retry-After for a batch item,
 	// without executing it.
 	ItemThrottle float64
 	// ItemLostResponse executes a batch item's write, then reports 504
