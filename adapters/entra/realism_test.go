@@ -85,31 +85,43 @@ func TestFirstSyncUnderReplicationLag(t *testing.T) {
 }
 
 // TestReorderedAndFailedBatches: answers come in reverse order and a share
-// of whole envelopes fails with 424 FailedDependency and a Retry-After.
-// Every change still lands once, and the wait before re-sending a
-// failed envelope's requests is the Retry-After the envelope carried.
+// of batches is throttled as a whole — the envelope failed with 424 and a
+// Retry-After, or one item 429 with Retry-After and the others 424 without
+// one. Every change still lands once, and every re-send waits the
+// Retry-After the batch carried: a 424 item waits as long as its
+// envelope's longest Retry-After, never just the short backoff.
 func TestReorderedAndFailedBatches(t *testing.T) {
-	m := newMunicipality(t, synth.Tiny)
-	tn := newTenant(t, graphfake.Options{Seed: 32, PageSize: 40, YoungGroupAttempts: 1, ReorderBatch: true, RetryAfter: 7,
-		Faults: graphfake.Faults{BatchFailedDependency: 0.3}}, func(c *entra.Config) { c.MaxAttempts = 30 })
-	var mu sync.Mutex
-	waits := map[time.Duration]int{}
-	tn.c.SetSleep(func(ctx context.Context, d time.Duration) error {
-		mu.Lock()
-		waits[d]++
-		mu.Unlock()
-		return ctx.Err()
-	})
-	want := tn.c.Prepare(m.build(t))
-	p, _ := plan(t, tn.c, want, m.at)
-	if _, err := diff.Apply(context.Background(), tn.c, p, diff.ApplyOptions{Concurrency: 64, Sleep: noSleep}); err != nil {
-		t.Fatalf("apply: %v", err)
-	}
-	tn.srv.SetFaults(graphfake.Faults{})
-	converged(t, tn.c, want, m.at)
-	noDuplicates(t, tn.srv, creates(p))
-	if waits[7*time.Second] == 0 {
-		t.Errorf("no wait of the envelope's Retry-After (7 s); waits %v", waits)
+	for _, tc := range []struct {
+		name   string
+		faults graphfake.Faults
+	}{
+		{"envelope 424", graphfake.Faults{BatchFailedDependency: 0.3}},
+		{"items 429 and 424", graphfake.Faults{BatchThrottledItems: 0.3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMunicipality(t, synth.Tiny)
+			tn := newTenant(t, graphfake.Options{Seed: 32, PageSize: 40, YoungGroupAttempts: 1, ReorderBatch: true, RetryAfter: 7, Faults: tc.faults},
+				func(c *entra.Config) { c.MaxAttempts = 30; c.TeamKinds = nil })
+			var mu sync.Mutex
+			waits := map[time.Duration]int{}
+			tn.c.SetSleep(func(ctx context.Context, d time.Duration) error {
+				mu.Lock()
+				waits[d]++
+				mu.Unlock()
+				return ctx.Err()
+			})
+			want := tn.c.Prepare(m.build(t))
+			p, _ := plan(t, tn.c, want, m.at)
+			if _, err := diff.Apply(context.Background(), tn.c, p, diff.ApplyOptions{Concurrency: 64, Sleep: noSleep}); err != nil {
+				t.Fatalf("apply: %v", err)
+			}
+			tn.srv.SetFaults(graphfake.Faults{})
+			converged(t, tn.c, want, m.at)
+			noDuplicates(t, tn.srv, creates(p))
+			if waits[7*time.Second] == 0 || len(waits) != 1 {
+				t.Errorf("waits %v, want only the batch's Retry-After of 7 s", waits)
+			}
+		})
 	}
 }
 

@@ -54,10 +54,24 @@ func (s *Server) batch(body []byte) (int, map[string]string, any) {
 	}
 	s.mu.Lock()
 	failEnvelope := s.faults.BatchFailedDependency > 0 && s.roll("envelope", http.MethodPost, "/$batch", body) < s.faults.BatchFailedDependency
+	failItems := s.faults.BatchThrottledItems > 0 && s.roll("envelope-items", http.MethodPost, "/$batch", body) < s.faults.BatchThrottledItems
 	s.mu.Unlock()
 	if failEnvelope {
 		return http.StatusFailedDependency, s.retryAfter(),
 			errBody("FailedDependency", "The batch was throttled; none of its requests ran. Retry after the interval in Retry-After.")
+	}
+	if failItems {
+		out := make([]batchResp, len(req.Requests))
+		for i, it := range req.Requests {
+			if i == 0 {
+				out[i] = batchResp{ID: it.ID, Status: http.StatusTooManyRequests, Headers: s.retryAfter(),
+					Body: errBody("TooManyRequests", "Too many requests; retry after the interval in Retry-After.")}
+				continue
+			}
+			out[i] = batchResp{ID: it.ID, Status: http.StatusFailedDependency,
+				Body: errBody("FailedDependency", "The request was not run: its batch was throttled.")}
+		}
+		return http.StatusOK, nil, map[string]any{"responses": out}
 	}
 	status := map[string]int{}
 	var out []batchResp

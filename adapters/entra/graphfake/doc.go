@@ -73,7 +73,10 @@
 //     microsoft-graph-docs-contrib issue 8883 ("Batch docs incorrect re
 //     return code") say the envelope answers 200 with 429 items instead.
 //     Both are modelled (per-item 429 with Faults.ItemThrottle), since a
-//     client must survive either. TestBatchReorderedAndFailedEnvelope.
+//     client must survive either, and a third shape dev-proxy issue 8
+//     ("Provide 424 failures for $batch requests") describes: one item 429
+//     with Retry-After, the others 424 without one
+//     (Faults.BatchThrottledItems). TestBatchReorderedAndFailedEnvelope.
 //   - A request that depends on a failed one answers 424 (dependsOn). JSON
 //     batching page, as above. TestBatchItemsDependsOnAndLimits.
 //   - Value limits. The local part of userPrincipalName allows only A–Z

@@ -45,6 +45,12 @@ type Faults struct {
 	// FailedDependency with Retry-After, executing none of its items, as
 	// Graph's throttling guidance describes for a throttled batch.
 	BatchFailedDependency float64
+	// BatchThrottledItems answers a whole $batch envelope 200 with its
+	// first item 429 (with Retry-After) and every other item 424
+	// FailedDependency without a Retry-After of its own, running none of
+	// them: the shape dev-proxy and older Graph guidance describe for a
+	// batch throttled as a whole.
+	BatchThrottledItems float64
 }
 
 // Options configures a Server. The zero value is a usable fake with no

@@ -99,7 +99,8 @@ func TestReplicationLag(t *testing.T) {
 
 // TestBatchReorderedAndFailedEnvelope: ReorderBatch answers items in
 // reverse order; BatchFailedDependency fails the whole envelope with 424
-// and Retry-After, and none of its items runs.
+// and Retry-After; BatchThrottledItems answers one item 429 and the rest
+// 424; in both cases none of the items runs.
 func TestBatchReorderedAndFailedEnvelope(t *testing.T) {
 	s := graphfake.New(graphfake.Options{ReorderBatch: true, RetryAfter: 3})
 	defer s.Close()
@@ -123,6 +124,19 @@ func TestBatchReorderedAndFailedEnvelope(t *testing.T) {
 	st, hdr, body := call(t, s, "POST", "/$batch", map[string]any{"requests": reqs})
 	if st != 424 || hdr.Get("Retry-After") != "3" {
 		t.Errorf("envelope: %d Retry-After %q %v, want 424 with Retry-After 3", st, hdr.Get("Retry-After"), body)
+	}
+	s.SetFaults(graphfake.Faults{BatchThrottledItems: 1})
+	_, _, body = call(t, s, "POST", "/$batch", map[string]any{"requests": reqs})
+	got := map[float64]int{}
+	for _, r := range body["responses"].([]any) {
+		m := r.(map[string]any)
+		got[m["status"].(float64)]++
+		if h, _ := m["headers"].(map[string]any); m["status"].(float64) == 424 && h["Retry-After"] != nil {
+			t.Errorf("a 424 item carries its own Retry-After: %v", m)
+		}
+	}
+	if got[429] != 1 || got[424] != 2 {
+		t.Errorf("item statuses %v, want one 429 and two 424", got)
 	}
 	if n := len(s.Objects("user")); n != 3 {
 		t.Errorf("%d users, want the 3 of the first batch only", n)
