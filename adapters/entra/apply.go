@@ -216,6 +216,9 @@ func (c *Client) createUser(ctx context.Context, o *diff.Object) error {
 	if username == "" {
 		return fmt.Errorf("entra: create user %s: %w: attribute username is required for the userPrincipalName", o.Key, diff.ErrConstraint)
 	}
+	if err := c.checkUser("create user", o.Key, o.Attrs); err != nil {
+		return err
+	}
 	auID, err := c.parentAU(o.Key, o.Parent)
 	if err != nil {
 		return err
@@ -299,7 +302,7 @@ func (c *Client) parentAU(key, parent string) (string, error) {
 // auLink adds (or removes) an object to (from) an administrative unit.
 func (c *Client) auLink(ctx context.Context, key, id, auID string, add bool) error {
 	if add {
-		_, err := c.send(ctx, request{op: "add " + key + " to administrative unit " + auID,
+		_, err := c.send(ctx, request{op: "add " + key + " to administrative unit " + auID, lag: true,
 			build: func(ctx context.Context) (*abs.RequestInformation, error) {
 				ref := models.NewReferenceCreate()
 				ri, err := c.gs.Directory().AdministrativeUnits().ByAdministrativeUnitId(auID).Members().Ref().ToPostRequestInformation(ctx, ref, nil)
@@ -308,7 +311,7 @@ func (c *Client) auLink(ctx context.Context, key, id, auID string, add bool) err
 			accept: func(e *GraphError) bool { return e.exists() }})
 		return err
 	}
-	_, err := c.send(ctx, request{op: "remove " + key + " from administrative unit " + auID,
+	_, err := c.send(ctx, request{op: "remove " + key + " from administrative unit " + auID, lag: true,
 		build: func(ctx context.Context) (*abs.RequestInformation, error) {
 			return c.gs.Directory().AdministrativeUnits().ByAdministrativeUnitId(auID).Members().ByDirectoryObjectId(id).Ref().ToDeleteRequestInformation(ctx, nil)
 		},
@@ -413,7 +416,7 @@ func (c *Client) createGroup(ctx context.Context, o *diff.Object) error {
 		}
 		return response{status: http.StatusOK, body: m, recovered: true}, true, nil
 	}
-	r, err := c.send(ctx, request{op: op, recover: lookup,
+	r, err := c.send(ctx, request{op: op, recover: lookup, lag: len(refs) > 0,
 		build: func(ctx context.Context) (*abs.RequestInformation, error) {
 			ri, err := c.gs.Groups().ToPostRequestInformation(ctx, models.NewGroup(), nil)
 			return withJSON(ri, err, body)
@@ -471,7 +474,7 @@ func (c *Client) makeTeam(ctx context.Context, key, id string) error {
 			return err
 		}
 		c.log.Debug("entra: group not ready for a team yet", "key", key, "try", try, "wait", wait)
-		if serr := sleep(ctx, wait); serr != nil {
+		if serr := c.sleep(ctx, wait); serr != nil {
 			return errors.Join(err, serr)
 		}
 		wait = min(wait*2, time.Minute)
@@ -551,7 +554,7 @@ func (c *Client) patch(ctx context.Context, op string, kind diff.Kind, id string
 	if len(body) == 0 {
 		return nil
 	}
-	_, err := c.send(ctx, request{op: op, build: func(ctx context.Context) (*abs.RequestInformation, error) {
+	_, err := c.send(ctx, request{op: op, lag: true, build: func(ctx context.Context) (*abs.RequestInformation, error) {
 		var ri *abs.RequestInformation
 		var err error
 		switch kind {
@@ -594,6 +597,9 @@ func (c *Client) updateAttrs(ctx context.Context, ch diff.Change, e *entry) erro
 	}
 	switch ch.Kind {
 	case diff.User:
+		if err := c.checkUser("update user", ch.Key, attrs); err != nil {
+			return err
+		}
 		c.userProps(ch.Key, attrs, body, ext, true)
 		if v, ok := attrs.Lookup(attr.DisplayName); ok && v == "" && ch.After != nil {
 			body["displayName"] = ch.After.Name // displayName cannot be empty

@@ -91,7 +91,7 @@ func (c *Client) sendBind(ctx context.Context, op, groupID string, calls []*bind
 		for i, bc := range calls {
 			refs[i] = c.objectURL(bc.memberID)
 		}
-		_, err := c.send(ctx, request{op: op + " (with " + strconv.Itoa(len(calls)-1) + " more)",
+		_, err := c.send(ctx, request{op: op + " (with " + strconv.Itoa(len(calls)-1) + " more)", lag: true,
 			build: func(ctx context.Context) (*abs.RequestInformation, error) {
 				ri, err := c.gs.Groups().ByGroupId(groupID).ToPatchRequestInformation(ctx, models.NewGroup(), nil)
 				return withJSON(ri, err, map[string]any{"members@odata.bind": refs})
@@ -114,7 +114,7 @@ func (c *Client) sendBind(ctx context.Context, op, groupID string, calls []*bind
 
 // addRef adds one member with POST /groups/{id}/members/$ref.
 func (c *Client) addRef(ctx context.Context, op, groupID, memberID string) error {
-	_, err := c.send(ctx, request{op: op,
+	_, err := c.send(ctx, request{op: op, lag: true,
 		build: func(ctx context.Context) (*abs.RequestInformation, error) {
 			ri, err := c.gs.Groups().ByGroupId(groupID).Members().Ref().ToPostRequestInformation(ctx, models.NewReferenceCreate(), nil)
 			return withJSON(ri, err, map[string]any{"@odata.id": c.objectURL(memberID)})

@@ -33,6 +33,8 @@ type Client struct {
 	x       *exec
 	bind    binder
 	backoff time.Duration // base wait after a 5xx or transport failure
+	// sleep waits between attempts (tests record the waits)
+	sleep func(ctx context.Context, d time.Duration) error
 
 	mu      sync.Mutex
 	objs    map[string]*entry // by Key
@@ -112,6 +114,7 @@ func newClient(_ context.Context, gs *msgraphsdk.GraphServiceClient, cfg Config)
 		ad:      gs.GetAdapter(),
 		log:     cfg.Logger,
 		backoff: time.Second,
+		sleep:   sleep,
 		objs:    map[string]*entry{},
 		pending: map[string]bool{},
 	}

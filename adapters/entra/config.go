@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/orgsync/orgsync/diff/attr"
 )
@@ -107,6 +108,16 @@ type Config struct {
 	MaxAttempts int `yaml:"maxAttempts,omitempty" json:"maxAttempts,omitempty"`
 	// MaxRetryAfter caps a Retry-After wait; default 2 minutes.
 	MaxRetryAfter time.Duration `yaml:"maxRetryAfter,omitempty" json:"maxRetryAfter,omitempty"`
+	// LagRetries and LagBackoff bound the waits for replication: a request
+	// that touches an object created moments ago (a read, PATCH or member
+	// add answered 404, or 400 "… do not exist") is re-sent up to
+	// LagRetries times, and before a create whose earlier attempt may have
+	// taken effect is re-sent, the look-up for it is repeated as often. The
+	// wait doubles from LagBackoff up to one minute. Defaults 5 and 1 s
+	// (about half a minute in all; Microsoft calls the window "typically
+	// brief").
+	LagRetries int           `yaml:"lagRetries,omitempty" json:"lagRetries,omitempty"`
+	LagBackoff time.Duration `yaml:"lagBackoff,omitempty" json:"lagBackoff,omitempty"`
 	// PasswordLength is the length of generated initial passwords
 	// (default 36); users must change them at first sign-in.
 	PasswordLength int `yaml:"passwordLength,omitempty" json:"passwordLength,omitempty"`
@@ -155,6 +166,9 @@ func (c *Config) check() error {
 	}
 	if strings.TrimSpace(c.Mark) == "" {
 		bad("mark: the companyName management mark is required")
+	}
+	if n := utf8.RuneCountInString(c.Mark); n > 64 {
+		bad("mark: %d characters; companyName holds at most 64", n)
 	}
 	if c.Extensions == "" {
 		c.Extensions = DirectoryExtensions
@@ -225,6 +239,12 @@ func (c *Config) check() error {
 	}
 	if c.MaxRetryAfter <= 0 {
 		c.MaxRetryAfter = 2 * time.Minute
+	}
+	if c.LagRetries <= 0 {
+		c.LagRetries = 5
+	}
+	if c.LagBackoff <= 0 {
+		c.LagBackoff = time.Second
 	}
 	switch {
 	case c.PasswordLength == 0:

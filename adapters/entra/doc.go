@@ -67,12 +67,28 @@
 // 504; a throttled item inside a batch comes back as 429 in a 200
 // envelope, and the client re-sends it honouring its Retry-After (capped
 // by Config.MaxRetryAfter), as it does after 503/504 and dropped
-// connections, up to Config.MaxAttempts. Because a request that failed
-// that way may have taken effect, every re-sent write is idempotent: a
-// create first looks the object up (a user by userPrincipalName, a group
-// or unit by its key) and takes the existing one if it carries our key;
-// adding a member that is already there, removing one that is not, and
-// deleting a deleted object count as done. Errors wrap the diff sentinels:
+// connections, up to Config.MaxAttempts. A batch failed as a whole with
+// 424 is re-sent after its Retry-After, and an item that was not run
+// (424) waits as long as the longest Retry-After of its envelope. Graph
+// runs nothing it answers 429 or 424, so those are re-sent at once; after
+// no answer or a 5xx the write may have taken effect, so every re-sent
+// write is idempotent: a create first looks the object up (a user by
+// userPrincipalName, a group or unit by its key) and takes the existing
+// one if it carries our key; adding a member that is already there,
+// removing one that is not, and deleting a deleted object count as done.
+//
+// Graph is eventually consistent: right after a create, a read of the new
+// object can answer 404 and a reference to it (a member add, an
+// administrative-unit link, members@odata.bind) 400 "… do not exist".
+// Requests that touch new objects wait and re-send on exactly these
+// answers (Config.LagRetries, LagBackoff), and the look-up that guards a
+// re-sent create is repeated as often before the create is sent again, so
+// that a lost answer does not make a second security group (they take any
+// nickname). Usernames and UNI-IDs are checked before they are sent
+// (userPrincipalName characters A–Z a–z 0–9 ' . - _ ! # ^ ~, at most 64;
+// employeeId at most 16): a bad value fails that person's change with
+// ErrConstraint naming the key and the attribute, and the rest of the
+// stage proceeds. Errors wrap the diff sentinels:
 // 404 ErrNotFound, 409 and "already exists" ErrExists, other 400 and 403
 // ErrConstraint, 429/5xx/no answer ErrTemporary (see GraphError). Request
 // body compression of the SDK is switched off per request: its retry
@@ -81,14 +97,16 @@
 //
 // # Reads
 //
-// Read lists the managed users (filtered on companyName, or all users
-// with Config.Adopt, to offer unmarked ones as adoption candidates),
+// Read lists the managed users (filtered on companyName — an advanced
+// query in Graph, sent with ConsistencyLevel: eventual and $count=true — or
+// all users with Config.Adopt, to offer unmarked ones as adoption
+// candidates),
 // groups with their members (the member lists are read in batches) and
 // administrative units with their members. With Config.Delta the first
 // read is the initial round of /users/delta and /groups/delta and later
 // reads follow the delta links, merging changed properties, @removed
 // objects and members@delta into the state kept in the Client; an expired
-// link (410 syncStateNotFound) falls back to a full read. The delta state
+// link (400 syncStateNotFound) falls back to a full read. The delta state
 // lives in memory only: it pays off in a long-running process.
 //
 // # Privacy

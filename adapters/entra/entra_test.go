@@ -40,6 +40,7 @@ func baseConfig() entra.Config {
 	cfg.AppID = testAppID
 	cfg.BatchWindow = 2 * time.Millisecond
 	cfg.TeamBackoff = time.Millisecond
+	cfg.LagBackoff = time.Millisecond
 	cfg.Concurrency = 4
 	cfg.Logger = slog.New(slog.DiscardHandler)
 	return cfg

@@ -67,6 +67,10 @@ func (e *GraphError) sentinel() error {
 		return diff.ErrTemporary
 	case e.Status == http.StatusTooManyRequests, e.Status >= 500:
 		return diff.ErrTemporary
+	case e.Status == http.StatusFailedDependency:
+		// a request not run because its batch was throttled (or a request
+		// it depended on failed): sending it again is safe
+		return diff.ErrTemporary
 	case e.Status == http.StatusNotFound:
 		return diff.ErrNotFound
 	case e.Status == http.StatusConflict, e.exists():
@@ -83,6 +87,24 @@ func (e *GraphError) exists() bool {
 
 // temporary reports whether re-sending may succeed.
 func (e *GraphError) temporary() bool { return errors.Is(e.sentinel(), diff.ErrTemporary) }
+
+// maybeDone reports whether the request may have taken effect although it
+// failed: no answer, or a 5xx. Graph runs no request it answers 429 or
+// 424.
+func (e *GraphError) maybeDone() bool {
+	return e.Err != nil || e.Status == 0 || e.Status >= 500
+}
+
+// lagging reports whether the failure is what replication lag looks like
+// right after an object was created: 404 for the object, or 400 "… do not
+// exist" for an object a request refers to.
+func (e *GraphError) lagging() bool {
+	if e.Status == http.StatusNotFound {
+		return true
+	}
+	m := strings.ToLower(e.Message)
+	return e.Status == http.StatusBadRequest && (strings.Contains(m, "do not exist") || strings.Contains(m, "does not exist"))
+}
 
 // response is the outcome of one request, alone or inside a batch.
 type response struct {
@@ -308,13 +330,18 @@ func (c *Client) batch(ctx context.Context, calls []*call) {
 		}
 		return
 	}
+	// Answers come in any order: each is matched to its call by id. An
+	// item that was not run (424) carries no Retry-After of its own; it
+	// waits as long as the longest Retry-After of the envelope.
+	rs := make([]response, len(calls))
+	var longest time.Duration
 	for i, cl := range calls {
 		if ids[i] == "" {
 			continue
 		}
 		item := resp.GetResponseById(ids[i])
 		if item == nil || item.GetStatus() == nil {
-			cl.done <- response{err: &GraphError{Op: cl.op, Err: errors.New("batch response has no item for the request")}}
+			rs[i] = response{err: &GraphError{Op: cl.op, Err: errors.New("batch response has no item for the request")}}
 			continue
 		}
 		r := response{status: int(*item.GetStatus()), headers: item.GetHeaders(), body: item.GetBody()}
@@ -328,9 +355,19 @@ func (c *Client) batch(ctx context.Context, calls []*call) {
 					ge.RetryAfter = parseRetryAfter(v)
 				}
 			}
+			longest = max(longest, ge.RetryAfter)
 			r.err = ge
 		}
-		cl.done <- r
+		rs[i] = r
+	}
+	for i, cl := range calls {
+		if ids[i] == "" {
+			continue
+		}
+		if e := rs[i].err; e != nil && e.Status == http.StatusFailedDependency && e.RetryAfter == 0 {
+			e.RetryAfter = longest
+		}
+		cl.done <- rs[i]
 	}
 }
 
@@ -377,21 +414,32 @@ type request struct {
 	// direct sends the request on its own, never inside a $batch (paged
 	// reads, whose next links are absolute).
 	direct bool
+	// lag marks a request that may touch an object created moments ago:
+	// an answer that looks like replication lag (GraphError.lagging) is
+	// re-sent up to Config.LagRetries times.
+	lag bool
 }
 
 // send performs a request, re-sending it after a temporary failure
-// (honouring Retry-After, capped by MaxRetryAfter) up to MaxAttempts.
+// (honouring Retry-After, capped by MaxRetryAfter) up to MaxAttempts, and,
+// for a request marked lag, after an answer that looks like replication
+// lag, up to Config.LagRetries times. Before re-sending a request whose
+// earlier attempt may have taken effect (no answer, 5xx), recover is
+// asked whether it did; under replication lag the look-up may miss the new
+// object, so it is repeated (LagRetries times, with backoff) before the
+// request is sent again. After a 429 or 424 nothing ran and the request
+// is re-sent at once.
 func (c *Client) send(ctx context.Context, rq request) (response, error) {
 	var last *GraphError
+	maybeDone := false
+	lagTries, lagWait := 0, c.cfg.LagBackoff
 	for attempt := 1; ; attempt++ {
-		if attempt > 1 && rq.recover != nil {
-			r, ok, err := rq.recover(ctx)
-			if err != nil {
-				return response{}, err
+		if maybeDone && rq.recover != nil {
+			r, ok, err := c.recover(ctx, rq)
+			if err != nil || ok {
+				return r, err
 			}
-			if ok {
-				return r, nil
-			}
+			maybeDone = false
 		}
 		ri, err := rq.build(ctx)
 		if err != nil {
@@ -412,18 +460,48 @@ func (c *Client) send(ctx context.Context, rq request) (response, error) {
 			return r, nil
 		}
 		last = r.err
-		if !last.temporary() || attempt >= c.cfg.MaxAttempts || ctx.Err() != nil {
+		if ctx.Err() != nil {
 			return r, last
 		}
+		if rq.lag && last.lagging() && lagTries < c.cfg.LagRetries {
+			lagTries++
+			c.log.Debug("entra: object not replicated yet; waiting", "op", rq.op, "try", lagTries, "status", last.Status, "wait", lagWait)
+			if err := c.sleep(ctx, lagWait); err != nil {
+				return r, errors.Join(last, err)
+			}
+			lagWait = min(2*lagWait, time.Minute)
+			attempt-- // a lag wait is not a failed attempt
+			continue
+		}
+		if !last.temporary() || attempt >= c.cfg.MaxAttempts {
+			return r, last
+		}
+		maybeDone = maybeDone || last.maybeDone()
 		// Retry-After when the service gave one, else a growing pause
 		wait := min(last.RetryAfter, c.cfg.MaxRetryAfter)
 		if last.RetryAfter == 0 {
 			wait = min(time.Duration(attempt)*c.backoff, c.cfg.MaxRetryAfter)
 		}
 		c.log.Debug("entra: re-sending after temporary failure", "op", rq.op, "attempt", attempt, "status", last.Status, "wait", wait)
-		if err := sleep(ctx, wait); err != nil {
+		if err := c.sleep(ctx, wait); err != nil {
 			return r, errors.Join(last, err)
 		}
+	}
+}
+
+// recover asks rq.recover whether an earlier attempt took effect, looking
+// again with backoff while the answer may be hidden by replication lag.
+func (c *Client) recover(ctx context.Context, rq request) (response, bool, error) {
+	wait := c.cfg.LagBackoff
+	for try := 0; ; try++ {
+		r, ok, err := rq.recover(ctx)
+		if err != nil || ok || try >= c.cfg.LagRetries {
+			return r, ok, err
+		}
+		if err := c.sleep(ctx, wait); err != nil {
+			return response{}, false, err
+		}
+		wait = min(2*wait, time.Minute)
 	}
 }
 

@@ -1,6 +1,12 @@
 package entra
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // SetBackoff shortens the wait after 5xx and transport failures in tests.
 func (c *Client) SetBackoff(d time.Duration) { c.setBackoff(d) }
+
+// SetSleep replaces the wait between attempts, e.g. to record the waits.
+func (c *Client) SetSleep(f func(ctx context.Context, d time.Duration) error) { c.sleep = f }

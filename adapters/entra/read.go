@@ -165,17 +165,29 @@ func remarshal(in any, out any) error {
 
 func ptr[T any](v T) *T { return &v }
 
+// fullUsers lists the managed users (all users with Config.Adopt). A
+// filter on companyName is an advanced query in Graph: it is refused
+// (400 Request_UnsupportedQuery) unless the request carries
+// ConsistencyLevel: eventual and $count=true, on every page.
 func (c *Client) fullUsers(ctx context.Context, snap *snapshot) error {
 	q := &users.UsersRequestBuilderGetQueryParameters{Select: c.userSelect(), Top: ptr(int32(c.cfg.PageSize))}
-	if !c.cfg.Adopt {
+	advanced := !c.cfg.Adopt
+	if advanced {
 		q.Filter = ptr("companyName eq '" + strings.ReplaceAll(c.cfg.Mark, "'", "''") + "'")
+		q.Count = ptr(true)
+	}
+	eventual := func(ri *abs.RequestInformation, err error) (*abs.RequestInformation, error) {
+		if err == nil && advanced {
+			ri.Headers.TryAdd("ConsistencyLevel", "eventual")
+		}
+		return ri, err
 	}
 	_, err := c.getPages(ctx, "list users",
 		func(ctx context.Context) (*abs.RequestInformation, error) {
-			return c.gs.Users().ToGetRequestInformation(ctx, &users.UsersRequestBuilderGetRequestConfiguration{QueryParameters: q})
+			return eventual(c.gs.Users().ToGetRequestInformation(ctx, &users.UsersRequestBuilderGetRequestConfiguration{QueryParameters: q}))
 		},
 		func(ctx context.Context, url string) (*abs.RequestInformation, error) {
-			return c.gs.Users().WithUrl(url).ToGetRequestInformation(ctx, nil)
+			return eventual(c.gs.Users().WithUrl(url).ToGetRequestInformation(ctx, nil))
 		},
 		func(m map[string]any) { snap.users[asString(m["id"])] = m })
 	return err

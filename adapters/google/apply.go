@@ -224,7 +224,10 @@ func (c *Client) applyUser(ctx context.Context, op string, ch diff.Change) error
 		return fail(op, ch.Key, diff.ErrInvalidPlan, "action not valid for a user")
 	}
 	if p.Name != nil || p.PrimaryEmail != "" || p.CustomSchemas != nil || p.OrgUnitPath != "" || len(p.ForceSendFields) > 0 || p.Organizations != nil || len(p.NullFields) > 0 {
-		u, err := c.dir.Users.Patch(e.id, p).Context(ctx).Do()
+		// users.update, not users.patch: patch cannot clear a repeated
+		// field such as organizations (a leaver's last institution would
+		// stay on the contact card); update has patch semantics otherwise
+		u, err := c.dir.Users.Update(e.id, p).Context(ctx).Do()
 		if err != nil {
 			return err
 		}
@@ -334,7 +337,7 @@ func (c *Client) adoptUser(ctx context.Context, a *diff.Object, id string) error
 		return fmt.Errorf("user %s already carries key %q: %w", id, key, diff.ErrExists)
 	}
 	p := &admin.User{ExternalIds: c.userExternalIDs(cur.ExternalIds, a.Key), CustomSchemas: c.userSchema(a)}
-	u, err := c.dir.Users.Patch(id, p).Context(ctx).Do()
+	u, err := c.dir.Users.Update(id, p).Context(ctx).Do()
 	if err != nil {
 		return err
 	}

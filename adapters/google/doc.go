@@ -39,10 +39,23 @@
 // Politeness: the Google Go client has no batch support, so every request
 // goes through one transport that bounds concurrency, paces each API with a
 // token bucket below the 2,400 queries/minute quota (Config.QueriesPerMinute)
-// and retries 403 userRateLimitExceeded/quotaExceeded, 429 and 5xx answers
-// with exponential backoff and full jitter. Creates are idempotent: a
-// create whose answer was lost is checked by its mark before it is sent
-// again, and shared drives use a request id derived from the key.
+// and retries 403 userRateLimitExceeded/quotaExceeded, Drive's 403
+// sharingRateLimitExceeded, 429 and 5xx answers with exponential backoff
+// and full jitter. Creates are idempotent: a create whose answer was lost
+// is checked by its mark before it is sent again, and shared drives use a
+// request id derived from the key.
+//
+// What the services do not promise, and how Read and Apply cope:
+//
+//   - User search lags writes (by up to a day and a half for custom-schema
+//     queries), so Read lists all users of the customer and picks the
+//     managed ones by their custom schema, instead of searching for them.
+//   - A Drive search over all drives may come back incomplete
+//     (incompleteSearch); Read then searches each shared drive on its own,
+//     so that no marker is missed and no drive is made twice.
+//   - users.patch cannot clear a repeated field (organizations); user
+//     changes are sent with users.update, which has patch semantics and
+//     clears a field sent as null.
 //
 // Client.Prepare (diff.Preparer) shapes a desired state for Google (drives
 // from groups, address list and licence attributes); the pipeline

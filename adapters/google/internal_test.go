@@ -23,6 +23,7 @@ func TestWrapMapsToSentinels(t *testing.T) {
 		"condition":       {412, "conditionNotMet", diff.ErrConstraint},
 		"user rate limit": {403, "userRateLimitExceeded", diff.ErrTemporary},
 		"quota":           {403, "quotaExceeded", diff.ErrTemporary},
+		"sharing rate":    {403, "sharingRateLimitExceeded", diff.ErrTemporary},
 		"429":             {429, "rateLimitExceeded", diff.ErrTemporary},
 		"backend":         {503, "backendError", diff.ErrTemporary},
 		"non-empty drive": {403, "cannotDeleteNonemptyDrive", diff.ErrConstraint},
@@ -54,6 +55,7 @@ func TestClassify(t *testing.T) {
 	}{
 		"403 user rate": {403, `{"error":{"code":403,"errors":[{"reason":"userRateLimitExceeded"}]}}`, true, true},
 		"403 quota":     {403, `{"error":{"code":403,"errors":[{"reason":"quotaExceeded"}]}}`, true, true},
+		"403 sharing":   {403, `{"error":{"code":403,"errors":[{"reason":"sharingRateLimitExceeded"}]}}`, true, true},
 		"403 forbidden": {403, `{"error":{"code":403,"errors":[{"reason":"forbidden"}]}}`, false, false},
 		"403 not json":  {403, `<html>`, false, false},
 		"429":           {429, ``, true, true},

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	admin "google.golang.org/api/admin/directory/v1"
 	drive "google.golang.org/api/drive/v3"
+	"google.golang.org/api/googleapi"
 	licensing "google.golang.org/api/licensing/v1"
 )
 
@@ -125,7 +127,7 @@ func (r *reader) users(ctx context.Context) error {
 		}
 		key, name, inst, attrs, ok := c.readUserSchema(u)
 		if !ok {
-			if c.cfg.ReadUnmanaged && !u.IsAdmin {
+			if c.cfg.ReadUnmanaged && !u.IsAdmin && c.underRoot(u.OrgUnitPath) {
 				r.out = append(r.out, diff.Object{Kind: diff.User, Name: display, Parent: r.parentOf(u.OrgUnitPath), Disabled: u.Suspended, ID: u.Id,
 					Attrs: diff.Attrs{ // in name order
 						{Name: attr.DisplayName, Value: display},
@@ -174,19 +176,16 @@ func (r *reader) users(ctx context.Context) error {
 			return nil
 		})
 	}
-	if schema {
-		if err := list(fmt.Sprintf("%s.%s=true", c.cfg.Mark, fieldManaged)); err != nil {
-			return wrap("read users", "", err)
-		}
+	// One list of every user, sorted out here, instead of a search for
+	// the managed flag (query orgsync.managed=true): Google's user search
+	// can lag writes by up to a day and a half, and a user missing from it
+	// would be planned as a create again. A list without a query is not a
+	// search.
+	if !schema && !c.cfg.ReadUnmanaged {
+		return nil
 	}
-	if c.cfg.ReadUnmanaged {
-		q := ""
-		if c.cfg.Root != "/" {
-			q = fmt.Sprintf("orgUnitPath='%s'", strings.ReplaceAll(c.cfg.Root, "'", `\'`))
-		}
-		if err := list(q); err != nil {
-			return wrap("read users", c.cfg.Root, err)
-		}
+	if err := list(""); err != nil {
+		return wrap("read users", "", err)
 	}
 	return nil
 }
@@ -306,15 +305,9 @@ func (r *reader) drives(ctx context.Context) error {
 	if err != nil {
 		return wrap("read shared drives", "", err)
 	}
-	var marked []*drive.File
-	q := fmt.Sprintf("properties has { key='%s' and value='true' } and trashed = false", c.propManaged())
-	err = c.drv.Files.List().Corpora("allDrives").IncludeItemsFromAllDrives(true).SupportsAllDrives(true).Q(q).PageSize(1000).
-		Fields("nextPageToken", "files(id,name,mimeType,driveId,parents,properties,description)").Pages(ctx, func(l *drive.FileList) error {
-		marked = append(marked, l.Files...)
-		return nil
-	})
+	marked, err := r.markedFiles(ctx, names)
 	if err != nil {
-		return wrap("read drive marks", "", err)
+		return err
 	}
 	slices.SortFunc(marked, func(a, b *drive.File) int { return cmp.Compare(a.Id, b.Id) })
 	type item struct {
@@ -387,6 +380,62 @@ func (r *reader) drives(ctx context.Context) error {
 		r.out = append(r.out, it.obj)
 	}
 	return nil
+}
+
+// markedFiles lists the files that carry orgsync's drive mark. One search
+// over all drives (corpora=allDrives) is cheapest, but Drive may answer it
+// with incompleteSearch=true, leaving out drives it did not search; a
+// marker missed that way would make the plan create its drive a second
+// time. Then every drive the admin can see is searched on its own
+// (corpora=drive), which Drive searches completely.
+func (r *reader) markedFiles(ctx context.Context, drives map[string]string) ([]*drive.File, error) {
+	c := r.c
+	q := fmt.Sprintf("properties has { key='%s' and value='true' } and trashed = false", c.propManaged())
+	fields := []googleapi.Field{"nextPageToken", "incompleteSearch", "files(id,name,mimeType,driveId,parents,properties,description)"}
+	var marked []*drive.File
+	incomplete := false
+	err := c.drv.Files.List().Corpora("allDrives").IncludeItemsFromAllDrives(true).SupportsAllDrives(true).Q(q).PageSize(1000).
+		Fields(fields...).Pages(ctx, func(l *drive.FileList) error {
+		marked = append(marked, l.Files...)
+		incomplete = incomplete || l.IncompleteSearch
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("read drive marks", "", err)
+	}
+	if !incomplete {
+		return marked, nil
+	}
+	c.cfg.Logger.Info("google: the search over all drives was incomplete; searching each drive", "drives", len(drives))
+	ids := slices.Sorted(maps.Keys(drives))
+	per := make([][]*drive.File, len(ids))
+	eg, gctx := errgroup.WithContext(ctx)
+	eg.SetLimit(c.cfg.Concurrency)
+	for i, id := range ids {
+		eg.Go(func() error {
+			err := c.drv.Files.List().Corpora("drive").DriveId(id).IncludeItemsFromAllDrives(true).SupportsAllDrives(true).Q(q).PageSize(1000).
+				Fields(fields...).Pages(gctx, func(l *drive.FileList) error {
+				per[i] = append(per[i], l.Files...)
+				return nil
+			})
+			if code(err) == 404 {
+				return nil // not a member: no drive of ours
+			}
+			if err != nil {
+				return wrap("read drive marks", id, err)
+			}
+			return nil
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return nil, err
+	}
+	return slices.Concat(per...), nil
+}
+
+// underRoot reports whether an org unit path is Root or below it.
+func (c *Client) underRoot(path string) bool {
+	return c.cfg.Root == "/" || path == c.cfg.Root || strings.HasPrefix(path, c.cfg.Root+"/")
 }
 
 // localPart returns the part of an address before the @.

@@ -168,8 +168,10 @@ func (t *politeTransport) jitter(attempt int) time.Duration {
 	return time.Duration(t.rnd.Int64N(int64(d) + 1))
 }
 
-// rateReasons are the error reasons Google uses for rate limits.
-var rateReasons = []string{"userRateLimitExceeded", "rateLimitExceeded", "quotaExceeded"}
+// rateReasons are the error reasons Google uses for rate limits; Drive
+// answers sharingRateLimitExceeded (403) when too many sharing requests
+// (permissions) come too fast.
+var rateReasons = []string{"userRateLimitExceeded", "rateLimitExceeded", "quotaExceeded", "sharingRateLimitExceeded"}
 
 // classify reports whether a response is a rate limit and whether it
 // should be retried. A 403 body is read to find the reason and then put

@@ -3,6 +3,7 @@ package graphfake
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -51,12 +52,36 @@ func (s *Server) batch(body []byte) (int, map[string]string, any) {
 		}
 		seen[it.ID] = true
 	}
+	s.mu.Lock()
+	failEnvelope := s.faults.BatchFailedDependency > 0 && s.roll("envelope", http.MethodPost, "/$batch", body) < s.faults.BatchFailedDependency
+	failItems := s.faults.BatchThrottledItems > 0 && s.roll("envelope-items", http.MethodPost, "/$batch", body) < s.faults.BatchThrottledItems
+	s.mu.Unlock()
+	if failEnvelope {
+		return http.StatusFailedDependency, s.retryAfter(),
+			errBody("FailedDependency", "The batch was throttled; none of its requests ran. Retry after the interval in Retry-After.")
+	}
+	if failItems {
+		out := make([]batchResp, len(req.Requests))
+		for i, it := range req.Requests {
+			if i == 0 {
+				out[i] = batchResp{ID: it.ID, Status: http.StatusTooManyRequests, Headers: s.retryAfter(),
+					Body: errBody("TooManyRequests", "Too many requests; retry after the interval in Retry-After.")}
+				continue
+			}
+			out[i] = batchResp{ID: it.ID, Status: http.StatusFailedDependency,
+				Body: errBody("FailedDependency", "The request was not run: its batch was throttled.")}
+		}
+		return http.StatusOK, nil, map[string]any{"responses": out}
+	}
 	status := map[string]int{}
 	var out []batchResp
 	for _, it := range req.Requests {
 		r := s.batchItem(it, status)
 		status[it.ID] = r.Status
 		out = append(out, r)
+	}
+	if s.opts.ReorderBatch {
+		slices.Reverse(out)
 	}
 	return http.StatusOK, nil, map[string]any{"responses": out}
 }
@@ -101,14 +126,13 @@ func (s *Server) batchItem(it batchReq, status map[string]int) batchResp {
 	}
 	s.mu.Unlock()
 
-	throttled := resp(http.StatusTooManyRequests, map[string]string{"Retry-After": "0"},
-		errBody("TooManyRequests", "Too many requests; retry after the interval in Retry-After."))
 	if x < f.ItemThrottle {
-		return throttled
+		return resp(http.StatusTooManyRequests, s.retryAfter(),
+			errBody("TooManyRequests", "Too many requests; retry after the interval in Retry-After."))
 	}
-	st, hdr, out := s.do(method, path, rawQuery, body, true)
+	st, hdr, out := s.do(method, path, rawQuery, it.Headers, body, true)
 	if x < f.ItemThrottle+f.ItemLostResponse && method != http.MethodGet {
-		return throttled
+		return resp(http.StatusGatewayTimeout, nil, errBody("GatewayTimeout", "The request timed out."))
 	}
 	return resp(st, hdr, out)
 }

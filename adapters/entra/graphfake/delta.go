@@ -30,7 +30,7 @@ func (s *Server) delta(typ, path string, q url.Values) result {
 		t = token{Epoch: s.epoch, To: s.seq, Init: true}
 	}
 	if t.Epoch != s.epoch {
-		return fail(http.StatusGone, "syncStateNotFound", "The sync state generation is not found; the delta token has expired. Start a new round without a token.")
+		return fail(http.StatusBadRequest, "syncStateNotFound", "The sync state generation is not found. The delta token is expired and data must be synchronized again.")
 	}
 	sel := q.Get("$select")
 	wantMembers := typ == "group" && slices.Contains(strings.Split(sel, ","), "members")

@@ -8,33 +8,98 @@
 //   - users: POST, GET (by id or userPrincipalName), PATCH, DELETE, list with
 //     $filter (eq clauses joined by "and", on any property including
 //     extension_{appId}_{name} and schemaExtension/property paths), $select,
-//     $top and absolute @odata.nextLink paging;
+//     $top, $count and absolute @odata.nextLink paging;
 //   - groups: the same, plus members/owners ($ref add and remove, list),
 //     members@odata.bind and owners@odata.bind at creation (at most 20), and
 //     PUT /groups/{id}/team, which answers 404 while a group is "young";
 //   - administrative units under /directory/administrativeUnits with members;
 //   - directory extension properties and schema extensions (refused when not
 //     registered, if a registry is configured);
-//   - JSON batching on /$batch: at most 20 requests, relative URLs, dependsOn
-//     (424 when a dependency failed), a per-item status and headers, and
-//     per-item 429 with Retry-After inside a 200 envelope;
+//   - JSON batching on /$batch: at most 20 requests, relative URLs, per-item
+//     headers, dependsOn (424 when a dependency failed), a per-item status
+//     and headers, and per-item 429 with Retry-After inside a 200 envelope;
 //   - delta queries on /users/delta and /groups/delta: an initial round that
 //     pages through every object, then only the changed properties, deleted
 //     objects with @removed, group members with members@delta, and
-//     @odata.deltaLink tokens that ExpireDeltaTokens turns into 410
+//     @odata.deltaLink tokens that ExpireDeltaTokens turns into 400
 //     syncStateNotFound;
 //   - errors in Graph's shape {"error":{"code":…,"message":…}};
-//   - fault injection: a share of requests throttled (429, Retry-After: 0),
-//     unavailable (503), dropped connections, and "lost responses" (the
-//     write takes effect but the client sees a failure), decided by a hash
-//     of the seed, the request and how often it was seen, so a run is
+//   - fault injection: a share of requests throttled (429 with
+//     Options.RetryAfter), unavailable (503), dropped connections, "lost
+//     responses" (the write takes effect but the client sees a failure)
+//     and whole $batch envelopes failed with 424, decided by a hash of the
+//     seed, the request and how often it was seen, so a run is
 //     reproducible whatever the goroutine schedule;
 //   - request counters, in total and per method and route, for cost
 //     measurements.
 //
-// It is not a full Graph: no authentication, no advanced-query rules (every
-// property can be filtered), no $expand, $orderby or $search, no eventual
-// consistency (a write is visible at once), and only the properties listed
-// in this package are accepted. graphfake imports only the standard library so
-// that it compiles in seconds; it must not import msgraph-sdk-go.
+// # Fidelity
+//
+// Where Graph is strict or awkward, so is the fake. Each row: the
+// behaviour, the public documentation it rests on, whether it is modelled,
+// and the test in this package that shows it.
+//
+//   - Advanced-only filters. A $filter on a user property whose eq is
+//     served only as an advanced query (companyName among them) is refused
+//     with 400 Request_UnsupportedQuery unless the request carries both
+//     ConsistencyLevel: eventual and $count=true (in a batch, in the item's
+//     own headers); with both, the answer carries @odata.count. Directory
+//     extension properties filter by default. "Advanced query capabilities
+//     on Microsoft Entra ID objects",
+//     https://learn.microsoft.com/graph/aad-advanced-queries (property
+//     table and "Error handling for advanced queries"). Modelled for users;
+//     the group and administrative-unit tables are not (the adapter filters
+//     those on extensions only). TestAdvancedQueryRequired.
+//   - Replication lag (Options.Lag). A new object is missed by its first
+//     Lag look-ups — GET, PATCH or DELETE by id, a filtered list — answered
+//     404 Request_ResourceNotFound, and by references to it, answered 400
+//     "The source resource object or one of the objects being referenced do
+//     not exist."; uniqueness of userPrincipalName is enforced at once.
+//     "Designing for eventual consistency for Microsoft Entra",
+//     https://devblogs.microsoft.com/identity/designing-for-eventual-consistency-for-microsoft-entra/,
+//     and "Add members" (group-post-members), whose note quotes the 400.
+//     How long the real window lasts is not documented beyond "typically
+//     brief"; the fake counts look-ups instead of time, and unfiltered
+//     lists and delta rounds are not delayed (not modelled).
+//     TestReplicationLag.
+//   - Batch answers in any order (Options.ReorderBatch answers in reverse).
+//     "Combine multiple HTTP requests using JSON batching",
+//     https://learn.microsoft.com/graph/json-batching ("responses might
+//     appear in a different order"). TestBatchReorderedAndFailedEnvelope.
+//   - A throttled batch failing as a whole with 424 (Faults.
+//     BatchFailedDependency), with Retry-After and none of its items run.
+//     Graph's throttling guidance said so ("Throttling and batching",
+//     https://learn.microsoft.com/graph/throttling); the current text and
+//     microsoft-graph-docs-contrib issue 8883 ("Batch docs incorrect re
+//     return code") say the envelope answers 200 with 429 items instead.
+//     Both are modelled (per-item 429 with Faults.ItemThrottle), since a
+//     client must survive either, and a third shape dev-proxy issue 8
+//     ("Provide 424 failures for $batch requests") describes: one item 429
+//     with Retry-After, the others 424 without one
+//     (Faults.BatchThrottledItems). TestBatchReorderedAndFailedEnvelope.
+//   - A request that depends on a failed one answers 424 (dependsOn). JSON
+//     batching page, as above. TestBatchItemsDependsOnAndLimits.
+//   - Value limits. The local part of userPrincipalName allows only A–Z
+//     a–z 0–9 ' . - _ ! # ^ ~; mailNickname at most 64 characters and none
+//     of @ ( ) \ [ ] " ; : < > , or space; employeeId at most 16;
+//     companyName 64 (and a few more lengths from the same page). "user
+//     resource type", https://learn.microsoft.com/graph/api/resources/user,
+//     and "Create group" for the group mailNickname. Graph's exact message
+//     for an over-long employeeId or companyName is not documented; the fake
+//     answers 400 "Invalid value specified for property '…'". TestValuesRefused.
+//   - Expired delta links answer 400 with code syncStateNotFound. "Duration
+//     of change tracking tokens for identity and education resources",
+//     https://devblogs.microsoft.com/microsoft365dev/duration-of-change-tracking-tokens-for-identity-and-education-resources/
+//     (seven days; "BadRequest response with the error code
+//     syncStateNotFound"). TestDeltaRounds.
+//   - A team from a group younger than ~15 minutes answers 404. "Create
+//     team from group" (team-put-teams). Tested by the adapter's tests
+//     (YoungGroupAttempts).
+//
+// Not modelled: authentication, $expand, $orderby, $search, other
+// operators than eq, the advanced-query rules of groups and units, lag of
+// lists and delta rounds, and the per-tenant write quotas; only the
+// properties listed in this package are accepted. graphfake imports only
+// the standard library so that it compiles in seconds; it must not import
+// msgraph-sdk-go.
 package graphfake

@@ -12,8 +12,8 @@ func FuzzParseFilter(f *testing.F) {
 		f.Add(s, "v")
 	}
 	f.Fuzz(func(t *testing.T, filter, value string) {
-		_, _ = parseFilter(filter) // must not panic
-		pred, err := parseFilter("extension_x_key eq '" + strings.ReplaceAll(value, "'", "''") + "'")
+		_, _, _ = parseFilter(filter) // must not panic
+		pred, _, err := parseFilter("extension_x_key eq '" + strings.ReplaceAll(value, "'", "''") + "'")
 		if err != nil {
 			t.Fatalf("escaped value %q: %v", value, err)
 		}

@@ -65,7 +65,7 @@ func set(xs ...string) map[string]bool {
 }
 
 // do executes one request (alone or from a batch). Caller does not hold s.mu.
-func (s *Server) do(method, path, rawQuery string, body []byte, inBatch bool) (int, map[string]string, any) {
+func (s *Server) do(method, path, rawQuery string, hdr map[string]string, body []byte, inBatch bool) (int, map[string]string, any) {
 	q, err := url.ParseQuery(rawQuery)
 	if err != nil {
 		r := fail(http.StatusBadRequest, "BadRequest", "Invalid query: "+err.Error())
@@ -73,7 +73,7 @@ func (s *Server) do(method, path, rawQuery string, body []byte, inBatch bool) (i
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r := s.route(method, path, q, body)
+	r := s.route(method, path, q, hdr, body)
 	if r.status < 400 && method != http.MethodGet {
 		s.counts.Writes[method+" "+routeOf(path)]++
 	}
@@ -81,7 +81,7 @@ func (s *Server) do(method, path, rawQuery string, body []byte, inBatch bool) (i
 }
 
 // route dispatches a request. Caller holds s.mu.
-func (s *Server) route(method, path string, q url.Values, body []byte) result {
+func (s *Server) route(method, path string, q url.Values, hdr map[string]string, body []byte) result {
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	var typ string
 	switch {
@@ -96,7 +96,7 @@ func (s *Server) route(method, path string, q url.Values, body []byte) result {
 	}
 	switch {
 	case len(segs) == 0 && method == http.MethodGet:
-		return s.list(typ, path, q)
+		return s.list(typ, path, q, hdr)
 	case len(segs) == 0 && method == http.MethodPost:
 		return s.create(typ, body)
 	case len(segs) == 1 && (segs[0] == "delta" || segs[0] == "delta()") && method == http.MethodGet && typ != "administrativeUnit":
@@ -134,12 +134,12 @@ func unescape(s string) string {
 // holds s.mu.
 func (s *Server) lookup(typ, id string) *object {
 	if o, ok := s.objs[id]; ok && o.typ == typ {
-		return o
+		return s.visible(o)
 	}
 	if typ == "user" && strings.Contains(id, "@") {
 		for _, o := range s.objs {
 			if o.typ == "user" && strings.EqualFold(str(o.props["userPrincipalName"]), id) {
-				return o
+				return s.visible(o)
 			}
 		}
 	}
@@ -223,8 +223,8 @@ func (s *Server) create(typ string, body []byte) result {
 			var ids []string
 			for _, v := range list {
 				id := refID(str(v))
-				if s.objs[id] == nil {
-					return fail(http.StatusBadRequest, "Request_BadRequest", "Invalid object identifier '"+str(v)+"'.")
+				if s.ref(id) == nil {
+					return s.refFail(id, str(v))
 				}
 				ids = append(ids, id)
 			}
@@ -242,10 +242,14 @@ func (s *Server) create(typ string, body []byte) result {
 			return fail(http.StatusBadRequest, "Request_BadRequest", "Property 'displayName' is required when creating the object.")
 		}
 	}
+	if r := checkValues(typ, m); r != nil {
+		return *r
+	}
 	delete(m, "@odata.type")
 	delete(m, "id")
 	pw := m["passwordProfile"] != nil
 	o := s.newObject(typ, m)
+	o.lag = s.opts.Lag
 	o.password = pw && typ == "user"
 	if typ == "group" {
 		if _, ok := o.props["resourceProvisioningOptions"]; !ok {
@@ -314,6 +318,9 @@ func (s *Server) patch(o *object, body []byte) result {
 	if r := s.checkProps(o.typ, m); r != nil {
 		return *r
 	}
+	if r := checkValues(o.typ, m); r != nil {
+		return *r
+	}
 	delete(m, "@odata.type")
 	delete(m, "id")
 	if o.typ == "group" {
@@ -329,8 +336,8 @@ func (s *Server) patch(o *object, body []byte) result {
 			list, _ := raw.([]any)
 			for _, v := range list {
 				id := refID(str(v))
-				if s.objs[id] == nil {
-					return fail(http.StatusBadRequest, "Request_BadRequest", "Invalid object identifier '"+str(v)+"'.")
+				if s.ref(id) == nil {
+					return s.refFail(id, str(v))
 				}
 				if (rel == "members" && o.members[id]) || (rel == "owners" && o.owners[id]) {
 					return fail(http.StatusBadRequest, "Request_BadRequest", "One or more added object references already exist for the following modified properties: '"+rel+"'.")
@@ -419,8 +426,8 @@ func (s *Server) relation(o *object, rel, method string, rest []string, path str
 			return fail(http.StatusBadRequest, "BadRequest", "Unable to read JSON request payload: "+err.Error())
 		}
 		id := refID(str(m["@odata.id"]))
-		if id == "" || s.objs[id] == nil {
-			return fail(http.StatusNotFound, "Request_ResourceNotFound", "Resource '"+id+"' does not exist or one of its queried reference-property objects are not present.")
+		if id == "" || s.ref(id) == nil {
+			return s.refFail(id, str(m["@odata.id"]))
 		}
 		if set[id] {
 			return fail(http.StatusBadRequest, "Request_BadRequest", "One or more added object references already exist for the following modified properties: '"+rel+"'.")
@@ -511,18 +518,35 @@ func (s *Server) project(o *object, sel string, withType bool) map[string]any {
 
 // list handles GET on a collection with $filter, $select, $top and paging.
 // Caller holds s.mu.
-func (s *Server) list(typ, path string, q url.Values) result {
-	pred, err := parseFilter(q.Get("$filter"))
+func (s *Server) list(typ, path string, q url.Values, hdr map[string]string) result {
+	pred, props, err := parseFilter(q.Get("$filter"))
 	if err != nil {
 		return fail(http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported query: "+err.Error())
 	}
-	var objs []*object
-	for _, id := range s.order {
-		if o, ok := s.objs[id]; ok && o.typ == typ && pred(o.props) {
-			objs = append(objs, o)
+	adv := advanced(q, hdr)
+	if !adv {
+		if p, need := needsAdvanced(typ, props); need {
+			return fail(http.StatusBadRequest, "Request_UnsupportedQuery",
+				"Unsupported or invalid query filter clause specified for property '"+p+"' of resource '"+resourceName[typ]+"'. Try adding $count=true query parameter and ConsistencyLevel:eventual header.")
 		}
 	}
-	return s.page(objs, path, q)
+	filtered := q.Get("$filter") != ""
+	var objs []*object
+	for _, id := range s.order {
+		o, ok := s.objs[id]
+		if !ok || o.typ != typ || !pred(o.props) {
+			continue
+		}
+		if filtered && s.visible(o) == nil {
+			continue // a filtered look-up may miss a new object
+		}
+		objs = append(objs, o)
+	}
+	r := s.page(objs, path, q)
+	if adv && q.Get("$count") == "true" && r.status == http.StatusOK {
+		r.body.(map[string]any)["@odata.count"] = len(objs)
+	}
+	return r
 }
 
 // page renders one page of a list with an absolute @odata.nextLink. The

@@ -12,11 +12,12 @@ import (
 // "path eq value" joined by "and", where path is a property name or
 // "complexProperty/name" and value is a quoted string (” escapes a quote),
 // true, false, null or a number. Comparison of strings ignores case, as
-// Graph's does for directory properties.
-func parseFilter(f string) (func(map[string]any) bool, error) {
+// Graph's does for directory properties. It also returns the first segment
+// of every clause's path, for the advanced-query check.
+func parseFilter(f string) (func(map[string]any) bool, []string, error) {
 	f = strings.TrimSpace(f)
 	if f == "" {
-		return func(map[string]any) bool { return true }, nil
+		return func(map[string]any) bool { return true }, nil, nil
 	}
 	type clause struct {
 		path []string
@@ -28,13 +29,13 @@ func parseFilter(f string) (func(map[string]any) bool, error) {
 		// path
 		sp := strings.IndexByte(rest, ' ')
 		if sp <= 0 {
-			return nil, fmt.Errorf("syntax error at %q", rest)
+			return nil, nil, fmt.Errorf("syntax error at %q", rest)
 		}
 		path := rest[:sp]
 		rest = strings.TrimLeft(rest[sp:], " ")
 		op, after, found := strings.Cut(rest, " ")
 		if !found || !strings.EqualFold(op, "eq") {
-			return nil, fmt.Errorf("only eq is supported, got %q", op)
+			return nil, nil, fmt.Errorf("only eq is supported, got %q", op)
 		}
 		rest = strings.TrimLeft(after, " ")
 		var val any
@@ -54,7 +55,7 @@ func parseFilter(f string) (func(map[string]any) bool, error) {
 				b.WriteByte(rest[i])
 			}
 			if i >= len(rest) {
-				return nil, fmt.Errorf("unterminated string in %q", f)
+				return nil, nil, fmt.Errorf("unterminated string in %q", f)
 			}
 			val = b.String()
 			rest = rest[i+1:]
@@ -71,7 +72,7 @@ func parseFilter(f string) (func(map[string]any) bool, error) {
 			default:
 				n, err := strconv.ParseFloat(lit, 64)
 				if err != nil {
-					return nil, fmt.Errorf("bad literal %q", lit)
+					return nil, nil, fmt.Errorf("bad literal %q", lit)
 				}
 				val = n
 			}
@@ -83,9 +84,13 @@ func parseFilter(f string) (func(map[string]any) bool, error) {
 		}
 		and, r, found := strings.Cut(rest, " ")
 		if !found || !strings.EqualFold(and, "and") {
-			return nil, fmt.Errorf("only 'and' joins clauses, got %q", and)
+			return nil, nil, fmt.Errorf("only 'and' joins clauses, got %q", and)
 		}
 		rest = strings.TrimSpace(r)
+	}
+	props := make([]string, len(cs))
+	for i, c := range cs {
+		props[i] = c.path[0]
 	}
 	return func(props map[string]any) bool {
 		for _, c := range cs {
@@ -107,7 +112,7 @@ func parseFilter(f string) (func(map[string]any) bool, error) {
 			}
 		}
 		return true
-	}, nil
+	}, props, nil
 }
 
 // token is a skip or delta token.

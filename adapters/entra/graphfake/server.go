@@ -23,9 +23,10 @@ import (
 // requests. Top-level faults apply to every HTTP request, including the
 // $batch envelope; item faults apply to each request inside a batch.
 type Faults struct {
-	// Throttle answers 429 TooManyRequests with Retry-After: 0.
+	// Throttle answers 429 TooManyRequests with Retry-After
+	// (Options.RetryAfter, default 0).
 	Throttle float64
-	// Unavailable answers 503 serviceNotAvailable with Retry-After: 0.
+	// Unavailable answers 503 serviceNotAvailable with Retry-After.
 	Unavailable float64
 	// Drop closes the connection without an answer, before executing.
 	Drop float64
@@ -33,12 +34,23 @@ type Faults struct {
 	// answer, as a timeout after the server did the work would.
 	LostResponse float64
 
-	// ItemThrottle answers 429 with Retry-After: 0 for a batch item,
+	// ItemThrottle answers 429 with Retry-After for a batch item,
 	// without executing it.
 	ItemThrottle float64
-	// ItemLostResponse executes a batch item's write, then reports 429
-	// for it: the client cannot tell that the write took effect.
+	// ItemLostResponse executes a batch item's write, then reports 504
+	// GatewayTimeout for it: the client cannot tell that the write took
+	// effect.
 	ItemLostResponse float64
+	// BatchFailedDependency answers a whole $batch envelope 424
+	// FailedDependency with Retry-After, executing none of its items, as
+	// Graph's throttling guidance describes for a throttled batch.
+	BatchFailedDependency float64
+	// BatchThrottledItems answers a whole $batch envelope 200 with its
+	// first item 429 (with Retry-After) and every other item 424
+	// FailedDependency without a Retry-After of its own, running none of
+	// them: the shape dev-proxy and older Graph guidance describe for a
+	// batch throttled as a whole.
+	BatchThrottledItems float64
 }
 
 // Options configures a Server. The zero value is a usable fake with no
@@ -70,6 +82,21 @@ type Options struct {
 	// Now is the clock for YoungGroupAge and createdDateTime; default
 	// time.Now.
 	Now func() time.Time
+
+	// Lag models replication lag: an object created through the API is
+	// missed by the first Lag look-ups that would find it — GET, PATCH or
+	// DELETE by id or userPrincipalName, a filtered list, and a reference
+	// to it (members@odata.bind, POST …/members/$ref), which answers 400
+	// "… do not exist". Unfiltered lists and delta rounds see it at once.
+	// Uniqueness checks (userPrincipalName) always see it. The count, not a
+	// clock, keeps tests free of timing.
+	Lag int
+	// ReorderBatch answers the items of a $batch in reverse order, as
+	// Graph may answer them in any order.
+	ReorderBatch bool
+	// RetryAfter is the Retry-After, in seconds, of throttled answers
+	// (default 0).
+	RetryAfter int
 }
 
 // Counts are the server's request counters.
@@ -87,6 +114,9 @@ type Counts struct {
 	// Writes counts writes that took effect (status < 400), by route,
 	// whether they came alone or in a batch.
 	Writes map[string]int
+	// LagMisses counts look-ups and references that missed an object
+	// because of Options.Lag.
+	LagMisses int
 }
 
 // Server is a running fake Graph service. Its methods are safe for
@@ -207,11 +237,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case f < 0:
 	case f == faultThrottle:
-		writeJSON(w, http.StatusTooManyRequests, map[string]string{"Retry-After": "0"},
+		writeJSON(w, http.StatusTooManyRequests, s.retryAfter(),
 			errBody("TooManyRequests", "Too many requests; retry after the interval in Retry-After."))
 		return
 	case f == faultUnavailable:
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"Retry-After": "0"},
+		writeJSON(w, http.StatusServiceUnavailable, s.retryAfter(),
 			errBody("serviceNotAvailable", "The service is temporarily unavailable."))
 		return
 	case f == faultDrop || (f == faultLost && !isWrite):
@@ -225,13 +255,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if path == "/$batch" && r.Method == http.MethodPost {
 		status, hdr, out = s.batch(body)
 	} else {
-		status, hdr, out = s.do(r.Method, path, r.URL.RawQuery, body, false)
+		hdrs := map[string]string{}
+		for k := range r.Header {
+			hdrs[k] = r.Header.Get(k)
+		}
+		status, hdr, out = s.do(r.Method, path, r.URL.RawQuery, hdrs, body, false)
 	}
 	if f == faultLost {
 		hangUp(w)
 		return
 	}
 	writeJSON(w, status, hdr, out)
+}
+
+// retryAfter is the Retry-After header of a throttled answer.
+func (s *Server) retryAfter() map[string]string {
+	return map[string]string{"Retry-After": fmt.Sprint(s.opts.RetryAfter)}
 }
 
 type fault int
@@ -376,6 +415,7 @@ type object struct {
 	owners   map[string]bool
 	teamTry  int
 	password bool
+	lag      int // look-ups still to miss it (Options.Lag)
 }
 
 // Object is a read-only view of a stored directory object for tests.

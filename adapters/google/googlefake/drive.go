@@ -540,7 +540,7 @@ func (s *store) listFiles(r *http.Request, _ []byte) (int, any, error) {
 			e.location = "corpora"
 			return 0, nil, e
 		}
-		inCorpus = func(f *file) bool { return s.member(f.DriveID) }
+		inCorpus = func(f *file) bool { return s.member(f.DriveID) && s.searchedDrive(f.DriveID) }
 	case "drive":
 		id := q.Get("driveId")
 		if id == "" || !all {
@@ -577,7 +577,7 @@ func (s *store) listFiles(r *http.Request, _ []byte) (int, any, error) {
 	for i, f := range pg {
 		arr[i] = s.fileJSON(f)
 	}
-	out := map[string]any{"kind": "drive#fileList", "incompleteSearch": false, "files": arr}
+	out := map[string]any{"kind": "drive#fileList", "incompleteSearch": corpora == "allDrives" && s.opts.IncompleteSearch, "files": arr}
 	if next != "" {
 		out["nextPageToken"] = next
 	}

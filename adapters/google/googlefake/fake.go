@@ -21,7 +21,8 @@
 // that subset, and documents where it simplifies.
 //
 // Simplifications worth knowing:
-//   - users.update and groups.update behave like patch.
+//   - groups.update behaves like patch; users.update differs from
+//     users.patch only in clearing repeated fields (see Fidelity).
 //   - drives.create answers 409 duplicate when a requestId is repeated by the
 //     same user, whatever the body (the real service documents a 409 for a
 //     repeated request id); it never returns the earlier drive.
@@ -31,6 +32,60 @@
 //     API does; Directory and Licensing responses always carry every field.
 //   - Authorization headers are ignored; every Drive call acts as
 //     Options.Admin.
+//
+// # Fidelity
+//
+// Where the real services behave awkwardly, the fake does too, behind a
+// switch; each row names the public documentation it rests on and the
+// test in this package that shows the fake doing it.
+//
+//   - User search lags writes (Options.SearchLag, CatchUpSearch): a
+//     users.list query answers from an index that does not follow writes;
+//     a list without a query is current. Google: "Search for users"
+//     (https://developers.google.com/workspace/admin/directory/v1/guides/search-users)
+//     and the Directory API's note that search results may take time to
+//     reflect changes; the up-to-36-hours figure for custom-schema
+//     searches is from field reports, not a documented bound. That a list
+//     without a query does not lag is an assumption: no public source says
+//     either way. TestSearchLag.
+//   - Incomplete drive searches (Options.IncompleteSearch): files.list
+//     with corpora=allDrives may leave drives out and answer
+//     incompleteSearch=true; corpora=drive searches one drive completely.
+//     Drive API files.list reference, field incompleteSearch ("Whether the
+//     search process was incomplete … e.g. when searching multiple drives
+//     with the 'allDrives' corpora"),
+//     https://developers.google.com/workspace/drive/api/reference/rest/v3/files/list.
+//     Which drives the real service leaves out cannot be known; the fake
+//     leaves out every second one. TestIncompleteSearch.
+//   - users.patch keeps repeated fields it is asked to clear; users.update
+//     clears a field set to null. "Method: users.patch" ("This method is
+//     unable to clear fields that contain repeated objects … Use the
+//     update method instead"),
+//     https://developers.google.com/admin-sdk/directory/reference/rest/v1/users/patch,
+//     and "Method: users.update" (fields set to null are cleared).
+//     TestPatchKeepsRepeatedFields.
+//   - Drive sharing has its own rate limit, 403 sharingRateLimitExceeded,
+//     among the rate-limit faults of permission writes. Drive API
+//     "Resolve errors" (https://developers.google.com/workspace/drive/api/guides/handle-errors).
+//     TestSharingRateLimit.
+//   - Licensing knows the real Education SKUs — Fundamentals
+//     (Google-Apps/1010070001 and the legacy Google-Apps-For-Education),
+//     Education Standard and Plus (101031/1010310005–1010310010), the
+//     Teaching and Learning Upgrade (101037/1010370001) — and refuses any
+//     other with 400. "Google Product and SKU IDs",
+//     https://developers.google.com/workspace/admin/licensing/v1/how-tos/products;
+//     the Teaching and Learning Upgrade row could not be read in full in
+//     the copies at hand: its SKU id is Google's published one as far as
+//     we know, but check it against that page. TestLicensingKnowsEducationSKUs.
+//   - drives.create with a repeated requestId answers 409 and never the
+//     earlier drive. Drive API drives.create reference (requestId "… If
+//     the request ID is repeated, a 409 error is returned"). Tested in
+//     fake_test.go.
+//
+// Not modelled: per-user and per-project quotas other than
+// QuotaPerMinute, propagation delays of group membership and org unit
+// moves, and eventual consistency of reads by key (the Directory API does
+// not document one).
 //
 // The package uses only the standard library.
 package googlefake
@@ -88,6 +143,17 @@ type Options struct {
 
 	// Now is the clock used for timestamps; default time.Now.
 	Now func() time.Time
+
+	// SearchLag makes users.list queries (query=…) answer from a search
+	// index that does not follow writes until CatchUpSearch is called, as
+	// Google's user search may lag writes by hours. A list without a query
+	// is not a search and sees every user at once.
+	SearchLag bool
+	// IncompleteSearch makes files.list with corpora=allDrives leave out
+	// every second shared drive and answer incompleteSearch=true, as Drive
+	// may when a search spans many drives (SetIncompleteSearch switches it
+	// on a running fake).
+	IncompleteSearch bool
 }
 
 // Fake is a running fake Google Workspace. Its zero value is not usable;
@@ -334,6 +400,14 @@ func (f *Fake) decide(id string, r *http.Request, body []byte, write bool) (*fau
 	x := u(0xfa)
 	switch {
 	case x < o.RateLimitShare:
+		if strings.HasPrefix(id, "drive.permissions.") && write {
+			// Drive's own limit on sharing, in rotation with the others
+			which := int(u(0x7a) * 4)
+			if which == 3 {
+				return &fault{err: sharingRateLimitError()}, slow
+			}
+			return &fault{err: rateLimitError(which)}, slow
+		}
 		return &fault{err: rateLimitError(int(u(0x7a) * 3))}, slow
 	case x < o.RateLimitShare+o.ServerErrorShare:
 		return &fault{err: errf(503, "backendError", "The service is currently unavailable.")}, slow
@@ -358,6 +432,13 @@ func rateLimitError(which int) *apiError {
 		e.domain, e.status = "usageLimits", "PERMISSION_DENIED"
 		return e
 	}
+}
+
+// sharingRateLimitError is Drive's 403 for too many sharing requests.
+func sharingRateLimitError() *apiError {
+	e := errf(403, "sharingRateLimitExceeded", "Rate limit exceeded. User message: \"Sorry, you have exceeded your sharing quota.\"")
+	e.domain, e.status = "usageLimits", "PERMISSION_DENIED"
+	return e
 }
 
 // checkQuota enforces Options.QuotaPerMinute; f.mu is held.

@@ -8,8 +8,11 @@ import (
 
 const lic = "/apps/licensing/v1/product/{productId}"
 
-// Products and SKUs the fake knows, as listed in Google's licensing
-// documentation for Education and Workspace.
+// Products and SKUs the fake knows, as listed in Google's "Google Product
+// and SKU IDs" page of the Enterprise License Manager API
+// (https://developers.google.com/workspace/admin/licensing/v1/how-tos/products):
+// the Education SKUs and one Workspace SKU. Any other product or SKU is
+// refused with 400, as the service refuses one the customer does not have.
 var knownSKUs = map[string]map[string]string{
 	"101031": {
 		"1010310005": "Google Workspace for Education Standard",
@@ -19,13 +22,17 @@ var knownSKUs = map[string]map[string]string{
 		"1010310009": "Google Workspace for Education Plus (Staff)",
 		"1010310010": "Google Workspace for Education Plus (Extra Student)",
 	},
+	"101037": {
+		"1010370001": "Google Workspace for Education: Teaching and Learning Upgrade",
+	},
 	"Google-Apps": {
 		"Google-Apps-For-Education": "Google Workspace for Education: Fundamentals",
+		"1010070001":                "Google Workspace for Education Fundamentals",
 		"1010020020":                "Google Workspace Enterprise Plus",
 	},
 }
 
-var productNames = map[string]string{"101031": "Google Workspace for Education", "Google-Apps": "Google Workspace"}
+var productNames = map[string]string{"101031": "Google Workspace for Education", "101037": "Google Workspace for Education", "Google-Apps": "Google Workspace"}
 
 func (f *Fake) licensingRoutes() {
 	s := f.st

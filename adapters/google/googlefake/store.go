@@ -26,6 +26,8 @@ type store struct {
 	files    map[string]*file
 	perms    map[string][]*permission // file or drive id -> permissions
 	requests map[string]string        // actor + requestId -> drive id
+
+	index map[string]*user // users.list search index under Options.SearchLag
 }
 
 type userName struct {
@@ -152,6 +154,7 @@ func newStore(o Options) *store {
 	}
 	s.users[admin.ID] = admin
 	s.emails[strings.ToLower(admin.PrimaryEmail)] = admin.ID
+	s.catchUp()
 	return s
 }
 
