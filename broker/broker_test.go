@@ -43,6 +43,11 @@ type fixture struct {
 
 func newFixture(t *testing.T, names ...string) *fixture {
 	t.Helper()
+	return newFixtureWith(t, nil, names...)
+}
+
+func newFixtureWith(t *testing.T, edit func(*broker.Client), names ...string) *fixture {
+	t.Helper()
 	snap := synth.Generate(synth.Tiny)
 	f := &fixture{clk: &clock{t: synth.ReferenceTime(snap.SchoolYear)}, dirs: map[string]*memdir.Dir{}, snap: snap, store: &broker.MemoryStore{}}
 	var clients []broker.Client
@@ -50,7 +55,11 @@ func newFixture(t *testing.T, names ...string) *fixture {
 		cfg := provision.Defaults()
 		cfg.Usernames.Seed = 1
 		f.dirs[n] = memdir.New()
-		clients = append(clients, broker.Client{Name: n, Target: f.dirs[n], Config: cfg, Delta: 10 * time.Minute, FullSyncHour: -1})
+		c := broker.Client{Name: n, Target: f.dirs[n], Config: cfg, Delta: 10 * time.Minute, FullSyncHour: -1}
+		if edit != nil {
+			edit(&c)
+		}
+		clients = append(clients, c)
 	}
 	var mu sync.Mutex
 	b, err := broker.New(context.Background(), broker.Options{Store: f.store, Clock: f.clk.Now, Log: quiet,
