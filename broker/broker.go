@@ -54,6 +54,9 @@ type Options struct {
 	// Notify, when set, is told of events worth an e-mail or a page: a
 	// refused plan, a locked institution, a failed run.
 	Notify func(Event)
+	// OnRun, when set, is called after each run of a client with its
+	// report (metrics).
+	OnRun func(client string, rep *RunReport)
 }
 
 // Event is something the broker tells Options.Notify.

@@ -207,6 +207,9 @@ func (b *Broker) run(ctx context.Context, name string, full bool) (*RunReport, e
 	if serr := b.saveLocked(ctx); serr != nil && err == nil {
 		err = serr
 	}
+	if b.opt.OnRun != nil {
+		b.opt.OnRun(name, rep)
+	}
 	return rep, err
 }
 
