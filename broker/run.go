@@ -133,15 +133,29 @@ func (b *Broker) Tick(ctx context.Context) {
 	wg.Wait()
 }
 
-// Loop calls Tick every interval until ctx is done. A run in flight when
-// ctx ends stops at its next change (diff.Apply checks the context
-// between changes), so the change in flight finishes and the state is
+// Loop calls Tick every interval until ctx is done, then returns when the
+// runs in flight have finished. Runs are not cancelled with ctx: a run in
+// flight goes on for up to grace after ctx is done, and is then stopped
+// at its next change (diff.Apply checks its context between changes), so
+// the change in flight finishes and the state and the audit log are
 // saved.
-func (b *Broker) Loop(ctx context.Context, every time.Duration) {
+func (b *Broker) Loop(ctx context.Context, every, grace time.Duration) {
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel()
+		case <-runCtx.Done():
+		}
+	})
+	defer stop()
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		b.Tick(ctx)
+		b.Tick(runCtx)
 		select {
 		case <-ctx.Done():
 			return

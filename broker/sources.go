@@ -34,6 +34,9 @@ type Sources struct {
 	Log *slog.Logger
 	// OnHold, when set, is told of each institution the guard holds back.
 	OnHold func(snapstore.Proposal)
+	// OnAccepted, when set, is told of each snapshot the history accepted,
+	// with the previous one (nil at the first): the head-count alarm.
+	OnAccepted func(prev, next *orgmodel.Snapshot)
 
 	mu    sync.Mutex
 	stil  *orgmodel.Snapshot
@@ -97,6 +100,9 @@ func (s *Sources) commitLocked(ctx context.Context) (snapstore.CommitResult, err
 		return res, nil
 	}
 	acc := res.Snapshot
+	if s.OnAccepted != nil {
+		s.OnAccepted(s.prev, &acc)
+	}
 	s.prev = &acc
 	if err := s.Broker.SetSnapshot(ctx, &acc); err != nil && !errors.Is(err, ErrNoSnapshot) {
 		return res, err
