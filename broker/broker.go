@@ -78,8 +78,9 @@ type Broker struct {
 	clients map[string]*client
 	names   []string
 
-	mu      sync.Mutex // guards rec, snap, held
+	mu      sync.Mutex // guards rec, snap, held, events
 	rec     record
+	events  []Event // told to Notify by flush, after b.mu is released
 	snap    *orgmodel.Snapshot            // the latest source snapshot
 	held    map[string]*orgmodel.Snapshot // per locked institution: the data it is held at
 	applyMu sync.Mutex                    // approvals apply one at a time
@@ -271,9 +272,23 @@ func (b *Broker) setPaused(ctx context.Context, name string, p bool) error {
 	return b.saveLocked(ctx)
 }
 
+// notify queues an event; b.mu is held. The caller flushes after
+// releasing b.mu, so that a slow Notify (e-mail) never blocks the broker.
 func (b *Broker) notify(e Event) {
 	b.opt.Log.Info("event", "kind", e.Kind, "client", e.Client, "institution", e.Institution, "text", e.Text)
-	if b.opt.Notify != nil {
+	b.events = append(b.events, e)
+}
+
+// flush tells Notify the queued events, in order; b.mu is not held.
+func (b *Broker) flush() {
+	b.mu.Lock()
+	es := b.events
+	b.events = nil
+	b.mu.Unlock()
+	if b.opt.Notify == nil {
+		return
+	}
+	for _, e := range es {
 		b.opt.Notify(e)
 	}
 }

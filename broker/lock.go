@@ -50,6 +50,7 @@ func (b *Broker) SetSnapshot(ctx context.Context, s *orgmodel.Snapshot) error {
 	if err := s.Validate(); err != nil {
 		return fmt.Errorf("broker: snapshot: %w", err)
 	}
+	defer b.flush()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.opt.Clock()
@@ -127,6 +128,7 @@ func cmpString(a, b string) int {
 // into every client's class identities, so that their groups are renamed,
 // not recreated.
 func (b *Broker) Release(ctx context.Context, inst, by string) error {
+	defer b.flush()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	lk, ok := b.rec.Locks[inst]

@@ -55,7 +55,10 @@ func (b *Broker) job(c *client, now time.Time) (*provision.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &provision.Job{Config: c.Config, Snapshot: snap, Target: c.Target, State: b.stateOf(c.Name),
+	// Each run gets its own copy: validating a snapshot rebuilds its
+	// index, and clients run at once. The data is shared, not changed.
+	cp := *snap
+	return &provision.Job{Config: c.Config, Snapshot: &cp, Target: c.Target, State: b.stateOf(c.Name),
 		Now: now, Clock: b.opt.Clock, Log: b.opt.Log.With("client", c.Name)}, nil
 }
 
@@ -198,8 +201,8 @@ func (b *Broker) run(ctx context.Context, name string, full bool) (*RunReport, e
 	if res != nil && res.Report != nil {
 		rep.Applied, rep.Failed, rep.Blocked = res.Report.Applied, res.Report.Failed, res.Report.Blocked
 	}
+	defer b.flush()
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	st := b.rec.Clients[name]
 	st.LastAttempt = now
 	if full {
@@ -221,6 +224,7 @@ func (b *Broker) run(ctx context.Context, name string, full bool) (*RunReport, e
 	if serr := b.saveLocked(ctx); serr != nil && err == nil {
 		err = serr
 	}
+	b.mu.Unlock()
 	if b.opt.OnRun != nil {
 		b.opt.OnRun(name, rep)
 	}
@@ -302,12 +306,15 @@ func (b *Broker) Approve(ctx context.Context, id, by string) error {
 		case err != nil:
 			return "failed", err
 		}
+		b.mu.Lock()
 		b.notify(Event{Kind: "applied", Client: a.Client, At: b.opt.Clock(), Text: fmt.Sprintf("approval %s applied, approved by %s", a.ID, by)})
+		b.mu.Unlock()
 		return "applied", nil
 	})
 }
 
 func (b *Broker) decide(ctx context.Context, id, by string, do func(*Approval) (string, error)) error {
+	defer b.flush()
 	b.applyMu.Lock()
 	defer b.applyMu.Unlock()
 	b.mu.Lock()
