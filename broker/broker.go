@@ -80,7 +80,7 @@ type Broker struct {
 
 	mu      sync.Mutex // guards rec, snap, held, events
 	rec     record
-	events  []Event // told to Notify by flush, after b.mu is released
+	events  []Event                       // told to Notify by flush, after b.mu is released
 	snap    *orgmodel.Snapshot            // the latest source snapshot
 	held    map[string]*orgmodel.Snapshot // per locked institution: the data it is held at
 	applyMu sync.Mutex                    // approvals apply one at a time
