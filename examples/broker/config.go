@@ -64,8 +64,7 @@ type guardConfig struct {
 // clientConfig is one entry of "clients": the pipeline's settings inline.
 type clientConfig struct {
 	Name string `yaml:"name"`
-	// Type is the target: "memdir" (and "entra" in a build with -tags
-	// entra).
+	// Type is the target: "memdir".
 	Type         string        `yaml:"type"`
 	Delta        time.Duration `yaml:"delta"`
 	FullSyncHour *int          `yaml:"fullSyncHour"`
@@ -95,8 +94,7 @@ type mailConfig struct {
 	HeadCountShare float64 `yaml:"headCountShare"`
 }
 
-// targetTypes are the client types this build knows; a build with -tags
-// entra adds "entra" (entra.go).
+// targetTypes are the client types this binary knows (see newTarget).
 var targetTypes = map[string]bool{"memdir": true}
 
 // parseConfig reads the YAML: an unknown key or a bad value is an error
@@ -107,6 +105,21 @@ func parseConfig(b []byte) (*fileConfig, error) {
 	dec.KnownFields(true)
 	if err := dec.Decode(fc); err != nil {
 		return nil, fmt.Errorf("%w: %w", provision.ErrConfig, err)
+	}
+	// Once more for the clients, each from the pipeline's defaults (the
+	// strict pass above has checked the keys).
+	var raw struct {
+		Clients []yaml.Node `yaml:"clients"`
+	}
+	if err := yaml.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("%w: %w", provision.ErrConfig, err)
+	}
+	for i := range raw.Clients {
+		c := clientConfig{Config: provision.Defaults()}
+		if err := raw.Clients[i].Decode(&c); err != nil {
+			return nil, fmt.Errorf("%w: clients[%d]: %w", provision.ErrConfig, i, err)
+		}
+		fc.Clients[i] = c
 	}
 	if fc.Listen == "" {
 		fc.Listen = "127.0.0.1:8080"
@@ -148,6 +161,9 @@ func parseConfig(b []byte) (*fileConfig, error) {
 		}
 		if c.Type == "memdir" && c.Path == "" {
 			bad(key+".path", "required for a memdir client")
+		}
+		if c.Snapshot != "" || c.State != "" {
+			bad(key, "snapshot and state are not per client in the broker: the broker gives both (see sources and state)")
 		}
 		if c.Delta < 0 {
 			bad(key+".delta", "must be positive, not %v", c.Delta)

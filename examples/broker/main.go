@@ -9,8 +9,10 @@
 //	broker -demo                       # a synthetic municipality, memdir clients, on localhost
 //	broker -config broker.yaml         # see broker.example.yaml
 //
-// This build knows memdir clients; build with -tags entra for Entra ID
-// clients (entra.go), which compiles the Microsoft Graph SDK.
+// This binary knows memdir clients (newTarget). It never imports
+// adapters/entra, so its build does not compile the Microsoft Graph SDK;
+// a vendor's assembly adds target types to newTarget and targetTypes in a
+// main package of its own.
 package main
 
 import (
@@ -48,7 +50,7 @@ func main() {
 	os.Exit(code)
 }
 
-// newTarget builds a client's target; entra.go adds a type.
+// newTarget builds a client's target by its type.
 var newTarget = map[string]func(ctx context.Context, c clientConfig, log *slog.Logger) (diff.Target, func() error, error){
 	"memdir": func(_ context.Context, c clientConfig, _ *slog.Logger) (diff.Target, func() error, error) {
 		d, err := memdir.Open(c.Path)
