@@ -41,6 +41,9 @@ type Client struct {
 	// of the nightly full sync, a run that happens even when the delta
 	// interval has not passed; -1 disables it.
 	FullSyncHour int
+	// Taken, when set, lists usernames taken in the target beyond what
+	// Read returns (e.g. ad.Client.Usernames); see provision.Job.Taken.
+	Taken func(ctx context.Context) ([]string, error)
 }
 
 // Options configure a Broker.
