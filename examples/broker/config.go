@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/orgsync/orgsync/broker"
 	"github.com/orgsync/orgsync/broker/api"
 	"github.com/orgsync/orgsync/provision"
 )
@@ -54,6 +55,21 @@ type sourceConfig struct {
 	Snapshot string `yaml:"snapshot"`
 	// Guard is the head-count guard.
 	Guard guardConfig `yaml:"guard"`
+	// STIL fetches the WS-17 exports on a schedule.
+	STIL *stilConfig `yaml:"stil"`
+}
+
+// stilConfig is "sources.stil": the institutions fetched at up to 4 times
+// a day, from the WS-17 service (endpoint, certFile, keyFile) or from a
+// folder the exports are saved into (folder: <institution>.xml).
+type stilConfig struct {
+	Institutions     []string `yaml:"institutions"`
+	Times            []string `yaml:"times"`
+	Folder           string   `yaml:"folder"`
+	Endpoint         string   `yaml:"endpoint"`
+	CertFile         string   `yaml:"certFile"`
+	KeyFile          string   `yaml:"keyFile"`
+	SupplierSystemID string   `yaml:"supplierSystemId"`
 }
 
 type guardConfig struct {
@@ -207,6 +223,25 @@ func parseConfig(b []byte) (*fileConfig, error) {
 		}
 		if m.HeadCountShare < 0 || m.HeadCountShare >= 1 {
 			bad("mail.headCountShare", "want a share between 0 and 1, not %v", m.HeadCountShare)
+		}
+	}
+	if st := fc.Sources.STIL; st != nil {
+		if len(st.Institutions) == 0 {
+			bad("sources.stil.institutions", "at least one institution number")
+		}
+		if len(st.Times) == 0 || len(st.Times) > broker.MaxFetchTimes {
+			bad("sources.stil.times", "want 1 to %d times a day (STIL allows %d exports per institution per day), not %d", broker.MaxFetchTimes, broker.MaxFetchTimes, len(st.Times))
+		}
+		for i, t := range st.Times {
+			if _, err := time.Parse("15:04", t); err != nil {
+				bad(fmt.Sprintf("sources.stil.times[%d]", i), "%q is not a time of day (HH:MM)", t)
+			}
+		}
+		switch {
+		case st.Folder != "" && (st.CertFile != "" || st.KeyFile != ""):
+			bad("sources.stil", "folder or certFile/keyFile, not both")
+		case st.Folder == "" && (st.CertFile == "" || st.KeyFile == ""):
+			bad("sources.stil", "folder, or certFile and keyFile for the WS-17 service, are required")
 		}
 	}
 	if g := fc.Sources.Guard; g.MinShare >= 1 {

@@ -218,6 +218,12 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 			return err
 		}
 	}
+	var sched *broker.STILSchedule
+	if fc.Sources.STIL != nil {
+		if sched, err = fc.Sources.STIL.schedule(src); err != nil {
+			return err
+		}
+	}
 	srv := api.New(api.Server{Broker: b, Sources: src, Auth: tokens, Metrics: metrics, Log: log})
 	l, err := net.Listen("tcp", fc.Listen)
 	if err != nil {
@@ -241,6 +247,22 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 		defer close(done)
 		b.Loop(ctx, fc.Tick, fc.Grace)
 	}()
+	if sched != nil {
+		go func() {
+			t := time.NewTicker(time.Minute)
+			defer t.Stop()
+			for {
+				if err := sched.Tick(ctx); err != nil {
+					log.Error("stil fetch", "err", err)
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+			}
+		}()
+	}
 	if alarms != nil {
 		go func() {
 			t := time.NewTicker(time.Minute)

@@ -54,6 +54,10 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		{base + "mail:\n  server: s:587\n  from: a@b\n", "mail.to"},
 		{base + "mail:\n  server: s:587\n  from: a@b\n  to: [c@d]\n  summaryHour: 24\n", "mail.summaryHour"},
 		{base + "sources:\n  guard:\n    minShare: 2\n", "sources.guard.minShare"},
+		{base + "sources:\n  stil:\n    institutions: [\"1\"]\n    times: [a, b, c, d, e]\n    folder: x\n", "sources.stil.times: want 1 to 4"},
+		{base + "sources:\n  stil:\n    institutions: [\"1\"]\n    times: [\"25:00\"]\n    folder: x\n", "sources.stil.times[0]"},
+		{base + "sources:\n  stil:\n    times: [\"05:00\"]\n    folder: x\n", "sources.stil.institutions"},
+		{base + "sources:\n  stil:\n    institutions: [\"1\"]\n    times: [\"05:00\"]\n", "certFile and keyFile"},
 	} {
 		_, err := parseConfig([]byte(tc.yaml))
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, provision.ErrConfig) {
