@@ -80,12 +80,14 @@ type guardConfig struct {
 // clientConfig is one entry of "clients": the pipeline's settings inline.
 type clientConfig struct {
 	Name string `yaml:"name"`
-	// Type is the target: "memdir".
+	// Type is the target: "memdir" or "ad".
 	Type         string        `yaml:"type"`
 	Delta        time.Duration `yaml:"delta"`
 	FullSyncHour *int          `yaml:"fullSyncHour"`
 	// Path is the memdir file.
 	Path string `yaml:"path"`
+	// AD is the "ad" section of an AD client.
+	AD *adConfig `yaml:"ad"`
 
 	provision.Config `yaml:",inline"`
 }
@@ -111,7 +113,7 @@ type mailConfig struct {
 }
 
 // targetTypes are the client types this binary knows (see newTarget).
-var targetTypes = map[string]bool{"memdir": true}
+var targetTypes = map[string]bool{"memdir": true, "ad": true}
 
 // parseConfig reads the YAML: an unknown key or a bad value is an error
 // naming it.
@@ -177,6 +179,19 @@ func parseConfig(b []byte) (*fileConfig, error) {
 		}
 		if c.Type == "memdir" && c.Path == "" {
 			bad(key+".path", "required for a memdir client")
+		}
+		if c.Type == "ad" {
+			switch a := c.AD; {
+			case a == nil:
+				bad(key+".ad", "required for an ad client")
+			case a.URL == "" || a.BindDN == "" || a.Base == "" || a.UPNDomain == "":
+				bad(key+".ad", "url, bindDN, base and upnDomain are required")
+			case !strings.HasPrefix(a.URL, "ldaps://") && !strings.HasPrefix(a.URL, "ldap://"):
+				bad(key+".ad.url", "want ldaps://host:636, not %q", a.URL)
+			}
+		}
+		if c.Type != "ad" && c.AD != nil {
+			bad(key+".ad", "only for a client of type ad")
 		}
 		if c.Snapshot != "" || c.State != "" {
 			bad(key, "snapshot and state are not per client in the broker: the broker gives both (see sources and state)")

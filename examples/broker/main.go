@@ -9,10 +9,9 @@
 //	broker -demo                       # a synthetic municipality, memdir clients, on localhost
 //	broker -config broker.yaml         # see broker.example.yaml
 //
-// This binary knows memdir clients (newTarget). It never imports
+// This binary knows memdir and Active Directory clients (target). It never imports
 // adapters/entra, so its build does not compile the Microsoft Graph SDK;
-// a vendor's assembly adds target types to newTarget and targetTypes in a
-// main package of its own.
+// a vendor's assembly adds target types in a main package of its own.
 package main
 
 import (
@@ -50,15 +49,22 @@ func main() {
 	os.Exit(code)
 }
 
-// newTarget builds a client's target by its type.
-var newTarget = map[string]func(ctx context.Context, c clientConfig, log *slog.Logger) (diff.Target, func() error, error){
-	"memdir": func(_ context.Context, c clientConfig, _ *slog.Logger) (diff.Target, func() error, error) {
+// target builds a client's target by its type: the target, a function
+// that saves it after a run (memdir), and the usernames taken beyond what
+// it reads (AD: the whole domain).
+func target(ctx context.Context, c clientConfig, log *slog.Logger, getenv func(string) string) (diff.Target, func() error, func(context.Context) ([]string, error), error) {
+	switch c.Type {
+	case "memdir":
 		d, err := memdir.Open(c.Path)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, fmt.Errorf("client %s: %w", c.Name, err)
 		}
-		return d, d.Save, nil
-	},
+		return d, d.Save, nil, nil
+	case "ad":
+		t, taken, err := dialAD(ctx, c, log, getenv)
+		return t, nil, taken, err
+	}
+	return nil, nil, nil, fmt.Errorf("%w: client %s: unknown type %q", provision.ErrConfig, c.Name, c.Type)
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
@@ -154,9 +160,12 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 		savers  = map[string]func() error{}
 	)
 	for _, c := range fc.Clients {
-		t, save, err := newTarget[c.Type](ctx, c, log)
+		t, save, taken, err := target(ctx, c, log, getenv)
 		if err != nil {
-			return fmt.Errorf("client %s: %w", c.Name, err)
+			return err
+		}
+		if cl, ok := t.(io.Closer); ok {
+			defer cl.Close()
 		}
 		full := 2
 		if c.FullSyncHour != nil {
@@ -165,8 +174,10 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 		if c.Actor == "" {
 			c.Actor = "orgsync-broker"
 		}
-		clients = append(clients, broker.Client{Name: c.Name, Target: t, Config: c.Config, Delta: c.Delta, FullSyncHour: full})
-		savers[c.Name] = save
+		clients = append(clients, broker.Client{Name: c.Name, Target: t, Config: c.Config, Delta: c.Delta, FullSyncHour: full, Taken: taken})
+		if save != nil {
+			savers[c.Name] = save
+		}
 	}
 	var alarms *mail.Alarms
 	notify := func(broker.Event) {}

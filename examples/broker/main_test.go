@@ -26,6 +26,9 @@ func TestExampleConfigParses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(fc.Clients) != 2 || fc.Clients[1].AD == nil || fc.Clients[1].AD.Base == "" {
+		t.Errorf("ad client: %+v", fc.Clients)
+	}
 	c := fc.Clients[0]
 	if c.Delta != 15*time.Minute || *c.FullSyncHour != 2 || c.Usernames.Standard != "name+digits:2" || fc.Mail.StaleAfter != 24*time.Hour {
 		t.Errorf("parsed: %+v", c)
@@ -52,6 +55,10 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		{base + "tokens:\n  - {id: x, role: boss, tokenEnv: X}\n", "tokens[0].role: unknown role \"boss\""},
 		{base + "tokens:\n  - {id: x, role: importer}\n", "tokens[0]: tokenEnv or tokenFile"},
 		{base + "mail:\n  server: s:587\n  from: a@b\n", "mail.to"},
+		{"state: x\nclients:\n  - {name: a, type: ad}\n", "clients[0].ad: required"},
+		{"state: x\nclients:\n  - {name: a, type: ad, ad: {url: x, bindDN: b, base: c, upnDomain: d}}\n", "clients[0].ad.url"},
+		{"state: x\nclients:\n  - {name: a, type: ad, ad: {url: ldaps://x, bindDN: b, base: c, upnDomain: d, colour: red}}\n", "colour"},
+		{base + "    ad: {url: ldaps://x}\n", "clients[0].ad: only for a client of type ad"},
 		{base + "mail:\n  server: s:587\n  from: a@b\n  to: [c@d]\n  summaryHour: 24\n", "mail.summaryHour"},
 		{base + "sources:\n  guard:\n    minShare: 2\n", "sources.guard.minShare"},
 		{base + "sources:\n  stil:\n    institutions: [\"1\"]\n    times: [a, b, c, d, e]\n    folder: x\n", "sources.stil.times: want 1 to 4"},
