@@ -302,3 +302,46 @@ func eventKinds(es []broker.Event) []string {
 	}
 	return out
 }
+
+// TestApproveAppliesThatPlanNotALaterOne: the source changes again after
+// the refusal; approving applies the reviewed plan only, and the later
+// change waits for the next run.
+func TestApproveAppliesThatPlanNotALaterOne(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, "a")
+	f.b.Tick(ctx)
+	inst := f.snap.Institutions[0].Number
+	cut := without(f.snap, func(a orgmodel.Affiliation) bool { return f.snap.AffiliationInstitution(a) == inst })
+	if err := f.b.SetSnapshot(ctx, cut); err != nil {
+		t.Fatal(err)
+	}
+	f.clk.Add(time.Hour)
+	f.b.Tick(ctx)
+	id := f.status(t, "a").Last.Approval
+	// Later: one more person leaves another institution.
+	var late string
+	for _, a := range cut.Affiliations {
+		if cut.AffiliationInstitution(a) != inst {
+			late = a.PersonID
+			break
+		}
+	}
+	if err := f.b.SetSnapshot(ctx, without(cut, func(a orgmodel.Affiliation) bool { return a.PersonID == late })); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.b.Approve(ctx, id, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if o, ok := f.dirs["a"].Get("user/" + late); !ok || o.Disabled {
+		t.Fatalf("the later leaver %s was disabled by the approval: %+v", late, o)
+	}
+	p := f.pending(t, "a")
+	if s := p.Plan.Summary(); s.Actions[diff.Disable] == 0 {
+		t.Errorf("the later change is not pending: %v", s)
+	}
+	f.clk.Add(time.Hour)
+	f.b.Tick(ctx)
+	if o, _ := f.dirs["a"].Get("user/" + late); !o.Disabled {
+		t.Errorf("the later leaver not disabled by the next run")
+	}
+}
