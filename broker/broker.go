@@ -100,6 +100,7 @@ type record struct {
 	Locks     map[string]*Lock      `json:"locks"`
 	Approvals []*Approval           `json:"approvals"`
 	KeepAlive map[string]*KeepAlive `json:"keepAlive"`
+	Primary   map[string]*Primary   `json:"primary"`
 	NextID    int                   `json:"nextId"`
 }
 
@@ -189,6 +190,9 @@ func (b *Broker) load(ctx context.Context) error {
 	}
 	if b.rec.KeepAlive == nil {
 		b.rec.KeepAlive = map[string]*KeepAlive{}
+	}
+	if b.rec.Primary == nil {
+		b.rec.Primary = map[string]*Primary{}
 	}
 	for _, n := range b.names {
 		if b.rec.Clients[n] == nil {

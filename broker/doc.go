@@ -63,6 +63,13 @@
 // made, are carried into the snapshot the clients get, until the entry
 // expires.
 //
+// # Primary-institution override
+//
+// SetPrimary chooses by hand the primary institution of a person with
+// affiliations at several (where the account lives and what it says);
+// it is given to the pipeline as provision.Job.Primary and holds while
+// the person has an affiliation there.
+//
 // # State
 //
 // Everything is kept in a Store: values (JSON) under keys. FileStore, one

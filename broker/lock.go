@@ -340,3 +340,68 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.Sort(out)
 	return out
 }
+
+// Primary is a manual override of a person's primary institution (where
+// the account lives and what its attributes say), for a person with
+// affiliations at several institutions. It holds as long as the person
+// has an affiliation there; otherwise the usual rule applies.
+type Primary struct {
+	PersonID    string    `json:"personId"`
+	Institution string    `json:"institution"`
+	By          string    `json:"by"`
+	At          time.Time `json:"at"`
+}
+
+// SetPrimary overrides a person's primary institution.
+func (b *Broker) SetPrimary(ctx context.Context, personID, inst, by string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.snap == nil {
+		return ErrNoSnapshot
+	}
+	if _, ok := b.snap.Person(personID); !ok {
+		return fmt.Errorf("primary: person %q: %w", personID, ErrUnknown)
+	}
+	if !slices.ContainsFunc(b.snap.Affiliations, func(a orgmodel.Affiliation) bool {
+		return a.PersonID == personID && b.snap.AffiliationInstitution(a) == inst
+	}) {
+		return fmt.Errorf("primary: person %s has no affiliation at institution %q: %w", personID, inst, ErrUnknown)
+	}
+	b.rec.Primary[personID] = &Primary{PersonID: personID, Institution: inst, By: by, At: b.opt.Clock()}
+	return b.saveLocked(ctx)
+}
+
+// ClearPrimary removes a person's override.
+func (b *Broker) ClearPrimary(ctx context.Context, personID string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.rec.Primary[personID]; !ok {
+		return fmt.Errorf("primary: person %q: %w", personID, ErrUnknown)
+	}
+	delete(b.rec.Primary, personID)
+	return b.saveLocked(ctx)
+}
+
+// Primaries returns the overrides, sorted by person.
+func (b *Broker) Primaries() []Primary {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []Primary
+	for _, k := range sortedKeys(b.rec.Primary) {
+		out = append(out, *b.rec.Primary[k])
+	}
+	return out
+}
+
+// primaryMap is the overrides as provision.Job.Primary wants them; b.mu
+// is held.
+func (b *Broker) primaryMap() map[string]string {
+	if len(b.rec.Primary) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(b.rec.Primary))
+	for id, p := range b.rec.Primary {
+		m[id] = p.Institution
+	}
+	return m
+}

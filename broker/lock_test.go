@@ -133,3 +133,50 @@ func TestKeepAlive(t *testing.T) {
 		t.Errorf("expired entry still listed: %+v", kl)
 	}
 }
+
+func TestPrimaryOverride(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, "a")
+	// A person with affiliations at two institutions.
+	at := f.clk.Now()
+	var person string
+	var insts []string
+	for _, p := range f.snap.Persons {
+		if is := f.snap.InstitutionsOf(p.ID, at); len(is) >= 2 {
+			person, insts = p.ID, is
+			break
+		}
+	}
+	if person == "" {
+		t.Skip("no person at two institutions in synth.Tiny")
+	}
+	f.b.Tick(ctx)
+	o, _ := f.dirs["a"].Get("user/" + person)
+	other := insts[0]
+	if o.Institution == other {
+		other = insts[1]
+	}
+	if err := f.b.SetPrimary(ctx, person, other, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.b.SetPrimary(ctx, person, "nowhere", "admin"); !errors.Is(err, broker.ErrUnknown) {
+		t.Errorf("override to an institution without an affiliation: %v", err)
+	}
+	f.clk.Add(time.Hour)
+	f.b.Tick(ctx)
+	// The account moves to the employees of the chosen institution.
+	if o2, _ := f.dirs["a"].Get("user/" + person); !strings.Contains(o2.Parent, "/"+other+"/") {
+		t.Fatalf("account under %q after the override to %q (was under %q)", o2.Parent, other, o.Parent)
+	}
+	if ps := f.b.Primaries(); len(ps) != 1 || ps[0].By != "admin" {
+		t.Errorf("overrides %+v", ps)
+	}
+	if err := f.b.ClearPrimary(ctx, person); err != nil {
+		t.Fatal(err)
+	}
+	f.clk.Add(time.Hour)
+	f.b.Tick(ctx)
+	if o3, _ := f.dirs["a"].Get("user/" + person); o3.Parent != o.Parent {
+		t.Errorf("account under %q after clearing, want %q", o3.Parent, o.Parent)
+	}
+}

@@ -51,6 +51,7 @@ type Pending struct {
 func (b *Broker) job(c *client, now time.Time) (*provision.Job, error) {
 	b.mu.Lock()
 	snap, err := b.effective(now)
+	primary := b.primaryMap()
 	b.mu.Unlock()
 	if err != nil {
 		return nil, err
@@ -59,7 +60,7 @@ func (b *Broker) job(c *client, now time.Time) (*provision.Job, error) {
 	// index, and clients run at once. The data is shared, not changed.
 	cp := *snap
 	return &provision.Job{Config: c.Config, Snapshot: &cp, Target: c.Target, State: b.stateOf(c.Name),
-		Now: now, Clock: b.opt.Clock, Log: b.opt.Log.With("client", c.Name), Taken: c.Taken}, nil
+		Now: now, Clock: b.opt.Clock, Log: b.opt.Log.With("client", c.Name), Taken: c.Taken, Primary: primary}, nil
 }
 
 // Pending plans a client without applying anything (also for a paused

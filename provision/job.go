@@ -60,6 +60,9 @@ type Job struct {
 	// what Read returns (e.g. ad.Client.Usernames: every account in the
 	// domain), so that no new person is given one of them.
 	Taken func(ctx context.Context) ([]string, error)
+	// Primary overrides persons' primary institutions (person ID to
+	// institution number; see desired.Input.Primary).
+	Primary map[string]string
 }
 
 // Outcome is what a Run did.
@@ -176,7 +179,7 @@ func (r *run) planAndApply(ctx context.Context) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	want, err := proj.Build(snap, desired.Input{At: r.Now, Usernames: st.Usernames, ClassIDs: st.ClassIDs, Extra: extra})
+	want, err := proj.Build(snap, desired.Input{At: r.Now, Usernames: st.Usernames, ClassIDs: st.ClassIDs, Extra: extra, Primary: r.Primary})
 	if err != nil {
 		return nil, err
 	}

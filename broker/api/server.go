@@ -1,6 +1,7 @@
 // Package api is the broker's HTTP interface: a JSON API for everything
 // package broker does (clients, pending changes, pause and resume,
-// approvals, year-roll locks, keep-alive list, the import API for local
+// approvals, year-roll locks, keep-alive list, primary-institution
+// overrides, the import API for local
 // employees and externals, the guard's held institutions), health and
 // readiness, and Prometheus metrics. openapi.yaml describes it.
 //
@@ -107,6 +108,9 @@ func New(s Server) *Server {
 		{Method: "GET", Path: "/api/v1/keepalive", Allow: schoolOrMunicipal, handler: srv.keepAlives},
 		{Method: "POST", Path: "/api/v1/keepalive", Allow: admin, handler: srv.addKeepAlive},
 		{Method: "DELETE", Path: "/api/v1/keepalive/{person}", Allow: admin, handler: srv.removeKeepAlive},
+		{Method: "GET", Path: "/api/v1/primary", Allow: municipal, handler: srv.primaries},
+		{Method: "PUT", Path: "/api/v1/primary/{person}", Allow: admin, handler: srv.setPrimary},
+		{Method: "DELETE", Path: "/api/v1/primary/{person}", Allow: admin, handler: srv.clearPrimary},
 		{Method: "GET", Path: "/api/v1/institutions/{institution}/persons", Allow: instReader, handler: srv.persons},
 		{Method: "POST", Path: "/api/v1/import", Allow: roles(Importer, MunicipalAdmin), handler: srv.importLocal},
 		{Method: "GET", Path: "/api/v1/guard", Allow: municipal, handler: srv.guard},
@@ -371,6 +375,34 @@ func (s *Server) addKeepAlive(w http.ResponseWriter, r *http.Request, p *Princip
 
 func (s *Server) removeKeepAlive(w http.ResponseWriter, r *http.Request, p *Principal) {
 	s.act(w, r, p, "keep-alive removed", s.Broker.RemoveKeepAlive(r.Context(), r.PathValue("person")))
+}
+
+func (s *Server) primaries(w http.ResponseWriter, _ *http.Request, _ *Principal) {
+	out := s.Broker.Primaries()
+	if out == nil {
+		out = []broker.Primary{}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// PrimaryRequest is the body of PUT /api/v1/primary/{person}.
+type PrimaryRequest struct {
+	Institution string `json:"institution"`
+}
+
+func (s *Server) setPrimary(w http.ResponseWriter, r *http.Request, p *Principal) {
+	var req PrimaryRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<12))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil || req.Institution == "" {
+		writeError(w, http.StatusBadRequest, "primary: want {\"institution\": \"<number>\"}")
+		return
+	}
+	s.act(w, r, p, "primary", s.Broker.SetPrimary(r.Context(), r.PathValue("person"), req.Institution, p.ID))
+}
+
+func (s *Server) clearPrimary(w http.ResponseWriter, r *http.Request, p *Principal) {
+	s.act(w, r, p, "primary cleared", s.Broker.ClearPrimary(r.Context(), r.PathValue("person")))
 }
 
 // PersonView is a person as the API shows it: no CPR number.

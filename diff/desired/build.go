@@ -68,6 +68,11 @@ type Input struct {
 	// payroll check's active and inactive employees; they are named by
 	// Config.ExtraGroups and provisioned like catalogue groups.
 	Extra []orgmodel.LogicalGroup
+	// Primary overrides a person's primary institution (person ID to
+	// institution number), set by hand by an administrator; an override
+	// naming an institution where the person has no provisioned
+	// affiliation is ignored.
+	Primary map[string]string
 }
 
 // Build computes the desired objects for the snapshot, sorted by key. It
@@ -551,7 +556,23 @@ func (m *userMaker) user(i int, elig []eligible) error {
 	role := b.s.GlobalRoleAt(i, b.in.At, b.p.policy)
 	primary, ok := b.s.PrimaryInstitutionAt(i, b.in.At, b.p.policy)
 	var prim *orgmodel.Affiliation
+	if o := b.in.Primary[person.ID]; o != "" {
+		// A manual override wins when the person has an eligible
+		// affiliation there (of the global role's kind when there are
+		// several).
+		for _, e := range elig {
+			if e.inst == o && (prim == nil || e.a.Kind() == role) {
+				prim = e.a
+			}
+		}
+		if prim != nil {
+			primary, role = o, prim.Kind()
+		}
+	}
 	for _, e := range elig {
+		if overridden := prim != nil && primary == b.in.Primary[person.ID]; overridden {
+			break
+		}
 		if ok && e.inst == primary && (e.a.Kind() == role || prim == nil) {
 			prim = e.a
 		}
