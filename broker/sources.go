@@ -62,6 +62,15 @@ func (s *Sources) SetLocal(ctx context.Context, recs []localimport.Record) (snap
 	return s.commitLocked(ctx)
 }
 
+// Recommit commits the current sources again, e.g. after an
+// administrator approved an institution the guard held
+// (snapstore.History.Approve).
+func (s *Sources) Recommit(ctx context.Context) (snapstore.CommitResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.commitLocked(ctx)
+}
+
 // Local returns the local records last set.
 func (s *Sources) Local() []localimport.Record {
 	s.mu.Lock()

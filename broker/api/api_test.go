@@ -308,3 +308,51 @@ func TestImportLeaverDisabled(t *testing.T) {
 		}
 	}
 }
+
+// TestGuardHold: a source that loses most of a school is held by the
+// head-count guard (listed, counted in the metrics); approving it lets
+// the change through.
+func TestGuardHold(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	cut := *e.snap
+	cut.Affiliations = nil
+	for _, a := range e.snap.Affiliations {
+		if e.snap.AffiliationInstitution(a) != e.inst {
+			cut.Affiliations = append(cut.Affiliations, a)
+		}
+	}
+	res, err := e.src.SetSTIL(ctx, &cut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Held) != 1 || res.Held[0].Institution != e.inst {
+		t.Fatalf("held %+v, want %s", res.Held, e.inst)
+	}
+	code, body := e.do(t, "GET", "/api/v1/guard", adminToken, "", "")
+	var ps []snapstore.Proposal
+	if code != http.StatusOK || json.Unmarshal([]byte(body), &ps) != nil || len(ps) != 1 {
+		t.Fatalf("guard: %d %s", code, body)
+	}
+	if _, m := e.do(t, "GET", "/metrics", "", "", ""); !strings.Contains(m, "orgsync_guard_holds_total 1") {
+		t.Error("guard hold not counted")
+	}
+	held := func() bool {
+		s := e.b.Snapshot()
+		for _, a := range s.Affiliations {
+			if s.AffiliationInstitution(a) == e.inst {
+				return true
+			}
+		}
+		return false
+	}
+	if !held() {
+		t.Fatal("the held school's people are gone from the broker's snapshot")
+	}
+	if code, body := e.do(t, "POST", "/api/v1/guard/"+ps[0].ID+"/approve", adminToken, "", ""); code != http.StatusOK {
+		t.Fatalf("approve: %d %s", code, body)
+	}
+	if held() {
+		t.Error("the approved change did not go through")
+	}
+}

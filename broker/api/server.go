@@ -521,5 +521,6 @@ func (s *Server) guardApprove(w http.ResponseWriter, r *http.Request, p *Princip
 		writeError(w, http.StatusNotFound, err.Error())
 		return
 	}
-	s.act(w, r, p, "guard approve", nil)
+	_, err = s.Sources.Recommit(r.Context())
+	s.act(w, r, p, "guard approve", err)
 }
