@@ -23,6 +23,8 @@ var (
 	ErrNoSnapshot = errors.New("no snapshot yet")
 	// ErrNotPending: the approval item was already decided.
 	ErrNotPending = errors.New("approval is not pending")
+	// ErrPaused: the client is paused.
+	ErrPaused = errors.New("client is paused")
 )
 
 // Client is one configured target the broker keeps in step.

@@ -189,8 +189,8 @@ func TestPauseResume(t *testing.T) {
 			t.Errorf("client b did not keep syncing: %v", st.Last.Summary)
 		}
 	}
-	if _, err := f.b.Run(ctx, "a"); err == nil {
-		t.Error("Run of a paused client: no error")
+	if _, err := f.b.Run(ctx, "a"); !errors.Is(err, broker.ErrPaused) {
+		t.Errorf("Run of a paused client: %v, want ErrPaused", err)
 	}
 	if got := f.dirs["a"].Objects(); len(got) != len(before) || !slices.EqualFunc(got, before, func(x, y diff.Object) bool { return x.Key == y.Key && x.Disabled == y.Disabled }) {
 		t.Fatal("the paused client's target changed")

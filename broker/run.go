@@ -27,7 +27,9 @@ type Approval struct {
 	Summary diff.Summary `json:"summary"`
 	// Status is "pending", "applied", "failed", "stale" (the target
 	// changed: nothing applied), "superseded" (a later run refused a
-	// different plan) or "rejected".
+	// different plan), "rejected", or "deciding" while it is applied (an
+	// item left "deciding" by a crash is never applied again: the audit
+	// log shows how far it got, and the next run plans the rest).
 	Status    string    `json:"status"`
 	DecidedBy string    `json:"decidedBy,omitempty"`
 	DecidedAt time.Time `json:"decidedAt,omitzero"`
@@ -177,7 +179,7 @@ func (b *Broker) Run(ctx context.Context, name string) (*RunReport, error) {
 	paused := b.rec.Clients[name].Paused
 	b.mu.Unlock()
 	if paused {
-		return nil, fmt.Errorf("client %q is paused", name)
+		return nil, fmt.Errorf("client %q: %w", name, ErrPaused)
 	}
 	return b.run(ctx, name, false)
 }
