@@ -10,6 +10,7 @@
 //
 //	source (STIL export, local HR import, payroll file)   adapters/stil, adapters/localimport, adapters/payroll
 //	   -> orgmodel.Snapshot     orgmodel.ReadSnapshotJSON; validated, every problem at once
+//	   -> history.Guard         head-count guard against the previous snapshot (adapters/snapstore stores them)
 //	   -> provision.State       usernames, class identities, previous snapshot (StateStore)
 //	   -> yearroll.Roll         only when the school year moved forward: old class -> new class
 //	   -> desired.Build         naming standards + layout + group catalogue
@@ -23,7 +24,9 @@
 //
 // The core — orgmodel, diff, naming, yearroll and their subpackages — is
 // pure: standard library and golang.org/x only, no I/O, no clock. Adapters
-// live under adapters/, one package per technology; example binaries under
+// live under adapters/, one package per technology, and never import each
+// other; diff/route spreads one plan over several targets of a kind, and
+// diff/attr names the attributes every adapter maps. Example binaries under
 // examples/ wire them up. See README.md for the two commands that run the
 // quickstart and the tests.
 package orgsync

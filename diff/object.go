@@ -1,6 +1,10 @@
 package diff
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/orgsync/orgsync/diff/attr"
+)
 
 // Kind is the kind of a directory object. Adapters may define further kinds
 // (for example a shared drive) as long as they are stable strings.
@@ -13,14 +17,17 @@ const (
 	Group     Kind = "group"
 )
 
-// Well-known attribute names used by the core. Adapters map them to their
-// own attribute names.
+// Attribute names the plan engine itself reads or writes; they are the
+// names of the neutral attribute schema (package diff/attr), where all
+// attribute names are documented.
 const (
-	// AttrGlobalRole holds the person's global role ("student", "employee",
-	// "external"); delete retention is chosen by it.
-	AttrGlobalRole = "globalRole"
-	// AttrDisabledDate holds the ISO date (2006-01-02) an object was disabled.
-	AttrDisabledDate = "disabledDate"
+	// AttrGlobalRole holds the person's global role (attr.RoleStudent,
+	// attr.RoleEmployee, attr.RoleExternal); delete retention is chosen by
+	// it. Same as attr.GlobalRole.
+	AttrGlobalRole = attr.GlobalRole
+	// AttrDisabledDate holds the ISO date (2006-01-02) an object was
+	// disabled. Same as attr.DisabledDate.
+	AttrDisabledDate = attr.DisabledDate
 )
 
 // Object is one directory object, desired or actual.

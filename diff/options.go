@@ -2,6 +2,8 @@ package diff
 
 import (
 	"time"
+
+	"github.com/orgsync/orgsync/diff/attr"
 )
 
 // DateLayout is the layout of the ISO dates orgsync writes into
@@ -9,8 +11,9 @@ import (
 const DateLayout = "2006-01-02"
 
 // AttrUsername is the neutral attribute that holds a user's login name; the
-// protected (keep-alive) list matches it as well as keys.
-const AttrUsername = "username"
+// protected (keep-alive) list matches it as well as keys. Same as
+// attr.Username.
+const AttrUsername = attr.Username
 
 // Options configures Compute. The zero value plans without quarantine,
 // retirement containers or adoption, and deletes disabled objects 60 days

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	problemlist "github.com/orgsync/orgsync/internal/problem"
 	"slices"
 	"strings"
 )
@@ -34,26 +35,16 @@ func (p Problem) String() string {
 }
 
 // ValidationError lists every problem Compute found in its input at once.
-type ValidationError struct {
-	Problems []Problem
-}
+// It is the module's one shape of a list of problems (internal/problem):
+// Error gives a summary line and one problem per line, and errors.Is
+// matches ErrInvalidInput.
+type ValidationError = problemlist.List[Problem, validation]
 
-// Error lists the problems, one per line after a summary line.
-func (e *ValidationError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "diff: compute: %d problem", len(e.Problems))
-	if len(e.Problems) != 1 {
-		b.WriteByte('s')
-	}
-	for _, p := range e.Problems {
-		b.WriteString("\n\t")
-		b.WriteString(p.String())
-	}
-	return b.String()
-}
+// validation names the operation and sentinel of a ValidationError.
+type validation struct{}
 
-// Is reports whether target is ErrInvalidInput.
-func (e *ValidationError) Is(target error) bool { return target == ErrInvalidInput }
+func (validation) Op() string      { return "diff: compute" }
+func (validation) Sentinel() error { return ErrInvalidInput }
 
 // Where a problem was found, so that problems are reported in one order
 // however the checks are arranged: options, then the desired objects by

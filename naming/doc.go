@@ -78,6 +78,15 @@
 // one-string form a configuration file uses: "uni-login", "name+digits:N",
 // "digits+name", "prefix:N", "random:N" or a template.
 //
+// A username made from the name always holds letters of the name: when
+// every name part a standard uses is empty for a person ("{last}{n}" and a
+// family name without Latin letters), the fallback standard is used. A
+// separator that an empty part leaves at either end is dropped
+// ("{first}_{last}{n}" without a given name gives "hansen"), and a
+// standard whose own text starts or ends with a separator is refused.
+// When no candidate was taken yet none could be used (all invalid or
+// deny-listed), the *ExhaustedError says so.
+//
 // A Generator walks the whole number space of its standard before it gives
 // up: sequence standards in order, all others along a keyed pseudo-random
 // permutation of the space, so no number is skipped. The permutation's key

@@ -212,6 +212,12 @@ func checkGenerated(t *testing.T, std *naming.Standard, p naming.Person, u strin
 	if verr := naming.ValidUsername(u); verr != nil {
 		t.Fatalf("%s: Username(%q, %q) = %q: %v", std.Name(), p.GivenName, p.FamilyName, u, verr)
 	}
+	if strings.IndexAny(u[:1], ".-_") == 0 || strings.IndexAny(u[len(u)-1:], ".-_") == 0 {
+		t.Fatalf("%s: Username(%q, %q) = %q starts or ends with a separator", std.Name(), p.GivenName, p.FamilyName, u)
+	}
+	if std.UsesName() && !strings.HasPrefix(u, "u") && strings.Trim(u, "0123456789.-_") == "" {
+		t.Fatalf("%s: Username(%q, %q) = %q holds no letter", std.Name(), p.GivenName, p.FamilyName, u)
+	}
 	for _, d := range fuzzDeny {
 		if strings.Contains(u, d) {
 			t.Fatalf("%s: Username(%q, %q) = %q contains denied %q", std.Name(), p.GivenName, p.FamilyName, u, d)
@@ -228,6 +234,7 @@ func FuzzUsername(f *testing.F) {
 		naming.UNILogin(), must(naming.NameDigits(4)), naming.DigitsName(), must(naming.PrefixName("elev", 2)),
 		must(naming.Random(8)), must(naming.ParseStandard("custom", "{first:3}{last:3}{n}")),
 		must(naming.ParseStandard("dots", "{given}.{family}{d:1}")), naming.NoLatinFallback(),
+		must(naming.ParseStandard("separators", "{first}_{last}{n}")), must(naming.ParseStandard("bounded", "{given:3}-{family:3}{n}")),
 	}
 	f.Fuzz(func(t *testing.T, given, family string, seed uint64) {
 		p := naming.Person{ID: "fuzz", GivenName: given, FamilyName: family}

@@ -1,7 +1,6 @@
 package naming
 
 import (
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -38,9 +37,7 @@ const maxPasswordTries = 10000
 // Treat the result as a secret: never log it or put it in a plan or audit
 // record.
 func Password(r io.Reader, p PasswordPolicy) (string, error) {
-	if r == nil {
-		r = rand.Reader
-	}
+	r = randomSource(r)
 	n := p.Length
 	if n == 0 {
 		n = DefaultPasswordLength

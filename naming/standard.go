@@ -85,7 +85,17 @@ const seqMaxDigits = 4
 // Name letters are transliterated (æ→ae, ø→oe, å→aa, é→e) and lower case;
 // everything else in a name is dropped. Name parts without a length are
 // shortened, longest first, so that a username never exceeds UsernameMax
-// (20) characters. A standard whose counters are all sequences walks its
+// (20) characters.
+//
+// A username always holds letters from the name (unless the standard does
+// not use the name at all): a person for whom every name part of the
+// standard is empty — "{last}{n}" for a family name without Latin letters —
+// gets a username from the Generator's fallback standard instead. A
+// separator ('.', '-', '_') left at either end of a username by an empty
+// part or an empty {n} is dropped, and two separators that an empty part
+// left side by side become one: "{first}.{last}{n}" gives "hansen" for a
+// person without a given name. A standard whose literal text starts or
+// ends with a separator, or holds two in a row, is refused here. A standard whose counters are all sequences walks its
 // space in order; any random counter makes the walk a seeded permutation.
 func ParseStandard(name, text string) (*Standard, error) {
 	s := &Standard{name: name, text: text, ordered: true}
@@ -130,6 +140,7 @@ func ParseStandard(name, text string) (*Standard, error) {
 		}
 		s.parts = append(s.parts, p)
 	}
+	checkSeparators(s.parts, fail)
 	if overflow {
 		fail(0, "number space larger than 2^62 candidates")
 	}
@@ -153,6 +164,36 @@ func ParseStandard(name, text string) (*Standard, error) {
 	}
 	s.size = size
 	return s, nil
+}
+
+// isSeparator reports whether c is one of the separators a username
+// standard may write between its parts.
+func isSeparator(c byte) bool { return c == '.' || c == '-' || c == '_' }
+
+// checkSeparators refuses literals that would put a separator at either end
+// of every username, or two separators side by side: no name could make
+// such a standard produce a good username.
+func checkSeparators(parts []upart, fail func(off int, format string, args ...any)) {
+	if len(parts) == 0 {
+		return
+	}
+	if first := parts[0]; first.kind == uLiteral && isSeparator(first.lit[0]) {
+		fail(0, "username standard starts with %q: a username must not start with a separator", first.lit[0])
+	}
+	if last := parts[len(parts)-1]; last.kind == uLiteral && isSeparator(last.lit[len(last.lit)-1]) {
+		fail(0, "username standard ends with %q: a username must not end with a separator", last.lit[len(last.lit)-1])
+	}
+	for _, p := range parts {
+		if p.kind != uLiteral {
+			continue
+		}
+		for i := 1; i < len(p.lit); i++ {
+			if isSeparator(p.lit[i]) && isSeparator(p.lit[i-1]) {
+				fail(0, "username standard has two separators in a row in %q: write one", p.lit)
+				break
+			}
+		}
+	}
 }
 
 // usernamePart compiles one placeholder of a username standard.
@@ -399,6 +440,25 @@ func (s *Standard) resolve(n names) space {
 	return sp
 }
 
+// fromName reports whether the resolved space puts letters of the name
+// into its usernames: some name part is not empty ({name:N} counts when
+// the name has letters at all; its 'x' padding does not).
+func (sp *space) fromName(n names) bool {
+	for i, p := range sp.std.parts {
+		switch p.kind {
+		case uFirst, uLast, uGiven, uFamily:
+			if sp.names[i] != "" {
+				return true
+			}
+		case uName:
+			if !n.empty() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // key identifies the name-dependent stem of the space: persons with the
 // same key share one sequence.
 func (sp *space) key() string { return strings.Join(sp.names, "\x00") }
@@ -425,8 +485,9 @@ const (
 	letters  = "abcdefghijklmnopqrstuvwxyz"
 )
 
-// candidate appends candidate idx (< std.size) to buf.
+// candidate writes candidate idx (< std.size) into buf[:0] and returns it.
 func (sp *space) candidate(buf []byte, idx uint64) []byte {
+	buf = buf[:0]
 	for i, p := range sp.std.parts {
 		switch p.kind {
 		case uLiteral:
@@ -451,7 +512,26 @@ func (sp *space) candidate(buf []byte, idx uint64) []byte {
 			}
 		}
 	}
-	return buf
+	return tidySeparators(buf)
+}
+
+// tidySeparators drops separators at either end of a candidate and keeps
+// only the first of separators side by side: what an empty name part or an
+// empty {n} leaves behind. Counters never write separators, so two
+// candidates differ after tidying when they differ in a counter's letters.
+func tidySeparators(buf []byte) []byte {
+	out := buf[:0]
+	for i := 0; i < len(buf); i++ {
+		c := buf[i]
+		if isSeparator(c) && (len(out) == 0 || isSeparator(out[len(out)-1])) {
+			continue
+		}
+		out = append(out, c)
+	}
+	for len(out) > 0 && isSeparator(out[len(out)-1]) {
+		out = out[:len(out)-1]
+	}
+	return out
 }
 
 // appendFixed appends v written in base len(alphabet) with exactly width

@@ -129,10 +129,18 @@ type ExhaustedError struct {
 	Standard string // the name of the standard used
 	Tried    uint64 // candidates examined
 	Space    uint64 // candidates the standard has for this name
+	// Invalid and Denied count the examined candidates that were not valid
+	// usernames (empty, too long, a reserved word) or held a deny-listed
+	// word; the others were taken.
+	Invalid, Denied uint64
 }
 
 // Error names the person, the standard and how much of its space was tried.
+// When no candidate was taken it says why none could be used instead.
 func (e *ExhaustedError) Error() string {
+	if e.Tried > 0 && e.Invalid+e.Denied == e.Tried {
+		return fmt.Sprintf("generate username for person %q: standard %q makes no usable username for this name: none of its %d candidates was taken, %d were not valid usernames and %d held a deny-listed word", e.PersonID, e.Standard, e.Tried, e.Invalid, e.Denied)
+	}
 	return fmt.Sprintf("generate username for person %q: standard %q exhausted after %d of %d candidates", e.PersonID, e.Standard, e.Tried, e.Space)
 }
 
@@ -259,10 +267,13 @@ func (g *Generator) Username(ctx context.Context, p Person) (string, error) {
 func (g *Generator) generate(ctx context.Context, p Person, taken map[string]int, cursors map[string]uint64) (string, error) {
 	std := g.std
 	nm := nameLetters(p.GivenName, p.FamilyName)
-	if std.usesName && nm.empty() {
-		std = g.fallback
-	}
 	sp := std.resolve(nm)
+	if std.usesName && !sp.fromName(nm) {
+		// No letters of this name would appear: "{last}{n}" for a family
+		// name without Latin letters would give "1", "2", ...
+		std = g.fallback
+		sp = std.resolve(nm)
+	}
 	size := std.size
 	limit := size
 	if g.maxAttempts > 0 && g.maxAttempts < limit {
@@ -285,7 +296,7 @@ func (g *Generator) generate(ctx context.Context, p Person, taken map[string]int
 	}
 	var arr [UsernameMax]byte
 	buf := arr[:0]
-	var tried uint64
+	var tried, invalid, denied uint64
 	for k := start; k < size && tried < limit; k++ {
 		if tried&1023 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -297,8 +308,13 @@ func (g *Generator) generate(ctx context.Context, p Person, taken map[string]int
 		if !std.ordered {
 			idx = pm.at(k)
 		}
-		buf = sp.candidate(buf[:0], idx)
-		if !plausible(buf) || g.denied(buf) {
+		buf = sp.candidate(buf, idx)
+		if !plausible(buf) {
+			invalid++
+			continue
+		}
+		if g.denied(buf) {
+			denied++
 			continue
 		}
 		if taken != nil {
@@ -324,7 +340,7 @@ func (g *Generator) generate(ctx context.Context, p Person, taken map[string]int
 	}
 	// Candidates before start were examined for earlier persons of the batch
 	// with the same letters and are known taken.
-	return "", &ExhaustedError{PersonID: p.ID, Standard: std.name, Tried: start + tried, Space: size}
+	return "", &ExhaustedError{PersonID: p.ID, Standard: std.name, Tried: start + tried, Space: size, Invalid: invalid, Denied: denied}
 }
 
 // key draws a 128-bit permutation key from the random source.

@@ -72,6 +72,10 @@ type Unit struct {
 	ParentID    string    `json:"parentId,omitempty"`
 	Institution string    `json:"institution,omitempty"`
 	Valid       Period    `json:"valid,omitzero"`
+	// Type and Level are the source's unit type and unit level names
+	// (OS2mo's org_unit_type and org_unit_level classes), when it has them.
+	Type  string `json:"type,omitempty"`
+	Level string `json:"level,omitempty"`
 }
 
 // Person is a natural person known to the sources. ID is the stable source
@@ -211,6 +215,12 @@ type Affiliation struct {
 	// Location is where at the institution the person is (a department or
 	// a site).
 	Location string `json:"location,omitempty"`
+	// Primary marks a person's primary engagement when the source says
+	// which one is (OS2mo's is_primary).
+	Primary bool `json:"primary,omitempty"`
+	// EmploymentType is the source's engagement type (OS2mo's
+	// engagement_type class name, e.g. "Ansat"), for employees.
+	EmploymentType string `json:"employmentType,omitempty"`
 }
 
 // Kind returns the kind of the affiliation's roles ("" when it has none).
@@ -275,6 +285,8 @@ type Snapshot struct {
 	// Contacts links students to their contact persons (parents and
 	// others).
 	Contacts []Contact `json:"contacts,omitempty"`
+	// Managers are the managerial positions of units (from OS2mo).
+	Managers []Manager `json:"managers,omitempty"`
 
 	idx *index
 }

@@ -3,6 +3,7 @@ package orgmodel
 import (
 	"errors"
 	"fmt"
+	"github.com/orgsync/orgsync/internal/problem"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,26 +38,16 @@ func (p Problem) String() string {
 
 // ValidationError lists every problem Validate found, in the order of the
 // snapshot's slices (institutions, units, persons, groups, affiliations).
-type ValidationError struct {
-	Problems []Problem
-}
+// It is the module's one shape of a list of problems (internal/problem):
+// Error gives a summary line and one problem per line, and errors.Is
+// matches ErrInvalid.
+type ValidationError = problem.List[Problem, validation]
 
-// Error lists the problems, one per line after a summary line.
-func (e *ValidationError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "validate snapshot: %d problem", len(e.Problems))
-	if len(e.Problems) != 1 {
-		b.WriteByte('s')
-	}
-	for _, p := range e.Problems {
-		b.WriteString("\n\t")
-		b.WriteString(p.String())
-	}
-	return b.String()
-}
+// validation names the operation and sentinel of a ValidationError.
+type validation struct{}
 
-// Is reports whether target is ErrInvalid.
-func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
+func (validation) Op() string      { return "validate snapshot" }
+func (validation) Sentinel() error { return ErrInvalid }
 
 // problems collects Problems.
 type problems []Problem
@@ -239,6 +230,7 @@ func (s *Snapshot) Validate() error {
 	for i := range s.Affiliations {
 		s.checkAffiliation(&ps, i, &s.Affiliations[i])
 	}
+	s.checkManagers(&ps)
 
 	if len(ps) == 0 {
 		return nil

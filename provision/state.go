@@ -1,19 +1,18 @@
 package provision
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/orgsync/orgsync/diff"
 	"github.com/orgsync/orgsync/diff/desired"
+	"github.com/orgsync/orgsync/internal/atomicfile"
 	"github.com/orgsync/orgsync/orgmodel"
 )
 
@@ -127,39 +126,11 @@ func emptyState() *State {
 	return &State{State: desired.State{Usernames: map[string]string{}}}
 }
 
-// saveJSON writes v as indented JSON to path atomically (temporary file in
-// the same folder, synced, then renamed), so a crash never leaves half a
-// file.
+// saveJSON writes v as indented JSON to path atomically (see
+// internal/atomicfile: temporary file, synced, renamed, directory synced),
+// so a crash never leaves half a file.
 func saveJSON(path string, v any) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	fail := func(err error) error {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fail(err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.WriteJSON(path, v, 0o600)
 }
 
 // withoutCPR returns a copy of s whose persons carry no CPR number, for

@@ -46,6 +46,15 @@
 //     Outcome says why: NoCandidate, BelowThreshold with the best candidate
 //     and its share, Outmatched with the class that won the candidate, or
 //     NoLinePartner when its level was paired whole by line.
+//  4. Kept ID (KeptID). Last, a class left new whose ID is the ID of a class
+//     left retired at the same institution — a daycare group ("DT") or a
+//     10th grade that STIL carries over with its group id — is the same
+//     group: its directory objects are keyed by that ID and stay. It is
+//     reported as a match, never as both new and retired.
+//
+// Explanations (Match.String, Outcome.String, Result.Explain) name a class
+// by its name and ID, "1A (G0000053) <- 0A (G0000004)", when Class.Name is
+// set (FromSnapshot takes it from the group's name).
 //
 // # Optimal pairing and tie-break
 //

@@ -28,22 +28,40 @@ func pct(f float64) string {
 	return strings.TrimSuffix(s, ".0") + "%"
 }
 
+// label names a class for people: "3A (G0000053)" when it has a name
+// other than its ID, else the ID alone.
+func label(name, id string) string {
+	if name == "" || name == id {
+		return id
+	}
+	return name + " (" + id + ")"
+}
+
 // String explains the match in one line, for example
-// "3A <- 2A: whole-level, 20 of 24 pupils kept (83% of new, 87% of old)".
+// "3A (G0000053) <- 2A (G0000004): whole-level, 20 of 24 pupils kept (83%
+// of new, 87% of old)". A KeptID match reads "DT (G0000007) kept its ID:
+// ...".
 func (m Match) String() string {
-	return fmt.Sprintf("%s <- %s: %s, %d of %d pupils kept (%s of new, %s of old)",
-		m.New, m.Old, m.Rule, m.Shared, m.NewPupils, pct(m.NewShare), pct(m.OldShare))
+	head := label(m.NewName, m.New) + " <- " + label(m.OldName, m.Old)
+	if m.Rule == KeptID {
+		head = label(m.NewName, m.New) + " kept its ID"
+		if m.OldName != m.NewName && m.OldName != "" {
+			head += " (was " + m.OldName + ")"
+		}
+	}
+	return fmt.Sprintf("%s: %s, %d of %d pupils kept (%s of new, %s of old)",
+		head, m.Rule, m.Shared, m.NewPupils, pct(m.NewShare), pct(m.OldShare))
 }
 
 // String explains the outcome in one line, for example
-// "4B new: below-threshold, best candidate 3B shares 12 pupils (60% of
-// new, 50% of old)".
+// "4B (G0000061) new: below-threshold, best candidate 3B (G0000012) shares
+// 12 pupils (60% of new, 50% of old)".
 func (o Outcome) String() string {
 	verb := "new"
 	if o.Side == OldClass {
 		verb = "retired"
 	}
-	return fmt.Sprintf("%s %s: %s", o.Class, verb, o.Explanation())
+	return fmt.Sprintf("%s %s: %s", label(o.Name, o.Class), verb, o.Explanation())
 }
 
 // Explanation says in words why the class was not matched.
@@ -74,10 +92,10 @@ func (o Outcome) Explanation() string {
 		return "no-candidate, no class at the previous level shares a pupil"
 	case BelowThreshold:
 		return fmt.Sprintf("below-threshold, best candidate %s shares %d pupils (%s of new, %s of old)",
-			o.Best, o.Shared, pct(o.NewShare), pct(o.OldShare))
+			label(o.BestName, o.Best), o.Shared, pct(o.NewShare), pct(o.OldShare))
 	case Outmatched:
 		return fmt.Sprintf("outmatched, candidate %s shares %d pupils (%s of new, %s of old) but went to %s in the optimal pairing",
-			o.Best, o.Shared, pct(o.NewShare), pct(o.OldShare), o.TakenBy)
+			label(o.BestName, o.Best), o.Shared, pct(o.NewShare), pct(o.OldShare), label(o.TakenByName, o.TakenBy))
 	case NoLinePartner:
 		return "no-line-partner, the next level was matched whole by line and none has line " + strconv.Quote(o.Line)
 	}
@@ -85,8 +103,9 @@ func (o Outcome) Explanation() string {
 }
 
 // Explain writes a human-readable account of the roll: per institution, per
-// new level which rule applied, every match with its overlap, every new
-// class and every retired class with its reason.
+// new level which rule applied, every match with its overlap, the classes
+// that kept their ID, every new class and every retired class with its
+// reason. Classes are named "name (id)" where they have a name.
 func (r Result) Explain(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	basis := map[Basis]string{
@@ -108,11 +127,14 @@ func (r Result) Explain(w io.Writer) error {
 		}
 		return by[n]
 	}
+	newName := map[string]string{} // "institution/id" of a new class -> its label
 	for _, m := range r.Matches {
 		get(m.Institution).matches = append(get(m.Institution).matches, m)
+		newName[orgmodel.GroupKey(m.Institution, m.New)] = label(m.NewName, m.New)
 	}
 	for _, o := range r.New {
 		get(o.Institution).news = append(get(o.Institution).news, o)
+		newName[orgmodel.GroupKey(o.Institution, o.Class)] = label(o.Name, o.Class)
 	}
 	for _, o := range r.Retired {
 		get(o.Institution).retired = append(get(o.Institution).retired, o)
@@ -136,10 +158,14 @@ func (r Result) Explain(w io.Writer) error {
 			if l.Rule == WholeLevel {
 				fmt.Fprintf(bw, "  level %d: whole level by line\n", l.Level)
 			} else {
-				fmt.Fprintf(bw, "  level %d: class by class (no single line partner for %s)\n", l.Level, strings.Join(l.Unpaired, ", "))
+				unpaired := make([]string, len(l.Unpaired))
+				for i, id := range l.Unpaired {
+					unpaired[i] = cmp.Or(newName[orgmodel.GroupKey(name, id)], id)
+				}
+				fmt.Fprintf(bw, "  level %d: class by class (no single line partner for %s)\n", l.Level, strings.Join(unpaired, ", "))
 			}
 			for _, m := range in.matches {
-				if m.Level == l.Level {
+				if m.Level == l.Level && m.Rule != KeptID {
 					fmt.Fprintf(bw, "    %s\n", m)
 				}
 			}
@@ -148,6 +174,18 @@ func (r Result) Explain(w io.Writer) error {
 					fmt.Fprintf(bw, "    %s\n", o)
 					explained[o.Class] = true
 				}
+			}
+		}
+		var kept []Match
+		for _, m := range in.matches {
+			if m.Rule == KeptID {
+				kept = append(kept, m)
+			}
+		}
+		if len(kept) > 0 {
+			fmt.Fprintf(bw, "  classes that keep their ID (the same group in both years)\n")
+			for _, m := range kept {
+				fmt.Fprintf(bw, "    %s\n", m)
 			}
 		}
 		var rest []Outcome

@@ -48,7 +48,26 @@ func explainFixture() (old, cur []yearroll.Class) {
 		class(T, "3M", "3", "M", pupils("v", 17, 24), pupils("r", 5, 20)),
 		class(T, "8A", "8", "A", pupils("w", 1, 20)),
 	}
+	// A municipality with STIL group ids: classes are shown by name and id,
+	// and a daycare group that keeps its id is the same group.
+	const D = "280003"
+	old = append(old,
+		named("0A", class(D, "G0000004", "0", "A", pupils("g", 1, 20))),
+		named("0B", class(D, "G0000005", "0", "B", pupils("h", 1, 20))),
+		named("Bjørnegruppen", class(D, "G0000009", "DT", "", pupils("i", 1, 12))),
+	)
+	cur = append(cur,
+		named("1A", class(D, "G0000053", "1", "A", pupils("g", 1, 20))),
+		named("1X", class(D, "G0000054", "1", "X", pupils("h", 1, 10), pupils("j", 1, 10))),
+		named("Bjørnegruppen", class(D, "G0000009", "DT", "", pupils("i", 1, 10))),
+	)
 	return old, cur
+}
+
+// named gives a class a name other than its id.
+func named(name string, c yearroll.Class) yearroll.Class {
+	c.Name = name
+	return c
 }
 
 func TestExplainGolden(t *testing.T) {

@@ -55,6 +55,19 @@ func checkInvariants(t *testing.T, old, cur []yearroll.Class, r yearroll.Result)
 			t.Errorf("Retired outcome %+v: outmatched without TakenBy", o)
 		}
 	}
+	// A class that keeps its ID is the same group: never both new and
+	// retired (unless its ID is ambiguous on one side).
+	newIDs := map[string]bool{}
+	for _, o := range r.New {
+		if o.Reason != yearroll.DuplicateID {
+			newIDs[o.Institution+"/"+o.Class] = true
+		}
+	}
+	for _, o := range r.Retired {
+		if o.Reason != yearroll.DuplicateID && newIDs[o.Institution+"/"+o.Class] {
+			t.Errorf("class %s/%s is both new and retired", o.Institution, o.Class)
+		}
+	}
 	if diff := cmp.Diff(count(cur), gotNew); diff != "" {
 		t.Errorf("new classes not each reported once (-input +result):\n%s", diff)
 	}
@@ -77,6 +90,12 @@ func checkInvariants(t *testing.T, old, cur []yearroll.Class, r yearroll.Result)
 	}
 	for _, m := range r.Matches {
 		o, n := find(old, m.Institution, m.Old), find(cur, m.Institution, m.New)
+		if m.Rule == yearroll.KeptID {
+			if m.Old != m.New || m.Shared != len(intersect(distinct(o.Pupils), distinct(n.Pupils))) {
+				t.Errorf("kept-id match %+v: IDs differ or shared pupils miscounted", m)
+			}
+			continue
+		}
 		ol, err1 := strconv.Atoi(strings.TrimSpace(o.Level))
 		nl, err2 := strconv.Atoi(strings.TrimSpace(n.Level))
 		if err1 != nil || err2 != nil || nl != ol+1 || nl < 1 || nl > 9 || nl != m.Level {

@@ -291,11 +291,12 @@ func TestRoll(t *testing.T) {
 				class(S, "12A", "12", "A", pupils("x", 1, 10)),
 			},
 			want: []string{
+				// 10A keeps its ID: the same group (and directory
+				// objects) in both years, neither new nor retired.
+				"match 280001/10A<-10A kept-id 0",
 				"new 280001/0A level-0",
-				"new 280001/10A level-10",
 				"new 280001/12A level-out-of-range",
 				"new 280001/DT2 non-numeric-level",
-				"retired 280001/10A last-level",
 				"retired 280001/9A level-10",
 				"retired 280001/DT1 non-numeric-level",
 				"retired 280001/bh non-numeric-level",
@@ -435,7 +436,7 @@ func TestMatchFields(t *testing.T) {
 
 func TestRuleStrings(t *testing.T) {
 	seen := map[string]bool{}
-	for r := yearroll.WholeLevel; r <= yearroll.NoLinePartner; r++ {
+	for r := yearroll.WholeLevel; r <= yearroll.KeptID; r++ {
 		s := r.String()
 		if strings.HasPrefix(s, "Rule(") || seen[s] {
 			t.Errorf("Rule(%d).String() = %q: missing or duplicate", int(r), s)
@@ -449,7 +450,7 @@ func TestRuleStrings(t *testing.T) {
 		if err := back.UnmarshalText(b); err != nil || back != r {
 			t.Errorf("UnmarshalText(%q) = %v, %v; want %v", b, back, err, r)
 		}
-		if r.Matched() != (r == yearroll.WholeLevel || r == yearroll.Overlap) {
+		if r.Matched() != (r == yearroll.WholeLevel || r == yearroll.Overlap || r == yearroll.KeptID) {
 			t.Errorf("%v.Matched() = %v", r, r.Matched())
 		}
 	}

@@ -5,10 +5,10 @@ import (
 	"strconv"
 )
 
-// Rule says how a class was matched, or why it was not. The first two values
-// are the matching rules (see Match.Rule); the others are reasons for a class
-// that stays unmatched (see Outcome.Reason). The zero value is not a valid
-// rule.
+// Rule says how a class was matched, or why it was not. WholeLevel, Overlap
+// and KeptID are the matching rules (see Match.Rule); the others are reasons
+// for a class that stays unmatched (see Outcome.Reason). The zero value is
+// not a valid rule.
 type Rule int
 
 // Matching rules and reasons. They are listed in the order the matcher
@@ -52,6 +52,14 @@ const (
 	// NoLinePartner: old side only; the next level was paired whole by line
 	// and no new class has this class's line.
 	NoLinePartner
+
+	// KeptID: a matching rule, applied after the others. A class left
+	// unmatched this year whose ID is the ID of a class left unmatched last
+	// year at the same institution (a daycare group "DT", a 10th grade) is
+	// the same group: its directory objects, keyed by the ID, are kept, so
+	// it is neither new nor retired. Classes with a DuplicateID are not
+	// paired.
+	KeptID
 )
 
 var ruleNames = [...]string{
@@ -68,6 +76,7 @@ var ruleNames = [...]string{
 	BelowThreshold:  "below-threshold",
 	Outmatched:      "outmatched",
 	NoLinePartner:   "no-line-partner",
+	KeptID:          "kept-id",
 }
 
 // String returns the rule's short name, such as "whole-level" or
@@ -79,9 +88,9 @@ func (r Rule) String() string {
 	return "Rule(" + strconv.Itoa(int(r)) + ")"
 }
 
-// Matched reports whether r is a matching rule (WholeLevel or Overlap)
-// rather than a reason for staying unmatched.
-func (r Rule) Matched() bool { return r == WholeLevel || r == Overlap }
+// Matched reports whether r is a matching rule (WholeLevel, Overlap or
+// KeptID) rather than a reason for staying unmatched.
+func (r Rule) Matched() bool { return r == WholeLevel || r == Overlap || r == KeptID }
 
 // MarshalText encodes the rule as its short name.
 func (r Rule) MarshalText() ([]byte, error) {
@@ -131,6 +140,18 @@ func (b Basis) String() string {
 }
 
 func (b Basis) valid() bool { return b >= 0 && int(b) < len(basisNames) }
+
+// of returns the share on this basis from the shares of the new and the
+// old class's pupils.
+func (b Basis) of(newShare, oldShare float64) float64 {
+	switch b {
+	case OldShare:
+		return oldShare
+	case Both:
+		return min(newShare, oldShare)
+	}
+	return newShare
+}
 
 // ParseBasis parses "new-share", "old-share" or "both" (as written by
 // String), for configuration files.

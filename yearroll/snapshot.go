@@ -29,7 +29,7 @@ func FromSnapshot(s *orgmodel.Snapshot, at time.Time) []Class {
 			continue
 		}
 		pos[k] = len(out)
-		out = append(out, Class{ID: g.ID, Institution: g.Institution, Level: g.Level, Line: g.Line})
+		out = append(out, Class{ID: g.ID, Name: g.Name, Institution: g.Institution, Level: g.Level, Line: g.Line})
 	}
 	for _, a := range s.Affiliations {
 		if a.MainGroupID == "" || a.PersonID == "" || a.Kind() != orgmodel.Student || !a.Valid.Contains(at) {

@@ -66,8 +66,8 @@ func TestFromSnapshots(t *testing.T) {
 
 	gotOld, gotNew := yearroll.FromSnapshotsAt(old, before, cur, at)
 	wantOld := []yearroll.Class{
-		{ID: "2A", Institution: S, Level: "2", Line: "A", Pupils: pupils("a", 1, 12)},
-		{ID: "2B", Institution: S, Level: "2", Line: "B", Pupils: pupils("b", 1, 10)},
+		{ID: "2A", Name: "2.A", Institution: S, Level: "2", Line: "A", Pupils: pupils("a", 1, 12)},
+		{ID: "2B", Name: "2.B", Institution: S, Level: "2", Line: "B", Pupils: pupils("b", 1, 10)},
 	}
 	wantNew := []yearroll.Class{
 		{ID: "3X", Institution: S, Level: "3", Line: "X", Pupils: pupils("a", 1, 12)},

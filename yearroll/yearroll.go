@@ -18,12 +18,14 @@ const (
 )
 
 // Class is a class (hovedgruppe, main group) of one school year as the
-// matcher sees it. ID is unique within its institution; Level is the grade
-// as text ("0".."10", or "DT", "Andet", ...); Line is the class letter or
-// track ("A", "B", "x"). Pupils are person IDs; duplicates and empty IDs are
+// matcher sees it. ID is unique within its institution; Name is what people
+// call it ("3A"), used only in explanations; Level is the grade as text
+// ("0".."10", or "DT", "Andet", ...); Line is the class letter or track
+// ("A", "B", "x"). Pupils are person IDs; duplicates and empty IDs are
 // ignored.
 type Class struct {
 	ID          string
+	Name        string
 	Institution string
 	Level       string
 	Line        string
@@ -59,8 +61,12 @@ type Match struct {
 	Institution string
 	Old         string // ID of last year's class
 	New         string // ID of this year's class
-	Level       int    // the new class's level; the old class is at Level-1
-	Rule        Rule   // WholeLevel or Overlap
+	OldName     string // name of last year's class, for explanations
+	NewName     string // name of this year's class, for explanations
+	// Level is the new class's level; the old class is at Level-1. For
+	// KeptID it is the new class's level when that is a number, else 0.
+	Level int
+	Rule  Rule // WholeLevel, Overlap or KeptID
 	// Shared is the number of pupils in both classes (those who left the
 	// institution are not in the old class, see FromSnapshots).
 	Shared    int
@@ -80,6 +86,7 @@ type Match struct {
 type Outcome struct {
 	Institution string
 	Class       string // the class's ID
+	Name        string // the class's name, for explanations
 	Side        Side
 	Level       string // as given
 	Line        string // as given
@@ -90,12 +97,14 @@ type Outcome struct {
 	// passed the threshold for Outmatched, among all that share a pupil for
 	// BelowThreshold; empty otherwise.
 	Best     string
+	BestName string  // Best's name
 	Shared   int     // pupils shared with Best
 	Share    float64 // share on the roll's Basis with Best
 	NewShare float64 // Shared / pupils of the new class of the pair
 	OldShare float64 // Shared / pupils of the old class of the pair
-	// TakenBy is, for Outmatched, the class Best was paired with instead.
-	TakenBy string
+	// TakenBy is, for Outmatched, the class Best was paired with instead;
+	// TakenByName is its name.
+	TakenBy, TakenByName string
 }
 
 // LevelOutcome says which rule decided one new level of one institution.
@@ -241,6 +250,8 @@ type roller struct {
 	intern  map[string]int32
 	primary []int32           // pupil -> first eligible old class holding it, -1 none
 	extra   map[int32][]int32 // pupil -> further old classes (bad data)
+
+	lv levelRoll // the level being matched, with buffers reused across levels
 }
 
 func (r *roller) prepare(src []*Class, side Side) []*cls {
@@ -299,6 +310,7 @@ func (r *roller) outcome(k *cls, side Side, reason Rule) *Outcome {
 	o := Outcome{
 		Institution: k.src.Institution,
 		Class:       k.src.ID,
+		Name:        k.src.Name,
 		Side:        side,
 		Level:       k.src.Level,
 		Line:        k.src.Line,
@@ -351,10 +363,13 @@ func (r *roller) institution(name string, oldSrc, curSrc []*Class) {
 			}
 		}
 	}
+	// Unmatched classes are reported by level, then by eligibility; the
+	// reports are held back until keptIDs has seen them.
+	mark := len(r.res.New)
+	markOld := len(r.res.Retired)
 	for L := 1; L < MaxLevel; L++ {
 		r.level(name, L, newAt[L], oldFor[L], olds)
 	}
-	// Ineligible classes.
 	for _, k := range curs {
 		if !k.matched && !k.reported {
 			r.outcome(k, NewClass, k.reason)
@@ -365,279 +380,75 @@ func (r *roller) institution(name string, oldSrc, curSrc []*Class) {
 			r.outcome(k, OldClass, k.reason)
 		}
 	}
+	r.keptIDs(name, curs, olds, mark, markOld)
 }
 
-// pairInfo is the overlap of one new and one old class.
-type pairInfo struct {
-	shared             int
-	newShare, oldShare float64
-	share              float64
-	sameLine           bool
-	candidate          bool
-}
-
-// better reports whether pair a (with class ai) is a stronger counterpart
-// than pair b (with class bi) by the per-pair order: more shared pupils,
-// higher share, same line, then smaller ID.
-func better(a pairInfo, aID string, b pairInfo, bID string) bool {
-	if a.shared != b.shared {
-		return a.shared > b.shared
-	}
-	if a.share != b.share {
-		return a.share > b.share
-	}
-	if a.sameLine != b.sameLine {
-		return a.sameLine
-	}
-	return aID < bID
-}
-
-func (r *roller) level(inst string, L int, news, olds []*cls, allOld []*cls) {
-	n, m := len(news), len(olds)
-	if n == 0 {
-		for _, o := range olds {
-			r.outcome(o, OldClass, NoCandidate)
-		}
-		return
-	}
-	// Overlap counts.
-	cnt := make([]int32, n*m)
-	for ni, k := range news {
-		for _, p := range k.pupils {
-			if int(p) >= len(r.primary) {
-				continue
-			}
-			oi := r.primary[p]
-			if oi < 0 {
-				continue
-			}
-			if o := allOld[oi]; o.level == L-1 {
-				cnt[ni*m+int(o.pos)]++
-			}
-			for _, oi := range r.extra[p] {
-				if o := allOld[oi]; o.level == L-1 {
-					cnt[ni*m+int(o.pos)]++
-				}
-			}
+// keptIDs turns a new and a retired class of the institution with the same
+// ID into one KeptID match: a group that keeps its ID is the same group.
+// New and Retired outcomes from index mark and markOld on belong to this
+// institution.
+func (r *roller) keptIDs(inst string, curs, olds []*cls, mark, markOld int) {
+	oldByID := make(map[string]*cls)
+	for _, k := range olds {
+		if !k.matched && k.reason != DuplicateID {
+			oldByID[k.src.ID] = k
 		}
 	}
-	info := make([]pairInfo, n*m)
-	for ni, nk := range news {
-		for oi, ok := range olds {
-			c := int(cnt[ni*m+oi])
-			pi := &info[ni*m+oi]
-			pi.shared = c
-			pi.sameLine = nk.line != "" && nk.line == ok.line
-			if c == 0 {
-				continue
-			}
-			pi.newShare = float64(c) / float64(len(nk.pupils))
-			pi.oldShare = float64(c) / float64(len(ok.pupils))
-			switch r.opt.Basis {
-			case OldShare:
-				pi.share = pi.oldShare
-			case Both:
-				pi.share = min(pi.newShare, pi.oldShare)
-			default:
-				pi.share = pi.newShare
-			}
-			pi.candidate = pi.share >= r.opt.Threshold
+	kept := make(map[string]bool)
+	for _, nk := range curs {
+		ok := oldByID[nk.src.ID]
+		if nk.matched || nk.reason == DuplicateID || ok == nil {
+			continue
 		}
-	}
-	partnerOfOld := make([]int, m) // old position -> new position, or -1
-	partnerOfNew := make([]int, n) // new position -> old position, or -1
-	for i := range partnerOfOld {
-		partnerOfOld[i] = -1
-	}
-	for i := range partnerOfNew {
-		partnerOfNew[i] = -1
-	}
-	match := func(ni, oi int, rule Rule) {
-		nk, ok := news[ni], olds[oi]
-		pi := info[ni*m+oi]
 		nk.matched, ok.matched = true, true
-		partnerOfOld[oi], partnerOfNew[ni] = ni, oi
-		r.res.Matches = append(r.res.Matches, Match{
+		kept[nk.src.ID] = true
+		shared := intersectCount(nk.pupils, ok.pupils)
+		m := Match{
 			Institution: inst,
 			Old:         ok.src.ID,
 			New:         nk.src.ID,
-			Level:       L,
-			Rule:        rule,
-			Shared:      pi.shared,
+			OldName:     ok.src.Name,
+			NewName:     nk.src.Name,
+			Rule:        KeptID,
+			Shared:      shared,
 			OldPupils:   len(ok.pupils),
 			NewPupils:   len(nk.pupils),
-			Share:       pi.share,
-			NewShare:    pi.newShare,
-			OldShare:    pi.oldShare,
-			SameLine:    pi.sameLine,
-		})
+			SameLine:    nk.line != "" && nk.line == ok.line,
+		}
+		if nk.numeric {
+			m.Level = nk.level
+		}
+		if len(nk.pupils) > 0 {
+			m.NewShare = float64(shared) / float64(len(nk.pupils))
+		}
+		if len(ok.pupils) > 0 {
+			m.OldShare = float64(shared) / float64(len(ok.pupils))
+		}
+		m.Share = r.opt.Basis.of(m.NewShare, m.OldShare)
+		r.res.Matches = append(r.res.Matches, m)
 	}
-
-	// Rule 1: whole level by line.
-	pairs, unpaired := lineUp(news, olds)
-	if len(unpaired) == 0 {
-		r.res.Levels = append(r.res.Levels, LevelOutcome{Institution: inst, Level: L, Rule: WholeLevel})
-		for ni, oi := range pairs {
-			match(ni, oi, WholeLevel)
-		}
-		for _, o := range olds {
-			if !o.matched {
-				r.outcome(o, OldClass, NoLinePartner)
-			}
-		}
+	if len(kept) == 0 {
 		return
 	}
-	r.res.Levels = append(r.res.Levels, LevelOutcome{Institution: inst, Level: L, Rule: Overlap, Unpaired: unpaired})
-
-	// Rule 2: optimal one-to-one pairing by overlap, per connected
-	// component of the candidate graph.
-	parent := make([]int, n+m)
-	for i := range parent {
-		parent[i] = i
-	}
-	var find func(int) int
-	find = func(x int) int {
-		for parent[x] != x {
-			parent[x] = parent[parent[x]]
-			x = parent[x]
-		}
-		return x
-	}
-	anyCandidate := false
-	for ni := range n {
-		for oi := range m {
-			if info[ni*m+oi].candidate {
-				anyCandidate = true
-				a, b := find(ni), find(n+oi)
-				if a != b {
-					parent[max(a, b)] = min(a, b)
-				}
-			}
-		}
-	}
-	if anyCandidate {
-		comps := make(map[int][2][]int)
-		var roots []int
-		for x := range n + m {
-			root := find(x)
-			c, seen := comps[root]
-			if !seen {
-				roots = append(roots, root)
-			}
-			if x < n {
-				c[0] = append(c[0], x)
-			} else {
-				c[1] = append(c[1], x-n)
-			}
-			comps[root] = c
-		}
-		for _, root := range roots {
-			c := comps[root]
-			rows, cols := c[0], c[1]
-			if len(rows) == 0 || len(cols) == 0 {
-				continue
-			}
-			got := assign(len(rows), len(cols), func(i, j int) (gain, bool) {
-				ni, oi := rows[i], cols[j]
-				pi := info[ni*m+oi]
-				if !pi.candidate {
-					return gain{}, false
-				}
-				line := int64(0)
-				if pi.sameLine {
-					line = 1
-				}
-				size := int64(len(news[ni].pupils) + len(olds[oi].pupils))
-				return gain{0, int64(pi.shared), 1, line, -size}, true
-			})
-			for i, j := range got {
-				if j >= 0 {
-					match(rows[i], cols[j], Overlap)
-				}
-			}
-		}
-	}
-
-	// Rule 3: the rest is new (or retired), with the reason.
-	for ni, nk := range news {
-		if !nk.matched {
-			r.explainUnmatched(nk, NewClass, olds, func(oi int) pairInfo { return info[ni*m+oi] }, partnerOfOld, news)
-		}
-	}
-	for oi, ok := range olds {
-		if !ok.matched {
-			r.explainUnmatched(ok, OldClass, news, func(ni int) pairInfo { return info[ni*m+oi] }, partnerOfNew, olds)
-		}
-	}
+	drop := func(o Outcome) bool { return kept[o.Class] }
+	r.res.New = append(r.res.New[:mark], slices.DeleteFunc(r.res.New[mark:], drop)...)
+	r.res.Retired = append(r.res.Retired[:markOld], slices.DeleteFunc(r.res.Retired[markOld:], drop)...)
 }
 
-// explainUnmatched records why class k of the given side got no partner:
-// a candidate it passed the threshold with went to another class
-// (Outmatched), it shares pupils below the threshold (BelowThreshold), or it
-// shares none (NoCandidate). others are the classes of the other side,
-// pair(j) is k's pair information with others[j], and partnerOf[j] is the
-// index in partnerSide of the class others[j] was matched to, or -1.
-func (r *roller) explainUnmatched(k *cls, side Side, others []*cls, pair func(j int) pairInfo, partnerOf []int, partnerSide []*cls) {
-	bestPass, bestAny := -1, -1
-	for j, o := range others {
-		pi := pair(j)
-		if pi.shared == 0 {
-			continue
-		}
-		if bestAny < 0 || better(pi, o.src.ID, pair(bestAny), others[bestAny].src.ID) {
-			bestAny = j
-		}
-		if pi.candidate && (bestPass < 0 || better(pi, o.src.ID, pair(bestPass), others[bestPass].src.ID)) {
-			bestPass = j
+// intersectCount counts the values two sorted slices share.
+func intersectCount(a, b []int32) int {
+	n := 0
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			n++
+			i++
+			j++
 		}
 	}
-	switch {
-	case bestPass >= 0:
-		o := r.outcome(k, side, Outmatched)
-		r.fillBest(o, others[bestPass].src.ID, pair(bestPass))
-		if p := partnerOf[bestPass]; p >= 0 {
-			o.TakenBy = partnerSide[p].src.ID
-		}
-	case bestAny >= 0:
-		o := r.outcome(k, side, BelowThreshold)
-		r.fillBest(o, others[bestAny].src.ID, pair(bestAny))
-	default:
-		r.outcome(k, side, NoCandidate)
-	}
-}
-
-func (r *roller) fillBest(o *Outcome, id string, pi pairInfo) {
-	o.Best, o.Shared, o.Share, o.NewShare, o.OldShare = id, pi.shared, pi.share, pi.newShare, pi.oldShare
-}
-
-// lineUp tries rule 1: every new class must have exactly one old class with
-// the same non-empty line, and no other new class may claim that line. It
-// returns the pairs (new position -> old position) and the IDs of the new
-// classes without such a partner (in ID order).
-func lineUp(news, olds []*cls) (pairs []int, unpaired []string) {
-	oldByLine := make(map[string]int, len(olds))
-	for oi, o := range olds {
-		if o.line == "" {
-			continue
-		}
-		if _, dup := oldByLine[o.line]; dup {
-			oldByLine[o.line] = -1
-		} else {
-			oldByLine[o.line] = oi
-		}
-	}
-	newCount := make(map[string]int, len(news))
-	for _, k := range news {
-		newCount[k.line]++
-	}
-	pairs = make([]int, len(news))
-	for ni, k := range news {
-		oi, ok := oldByLine[k.line]
-		if k.line == "" || newCount[k.line] > 1 || !ok || oi < 0 {
-			unpaired = append(unpaired, k.src.ID)
-			continue
-		}
-		pairs[ni] = oi
-	}
-	return pairs, unpaired
+	return n
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/diff/attr"
 	"github.com/orgsync/orgsync/naming"
 )
 
@@ -207,7 +208,7 @@ func (c *Client) create(ctx context.Context, ch diff.Change) error {
 		attrs = append(attrs, "sAMAccountName")
 		addMapped()
 	case diff.User:
-		username := o.Attrs.Get(attrUsername)
+		username := o.Attrs.Get(attr.Username)
 		if err := naming.ValidSAMAccountName(username); err != nil {
 			return &Error{Op: "create", Key: o.Key, Attr: "sAMAccountName", Kind: diff.ErrConstraint, Err: err}
 		}
@@ -386,7 +387,7 @@ func (c *Client) update(ctx context.Context, ch diff.Change, e entry) error {
 	mod := ldap.NewModifyRequest(e.dn, nil)
 	var packed map[string]string // generic attributes after the change
 	for _, ac := range ch.Attrs {
-		if ch.Kind == diff.User && ac.Name == attrUsername {
+		if ch.Kind == diff.User && ac.Name == attr.Username {
 			if err := naming.ValidSAMAccountName(ac.After); err != nil {
 				return &Error{Op: "update", Key: ch.Key, Attr: "sAMAccountName", Kind: diff.ErrConstraint, Err: err}
 			}
@@ -539,7 +540,7 @@ func (c *Client) setDisabled(ctx context.Context, ch diff.Change, e entry) error
 	if a := c.cfg.Attributes.DisabledDate; a != "" {
 		date := ""
 		if ch.After != nil {
-			date = ch.After.Attrs.Get(diff.AttrDisabledDate)
+			date = ch.After.Attrs.Get(attr.DisabledDate)
 		}
 		if date == "" {
 			mod.Replace(a, []string{})
@@ -584,14 +585,14 @@ func sameDN(a, b string) bool {
 // stored returns the AD attribute that holds the neutral attribute name of
 // kind: its own mapping, or (generic) Config.Store. ok is false when the
 // attribute is not stored at all.
-func (c *Client) stored(kind diff.Kind, name string) (attr string, generic, ok bool) {
+func (c *Client) stored(kind diff.Kind, name string) (adAttr string, generic, ok bool) {
 	if a, ok := c.attrs[kind][name]; ok {
 		return a, false, true
 	}
 	if slices.Contains(c.cfg.Attributes.Omit, name) {
 		return "", false, false
 	}
-	if name == attrCPR || c.cfg.Store == "" || name == "" || strings.Contains(name, "=") || strings.HasPrefix(name, "@") {
+	if name == attr.CPR || c.cfg.Store == "" || name == "" || strings.Contains(name, "=") || strings.HasPrefix(name, "@") {
 		return "", false, false
 	}
 	return c.cfg.Store, true, true

@@ -11,6 +11,7 @@ import (
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/diff/attr"
 )
 
 // Config configures a Client. The zero value is not usable: URL, BindDN,
@@ -64,8 +65,8 @@ type Config struct {
 	// GroupSAM is the template of the sAMAccountName of the groups
 	// orgsync creates (AD invents "$38A2A15C-…" otherwise): {name} is the
 	// group's name (transliterated; characters AD forbids, and spaces,
-	// become "-"), {hash} 6 hex digits of the SHA-256 of its Key (unique
-	// per group). {name} is shortened so that the whole fits in 20
+	// become "-"), {hash} 6 hex digits of the SHA-256 of its mark,
+	// MarkPrefix+Key (unique per group and per deployment). {name} is shortened so that the whole fits in 20
 	// characters. Default "{name}-{hash}".
 	GroupSAM string
 
@@ -186,30 +187,14 @@ func (m AttributeMap) isZero() bool {
 		len(m.Extra) == 0 && len(m.Omit) == 0
 }
 
-// Neutral attribute names the adapter knows besides the fixed ones.
-const (
-	attrUsername    = diff.AttrUsername
-	attrGivenName   = "givenName"
-	attrFamilyName  = "familyName"
-	attrDisplayName = "displayName"
-	attrEmail       = "email"
-	attrTitle       = "title"
-	attrCPR         = "cpr"
-	attrInsts       = "institutions"
-	attrUNIID       = "uniId"
-	attrRoles       = "roles"
-	attrStartYear   = "startYear"
-	attrLevel       = "level"
-)
-
 // fixedUser are the neutral → AD attributes every user has.
 var fixedUser = map[string]string{
-	attrUsername:    "sAMAccountName",
-	attrGivenName:   "givenName",
-	attrFamilyName:  "sn",
-	attrDisplayName: "displayName",
-	attrEmail:       "mail",
-	attrTitle:       "title",
+	attr.Username:    "sAMAccountName",
+	attr.GivenName:   "givenName",
+	attr.FamilyName:  "sn",
+	attr.DisplayName: "displayName",
+	attr.Email:       "mail",
+	attr.Title:       "title",
 }
 
 // neutral returns the complete neutral → AD attribute map for kind.
@@ -224,13 +209,13 @@ func (m AttributeMap) neutral(kind diff.Kind) map[string]string {
 				out[n] = a
 			}
 		}
-		set(attrCPR, m.CPR)
-		set(attrInsts, m.Institutions)
-		set(attrUNIID, m.UNIID)
-		set(attrRoles, m.Roles)
-		set(diff.AttrGlobalRole, m.GlobalRole)
-		set(attrStartYear, m.StartYear)
-		set(attrLevel, m.Level)
+		set(attr.CPR, m.CPR)
+		set(attr.Institutions, m.Institutions)
+		set(attr.UNIID, m.UNIID)
+		set(attr.Roles, m.Roles)
+		set(attr.GlobalRole, m.GlobalRole)
+		set(attr.StartYear, m.StartYear)
+		set(attr.Level, m.Level)
 		for k, v := range m.Extra {
 			if v != "" {
 				out[k] = v
@@ -238,10 +223,10 @@ func (m AttributeMap) neutral(kind diff.Kind) map[string]string {
 		}
 	}
 	if kind == diff.Group {
-		out[attrEmail] = "mail"
+		out[attr.Email] = "mail"
 	}
 	if m.DisabledDate != "" {
-		out[diff.AttrDisabledDate] = m.DisabledDate
+		out[attr.DisabledDate] = m.DisabledDate
 	}
 	return out
 }
@@ -350,8 +335,8 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	switch cfg.AdoptBy {
 	case "":
-		cfg.AdoptBy = attrCPR
-	case attrCPR, attrUsername, "-":
+		cfg.AdoptBy = attr.CPR
+	case attr.CPR, attr.Username, "-":
 	default:
 		bad("AdoptBy", "%q is not cpr, username or -", cfg.AdoptBy)
 	}

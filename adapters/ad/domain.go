@@ -85,9 +85,11 @@ func checkGroupSAM(tmpl string) error {
 }
 
 // groupSAM returns the sAMAccountName of a group orgsync creates, by
-// Config.GroupSAM: deterministic, at most 20 characters, unique per Key.
+// Config.GroupSAM: deterministic, at most 20 characters, unique per mark
+// (MarkPrefix+Key), so that two deployments with their own MarkPrefix in
+// one domain never give their groups the same name.
 func (c *Client) groupSAM(o *diff.Object) string {
-	sum := sha256.Sum256([]byte(o.Key))
+	sum := sha256.Sum256([]byte(c.cfg.MarkPrefix + o.Key))
 	hash := hex.EncodeToString(sum[:3])
 	var b strings.Builder
 	for _, r := range naming.Transliterate(o.Name) {

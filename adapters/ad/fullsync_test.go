@@ -16,6 +16,7 @@ import (
 
 	"github.com/orgsync/orgsync/adapters/ad"
 	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/diff/attr"
 	"github.com/orgsync/orgsync/diff/desired"
 	"github.com/orgsync/orgsync/orgmodel"
 	"github.com/orgsync/orgsync/orgmodel/synth"
@@ -183,7 +184,7 @@ func TestFullSync(t *testing.T) {
 		}
 		u := byKey(read(t, w.c))[key]
 		date := w.now.Format(diff.DateLayout)
-		if !u.Disabled || u.Parent != desired.KeyDisabled+"/"+date || u.Attrs.Get(diff.AttrDisabledDate) != date {
+		if !u.Disabled || u.Parent != desired.KeyDisabled+"/"+date || u.Attrs.Get(attr.DisabledDate) != date {
 			t.Fatalf("leaver: %+v", u)
 		}
 		e := w.s.entry(t, w.base, "(adminDescription=orgsync:"+key+")", "userAccountControl")
@@ -197,7 +198,7 @@ func TestFullSync(t *testing.T) {
 	t.Run("returner is enabled and moved back", func(t *testing.T) {
 		w.sync(snapshot())
 		u := byKey(read(t, w.c))[key]
-		if u.Disabled || u.Parent != home || u.Attrs.Get(diff.AttrDisabledDate) != "" {
+		if u.Disabled || u.Parent != home || u.Attrs.Get(attr.DisabledDate) != "" {
 			t.Fatalf("returner: %+v (home %s)", u, home)
 		}
 		if w.guid(key) != guid {

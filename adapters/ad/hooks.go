@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/diff/attr"
 )
 
 // HookError is a hook that failed, timed out or could not start. Hooks
@@ -54,7 +55,7 @@ func (c *Client) hook(ctx context.Context, ch diff.Change) {
 		return
 	}
 	if err := runHook(ctx, h, ch.After); err != nil {
-		he := HookError{Event: event, Key: ch.Key, Username: ch.After.Attrs.Get(attrUsername), Err: err}
+		he := HookError{Event: event, Key: ch.Key, Username: ch.After.Attrs.Get(attr.Username), Err: err}
 		var oe *outputError
 		if ok := asOutput(err, &oe); ok {
 			he.Output = oe.output
@@ -91,7 +92,7 @@ func runHook(ctx context.Context, h *Hook, o *diff.Object) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
 	args := append(append([]string{}, h.Command[1:]...),
-		o.Attrs.Get(attrUsername), o.Name, o.Attrs.Get(diff.AttrGlobalRole))
+		o.Attrs.Get(attr.Username), o.Name, o.Attrs.Get(attr.GlobalRole))
 	cmd := exec.CommandContext(ctx, h.Command[0], args...)
 	cmd.WaitDelay = time.Second
 	if h.JSON {

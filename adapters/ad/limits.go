@@ -11,6 +11,7 @@ import (
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/diff/attr"
 	"github.com/orgsync/orgsync/naming"
 )
 
@@ -118,11 +119,11 @@ func (c *Client) currentLimits() Limits {
 // (a cut name still names the person; AD's own tools cut them the same
 // way). Other values (addresses, ids) are never cut: a cut value would be
 // wrong, so it is left out and reported.
-var shortenable = map[string]bool{attrGivenName: true, attrFamilyName: true, attrDisplayName: true}
+var shortenable = map[string]bool{attr.GivenName: true, attr.FamilyName: true, attr.DisplayName: true}
 
 // listAttr are the neutral attributes holding comma-separated lists; they
 // are written one value per item to a multi-valued AD attribute.
-var listAttr = map[string]bool{attrInsts: true, attrRoles: true}
+var listAttr = map[string]bool{attr.Institutions: true, attr.Roles: true}
 
 // multi reports whether the neutral attribute n of kind is written one
 // value per list item: a list attribute mapped to a multi-valued AD
@@ -185,7 +186,7 @@ func (c *Client) enforce(o *diff.Object, lim Limits) []Problem {
 		if generic {
 			val = at.Name + "=" + at.Value
 		}
-		if o.Kind == diff.User && at.Name == attrUsername {
+		if o.Kind == diff.User && at.Name == attr.Username {
 			continue // checked by naming.ValidSAMAccountName on create
 		}
 		limit := lim.Max[strings.ToLower(field)]

@@ -11,6 +11,7 @@ import (
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/diff/attr"
 	"github.com/orgsync/orgsync/naming"
 )
 
@@ -183,7 +184,7 @@ func (c *Client) read(ctx context.Context) ([]diff.Object, error) {
 			o.Institution = institutionOf(o.Key)
 		}
 		if o.Institution == "" && o.Kind == diff.User {
-			if insts := o.Attrs.Get(attrInsts); insts != "" {
+			if insts := o.Attrs.Get(attr.Institutions); insts != "" {
 				o.Institution, _, _ = strings.Cut(insts, ",")
 			}
 		}
@@ -222,7 +223,7 @@ func (c *Client) keepHandMove(o *diff.Object, r *raw, homeDN string, institution
 		return
 	}
 	here := institution(r.parent)
-	if here == "" || !slices.Contains(splitList(o.Attrs.Get(attrInsts)), here) {
+	if here == "" || !slices.Contains(splitList(o.Attrs.Get(attr.Institutions)), here) {
 		return
 	}
 	there := institutionOf(r.home)
@@ -275,9 +276,9 @@ func (c *Client) readFilter() string {
 // adoptAttr is the AD attribute of the adoption match, or "".
 func (c *Client) adoptAttr() string {
 	switch c.cfg.AdoptBy {
-	case attrUsername:
+	case attr.Username:
 		return "sAMAccountName"
-	case attrCPR:
+	case attr.CPR:
 		return c.cfg.Attributes.CPR
 	}
 	return ""
@@ -360,7 +361,7 @@ func (c *Client) decode(ctx context.Context, e *wireEntry, lower map[string]stri
 					continue
 				}
 				if n, val, ok := strings.Cut(v, "="); ok {
-					if _, mapped := c.attrs[kind][n]; !mapped && n != attrCPR {
+					if _, mapped := c.attrs[kind][n]; !mapped && n != attr.CPR {
 						set(n, val)
 					}
 				}

@@ -19,6 +19,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
 	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/diff/attr"
 	"github.com/orgsync/orgsync/naming"
 )
 
@@ -172,23 +173,23 @@ func (c *Client) userProps(key string, attrs diff.Attrs, body map[string]any, ex
 				body["userPrincipalName"] = c.upn(v)
 				body["mailNickname"] = v
 			}
-		case "givenName":
+		case attr.GivenName:
 			body["givenName"] = val(v)
-		case "familyName":
+		case attr.FamilyName:
 			body["surname"] = val(v)
-		case "displayName":
+		case attr.DisplayName:
 			if v != "" {
 				body["displayName"] = v
 			}
-		case "email":
+		case attr.Email:
 			body["mail"] = val(v)
-		case "title":
+		case attr.Title:
 			body["jobTitle"] = val(v)
 		case c.cfg.UniIDSource:
 			body[c.cfg.UniIDProperty] = val(v)
-		case "cpr":
+		case attr.CPR:
 			if c.cfg.WriteCPR {
-				ext["cpr"] = v
+				ext[attr.CPR] = v
 			} else {
 				c.log.Warn("entra: cpr not written: writeCPR is off", "key", key)
 			}
@@ -202,7 +203,7 @@ func (c *Client) userProps(key string, attrs diff.Attrs, body map[string]any, ex
 	}
 	if c.cfg.HideStudents {
 		if role, ok := attrs.Lookup(diff.AttrGlobalRole); ok {
-			body["showInAddressList"] = role != "student"
+			body["showInAddressList"] = role != attr.RoleStudent
 		}
 	}
 }
@@ -364,7 +365,7 @@ func (c *Client) createGroup(ctx context.Context, o *diff.Object) error {
 	if err != nil {
 		return err
 	}
-	team := c.isTeamKind(o.Attrs.Get("catalogueKind"))
+	team := c.isTeamKind(o.Attrs.Get(attr.CatalogueKind))
 	body := map[string]any{
 		"displayName":     o.Name,
 		"mailNickname":    mailNickname(o.Key),
@@ -594,7 +595,7 @@ func (c *Client) updateAttrs(ctx context.Context, ch diff.Change, e *entry) erro
 	switch ch.Kind {
 	case diff.User:
 		c.userProps(ch.Key, attrs, body, ext, true)
-		if v, ok := attrs.Lookup("displayName"); ok && v == "" && ch.After != nil {
+		if v, ok := attrs.Lookup(attr.DisplayName); ok && v == "" && ch.After != nil {
 			body["displayName"] = ch.After.Name // displayName cannot be empty
 		}
 	default:
@@ -629,7 +630,7 @@ func (c *Client) rename(ctx context.Context, ch diff.Change, e *entry) error {
 	ext := map[string]string{}
 	if ch.Kind == diff.User {
 		ext[nameExt] = ch.After.Name
-		if !ch.After.Attrs.Has("displayName") {
+		if !ch.After.Attrs.Has(attr.DisplayName) {
 			body["displayName"] = ch.After.Name
 		}
 	} else {

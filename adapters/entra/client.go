@@ -17,6 +17,7 @@ import (
 	msgraphgocore "github.com/microsoftgraph/msgraph-sdk-go-core"
 
 	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/diff/attr"
 )
 
 var _ diff.Target = (*Client)(nil)
@@ -161,7 +162,7 @@ func (c *Client) extSelect() []string {
 		names = append(names, c.extProp(a))
 	}
 	if c.cfg.WriteCPR {
-		names = append(names, c.extProp("cpr"))
+		names = append(names, c.extProp(attr.CPR))
 	}
 	return names
 }

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/diff/attr"
 )
 
 // ErrConfig is wrapped by every configuration error.
@@ -126,7 +126,7 @@ func DefaultConfig() Config {
 		Extensions:          DirectoryExtensions,
 		ExtensionAttrs:      slices.Clone(defaultExtAttrs),
 		UniIDProperty:       "employeeId",
-		UniIDSource:         "uniId",
+		UniIDSource:         attr.UNIID,
 		TeamKinds:           []string{"class-all", "inst-employees"},
 		AdministrativeUnits: true,
 	}
@@ -140,8 +140,8 @@ var (
 
 // userExtAttrs and groupExtAttrs are the default extension attributes.
 var defaultExtAttrs = []string{
-	diff.AttrGlobalRole, diff.AttrDisabledDate, "roles", "institutions", "level", "startYear",
-	"catalogueKind", "institution", "classLevel", "classLine", "schoolYear",
+	attr.GlobalRole, attr.DisabledDate, attr.Roles, attr.Institutions, attr.Level, attr.StartYear,
+	attr.CatalogueKind, attr.Institution, attr.ClassLevel, attr.ClassLine, attr.SchoolYear,
 }
 
 // check fills defaults and validates; every problem is reported at once.
@@ -178,7 +178,7 @@ func (c *Config) check() error {
 		if !nameRe.MatchString(a) {
 			bad("extensionAttrs: %q is not a valid extension name", a)
 		}
-		if a == "cpr" {
+		if a == attr.CPR {
 			bad("extensionAttrs: cpr is controlled by writeCPR, not listed here")
 		}
 	}
@@ -189,7 +189,7 @@ func (c *Config) check() error {
 		bad("uniIdProperty %q: want employeeId or department", c.UniIDProperty)
 	}
 	if c.UniIDSource == "" {
-		c.UniIDSource = "uniId"
+		c.UniIDSource = attr.UNIID
 	}
 	if len(c.TeamKinds) > 0 && len(c.TeamOwners) == 0 {
 		bad("teamOwners: Teams (teamKinds %v) need at least one owner object id", c.TeamKinds)
@@ -255,7 +255,7 @@ func (c Config) ExtensionProperties() []string {
 	names = append(names, cc.ExtensionAttrs...)
 	names = append(names, nameExt)
 	if cc.WriteCPR {
-		names = append(names, "cpr")
+		names = append(names, attr.CPR)
 	}
 	if cc.Extensions == SchemaExtension {
 		return names

@@ -99,6 +99,8 @@
 //
 //   - Router serves several tenants in one run, each institution (or
 //     municipality) routed to its own tenant: the strongest separation.
+//     It is the generic diff/route.Router, which routes AD forests or
+//     Google domains the same way.
 //   - One administrative unit per school scopes administration (a school's
 //     IT staff get roles on their unit only). It does not hide the users
 //     from other users' directory searches.

@@ -5,10 +5,11 @@ import (
 	"strings"
 
 	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/diff/attr"
 )
 
 // userAttrs are the neutral user attributes with a Graph property.
-var userAttrs = []string{diff.AttrUsername, "givenName", "familyName", "displayName", "email", "title"}
+var userAttrs = []string{attr.Username, attr.GivenName, attr.FamilyName, attr.DisplayName, attr.Email, attr.Title}
 
 // Prepare adapts a desired state (from package diff/desired) to what the
 // client can store, so that plans converge: it keeps only the attributes
@@ -50,7 +51,7 @@ func (c *Client) stores(kind diff.Kind, name string) bool {
 	if kind != diff.User {
 		return false
 	}
-	if name == "cpr" {
+	if name == attr.CPR {
 		return c.cfg.WriteCPR
 	}
 	return name == c.cfg.UniIDSource || slices.Contains(userAttrs, name)

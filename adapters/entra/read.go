@@ -16,6 +16,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
 	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/diff/attr"
 )
 
 // instKeyRe matches the container keys that become administrative units.
@@ -439,13 +440,13 @@ func (c *Client) assemble(s *snapshot) []diff.Object {
 		team := slices.ContainsFunc(rpo, func(v any) bool { return asString(v) == "Team" })
 		o := diff.Object{Kind: diff.Group, Key: key, Name: asString(m["displayName"]), Managed: true, ID: id,
 			Parent: parentOf[id], Attrs: c.extAttrs(ext)}
-		o.Institution = o.Attrs.Get("institution")
+		o.Institution = o.Attrs.Get(attr.Institution)
 		if o.Institution == "" {
 			o.Institution = strings.TrimPrefix(o.Parent, "ou/inst/")
 		}
 		idKey[id] = key
 		objs[key] = &entry{kind: diff.Group, id: id, parent: o.Parent, ext: ext, team: team}
-		if c.isTeamKind(o.Attrs.Get("catalogueKind")) && !team && o.Attrs.Get(diff.AttrDisabledDate) == "" {
+		if c.isTeamKind(o.Attrs.Get(attr.CatalogueKind)) && !team && o.Attrs.Get(diff.AttrDisabledDate) == "" {
 			pending[key] = true
 		}
 		groupObjs = append(groupObjs, len(out))
@@ -476,8 +477,8 @@ func (c *Client) extAttrs(ext map[string]string) diff.Attrs {
 			attrs.Set(a, v)
 		}
 	}
-	if c.cfg.WriteCPR && ext["cpr"] != "" {
-		attrs.Set("cpr", ext["cpr"])
+	if c.cfg.WriteCPR && ext[attr.CPR] != "" {
+		attrs.Set(attr.CPR, ext[attr.CPR])
 	}
 	return attrs
 }
@@ -496,11 +497,11 @@ func (c *Client) userObject(m map[string]any, ext map[string]string) diff.Object
 		upn = local
 	}
 	set(diff.AttrUsername, upn)
-	set("givenName", asString(m["givenName"]))
-	set("familyName", asString(m["surname"]))
-	set("displayName", asString(m["displayName"]))
-	set("email", asString(m["mail"]))
-	set("title", asString(m["jobTitle"]))
+	set(attr.GivenName, asString(m["givenName"]))
+	set(attr.FamilyName, asString(m["surname"]))
+	set(attr.DisplayName, asString(m["displayName"]))
+	set(attr.Email, asString(m["mail"]))
+	set(attr.Title, asString(m["jobTitle"]))
 	set(c.cfg.UniIDSource, asString(m[c.cfg.UniIDProperty]))
 	name := ext[nameExt]
 	if name == "" {

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/diff/attr"
 	admin "google.golang.org/api/admin/directory/v1"
 	licensing "google.golang.org/api/licensing/v1"
 )
@@ -114,10 +115,10 @@ func createOnce(ctx context.Context, create func(ctx context.Context) error, loo
 
 // userEmail is the primary email of a desired user.
 func (c *Client) userEmail(o *diff.Object) string {
-	if e := o.Attrs.Get("email"); e != "" {
+	if e := o.Attrs.Get(attr.Email); e != "" {
 		return e
 	}
-	if u := o.Attrs.Get("username"); u != "" {
+	if u := o.Attrs.Get(attr.Username); u != "" {
 		return u + "@" + c.cfg.Domain
 	}
 	return ""
@@ -125,7 +126,7 @@ func (c *Client) userEmail(o *diff.Object) string {
 
 // displayName is the Directory display name of a desired user.
 func displayName(o *diff.Object) string {
-	if d, ok := o.Attrs.Lookup("displayName"); ok {
+	if d, ok := o.Attrs.Lookup(attr.DisplayName); ok {
 		return d
 	}
 	return o.Name
@@ -135,13 +136,13 @@ func displayName(o *diff.Object) string {
 // institution, the first primary.
 func (c *Client) organizations(o *diff.Object) []map[string]any {
 	var out []map[string]any
-	for i, inst := range splitList(o.Attrs.Get("institutions")) {
+	for i, inst := range splitList(o.Attrs.Get(attr.Institutions)) {
 		name := c.cfg.InstitutionNames[inst]
 		if name == "" {
 			name = inst
 		}
 		org := map[string]any{"name": name, "department": inst, "type": "work", "primary": i == 0}
-		if t := o.Attrs.Get("title"); t != "" {
+		if t := o.Attrs.Get(attr.Title); t != "" {
 			org["title"] = t
 		}
 		out = append(out, org)
@@ -176,13 +177,13 @@ func (c *Client) applyUser(ctx context.Context, op string, ch diff.Change) error
 	case diff.Update:
 		for _, at := range ch.Attrs {
 			switch at.Name {
-			case "givenName", "familyName", "displayName":
+			case attr.GivenName, attr.FamilyName, attr.DisplayName:
 				g, f, _ := nativeNames(a)
 				p.Name = &admin.UserName{GivenName: g, FamilyName: f, DisplayName: displayName(a)}
 				p.CustomSchemas = c.userSchema(a)
-			case "email", "username":
+			case attr.Email, attr.Username:
 				p.PrimaryEmail = c.userEmail(a)
-				if at.Name == "username" {
+				if at.Name == attr.Username {
 					p.CustomSchemas = c.userSchema(a)
 				}
 			case AttrGAL:
@@ -190,7 +191,7 @@ func (c *Client) applyUser(ctx context.Context, op string, ch diff.Change) error
 				p.ForceSendFields = append(p.ForceSendFields, "IncludeInGlobalAddressList")
 			case AttrLicence:
 				licence = true
-			case "institutions", "title":
+			case attr.Institutions, attr.Title:
 				p.Organizations = c.organizations(a)
 				if p.Organizations == nil {
 					p.NullFields = append(p.NullFields, "Organizations")
@@ -205,7 +206,7 @@ func (c *Client) applyUser(ctx context.Context, op string, ch diff.Change) error
 		}
 	case diff.Rename:
 		p.CustomSchemas = c.userSchema(a)
-		if !a.Attrs.Has("displayName") {
+		if !a.Attrs.Has(attr.DisplayName) {
 			g, f, _ := nativeNames(a)
 			p.Name = &admin.UserName{GivenName: g, FamilyName: f, DisplayName: a.Name}
 		}
@@ -670,7 +671,7 @@ func (c *Client) applyContainer(ctx context.Context, op string, ch diff.Change) 
 // the projection or by Prepare), else an address made from its key, which
 // is stable and unique.
 func (c *Client) groupEmail(o *diff.Object) string {
-	if e := o.Attrs.Get("email"); e != "" {
+	if e := o.Attrs.Get(attr.Email); e != "" {
 		return e
 	}
 	return slug(strings.ReplaceAll(o.Key, "/", "-")) + "@" + c.cfg.GroupDomain
@@ -740,7 +741,7 @@ func (c *Client) applyGroup(ctx context.Context, op string, ch diff.Change) erro
 	case diff.Rename:
 		p.Name = a.Name
 	case diff.Update:
-		if email := a.Attrs.Get("email"); email != "" && !strings.EqualFold(email, e.email) {
+		if email := a.Attrs.Get(attr.Email); email != "" && !strings.EqualFold(email, e.email) {
 			p.Email = email
 		}
 	case diff.Move, diff.Enable, diff.Disable:
@@ -757,10 +758,10 @@ func (c *Client) applyGroup(ctx context.Context, op string, ch diff.Change) erro
 		return err
 	}
 	c.update(ch.Key, func(e *entry) { e.email = g.Email })
-	if p.Email != "" && ch.Before != nil && ch.Before.Attrs.Get("email") != "" {
+	if p.Email != "" && ch.Before != nil && ch.Before.Attrs.Get(attr.Email) != "" {
 		// Google keeps the old address as an alias; orgsync's groups answer
 		// to their current address only, so that a later class can take it.
-		if err := c.dir.Groups.Aliases.Delete(e.id, ch.Before.Attrs.Get("email")).Context(ctx).Do(); err != nil && code(err) != 404 {
+		if err := c.dir.Groups.Aliases.Delete(e.id, ch.Before.Attrs.Get(attr.Email)).Context(ctx).Do(); err != nil && code(err) != 404 {
 			c.cfg.Logger.Warn("google: could not drop the old group address", "key", ch.Key, "error", err)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/diff/attr"
 	"github.com/orgsync/orgsync/naming"
 )
 
@@ -54,13 +55,13 @@ func (c Config) Prepare(desired []diff.Object) []diff.Object {
 		switch o.Kind {
 		case diff.User:
 			o.Attrs = slices.DeleteFunc(o.Attrs, func(a diff.Attr) bool { return !userAttrKnown(a.Name) })
-			o.Attrs.Set("givenName", cut(o.Attrs.Get("givenName"), 60))
-			o.Attrs.Set("familyName", cut(o.Attrs.Get("familyName"), 60))
-			if d, ok := o.Attrs.Lookup("displayName"); ok {
-				o.Attrs.Set("displayName", cut(d, 256))
+			o.Attrs.Set(attr.GivenName, cut(o.Attrs.Get(attr.GivenName), 60))
+			o.Attrs.Set(attr.FamilyName, cut(o.Attrs.Get(attr.FamilyName), 60))
+			if d, ok := o.Attrs.Lookup(attr.DisplayName); ok {
+				o.Attrs.Set(attr.DisplayName, cut(d, 256))
 			}
 			gal := "true"
-			if o.Attrs.Get(diff.AttrGlobalRole) == "student" && !cfg.ShowStudents {
+			if o.Attrs.Get(attr.GlobalRole) == attr.RoleStudent && !cfg.ShowStudents {
 				gal = "false"
 			}
 			o.Attrs.Set(AttrGAL, gal)
@@ -68,8 +69,8 @@ func (c Config) Prepare(desired []diff.Object) []diff.Object {
 				o.Attrs.Set(AttrLicence, cfg.Licences.sku(o.Attrs.Get(diff.AttrGlobalRole)))
 			}
 		case diff.Group:
-			if o.Attrs.Get("email") == "" {
-				o.Attrs.Set("email", groupLocal(o)+"@"+cfg.GroupDomain)
+			if o.Attrs.Get(attr.Email) == "" {
+				o.Attrs.Set(attr.Email, groupLocal(o)+"@"+cfg.GroupDomain)
 			}
 			o.Name = cut(o.Name, 75)
 		case diff.Container:
@@ -84,10 +85,10 @@ func (c Config) Prepare(desired []diff.Object) []diff.Object {
 func (c Config) drives(objs []diff.Object, instName map[string]string) []diff.Object {
 	d := c.Drives
 	var out []diff.Object
-	isClass := func(g diff.Object) bool { return slices.Contains(d.ClassKinds, g.Attrs.Get("catalogueKind")) }
-	isStaff := func(g diff.Object) bool { return slices.Contains(d.StaffKinds, g.Attrs.Get("catalogueKind")) }
+	isClass := func(g diff.Object) bool { return slices.Contains(d.ClassKinds, g.Attrs.Get(attr.CatalogueKind)) }
+	isStaff := func(g diff.Object) bool { return slices.Contains(d.StaffKinds, g.Attrs.Get(attr.CatalogueKind)) }
 	inst := func(g diff.Object) string {
-		if i := g.Attrs.Get("institution"); i != "" {
+		if i := g.Attrs.Get(attr.Institution); i != "" {
 			return i
 		}
 		return g.Institution
@@ -131,7 +132,7 @@ func (c Config) drives(objs []diff.Object, instName map[string]string) []diff.Ob
 				dr.Members = append(dr.Members, g.Key)
 			case isClass(g):
 				dr := driveFor(inst(g))
-				year := g.Attrs.Get("schoolYear")
+				year := g.Attrs.Get(attr.SchoolYear)
 				key, name := "folder/"+strings.TrimPrefix(g.Key, "group/"), g.Name
 				if year != "" {
 					key, name = key+"/"+year, name+" "+year
@@ -158,12 +159,12 @@ func (c Config) drives(objs []diff.Object, instName map[string]string) []diff.Ob
 // keeps a changed address as an alias, which would block the next class
 // from taking it. Other groups are named after their name and institution.
 func groupLocal(o diff.Object) string {
-	inst := o.Attrs.Get("institution")
+	inst := o.Attrs.Get(attr.Institution)
 	if inst == "" {
 		inst = o.Institution
 	}
-	level, err := strconv.Atoi(o.Attrs.Get("classLevel"))
-	year, yerr := strconv.Atoi(strings.SplitN(o.Attrs.Get("schoolYear"), "-", 2)[0])
+	level, err := strconv.Atoi(o.Attrs.Get(attr.ClassLevel))
+	year, yerr := strconv.Atoi(strings.SplitN(o.Attrs.Get(attr.SchoolYear), "-", 2)[0])
 	if err == nil && yerr == nil && inst != "" {
 		tail := o.Key[strings.LastIndex(o.Key, "/")+1:]
 		switch tail {
@@ -172,7 +173,7 @@ func groupLocal(o diff.Object) string {
 		case "students":
 			tail = "elever"
 		}
-		return slug(fmt.Sprintf("klasse %d%s %s %s", year-level, o.Attrs.Get("classLine"), inst, tail))
+		return slug(fmt.Sprintf("klasse %d%s %s %s", year-level, o.Attrs.Get(attr.ClassLine), inst, tail))
 	}
 	local := slug(o.Name)
 	if inst != "" {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orgsync/orgsync/diff/attr"
 	"github.com/orgsync/orgsync/orgmodel"
 )
 
@@ -96,11 +97,11 @@ type Licences struct {
 func (l Licences) sku(globalRole string) string {
 	var s string
 	switch globalRole {
-	case "student":
+	case attr.RoleStudent:
 		s = l.Student
-	case "employee":
+	case attr.RoleEmployee:
 		s = l.Employee
-	case "external":
+	case attr.RoleExternal:
 		s = l.External
 	}
 	if l.Product == "" || s == "" {

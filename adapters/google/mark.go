@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/diff/attr"
 	admin "google.golang.org/api/admin/directory/v1"
 	"google.golang.org/api/googleapi"
 )
@@ -35,11 +36,11 @@ const (
 )
 
 // User attributes stored natively in the Directory user.
-var nativeUserAttrs = []string{"givenName", "familyName", "displayName", "email", AttrGAL, AttrLicence}
+var nativeUserAttrs = []string{attr.GivenName, attr.FamilyName, attr.DisplayName, attr.Email, AttrGAL, AttrLicence}
 
 // User attributes stored in the custom schema, with their field types.
 // Every field is readable by administrators and the user only.
-var schemaUserAttrs = []string{"username", "roles", "institutions", diff.AttrGlobalRole, diff.AttrDisabledDate, "uniId", "cpr", "level", "startYear", "title"}
+var schemaUserAttrs = []string{attr.Username, attr.Roles, attr.Institutions, attr.GlobalRole, attr.DisabledDate, attr.UNIID, attr.CPR, attr.Level, attr.StartYear, attr.Title}
 
 // Schema fields that carry the mark itself.
 const (
@@ -201,7 +202,7 @@ func (c *Client) propKind() string    { return c.cfg.Mark + "Kind" }
 // username or "-". empty lists the stood-in names ("given", "family",
 // "given,family") for the custom schema, so that Read reports them empty.
 func nativeNames(o *diff.Object) (given, family, empty string) {
-	given, family = o.Attrs.Get("givenName"), o.Attrs.Get("familyName")
+	given, family = o.Attrs.Get(attr.GivenName), o.Attrs.Get(attr.FamilyName)
 	stand := func(other string) string {
 		switch {
 		case other != "":
@@ -217,7 +218,7 @@ func nativeNames(o *diff.Object) (given, family, empty string) {
 		e = append(e, "given")
 	}
 	if family == "" {
-		family = stand(o.Attrs.Get("givenName"))
+		family = stand(o.Attrs.Get(attr.GivenName))
 		e = append(e, "family")
 	}
 	return given, family, strings.Join(e, ",")

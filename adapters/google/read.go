@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/diff/attr"
 	"golang.org/x/sync/errgroup"
 	admin "google.golang.org/api/admin/directory/v1"
 	drive "google.golang.org/api/drive/v3"
@@ -127,10 +128,10 @@ func (r *reader) users(ctx context.Context) error {
 			if c.cfg.ReadUnmanaged && !u.IsAdmin {
 				r.out = append(r.out, diff.Object{Kind: diff.User, Name: display, Parent: r.parentOf(u.OrgUnitPath), Disabled: u.Suspended, ID: u.Id,
 					Attrs: diff.Attrs{ // in name order
-						{Name: "displayName", Value: display},
-						{Name: "email", Value: u.PrimaryEmail},
-						{Name: "familyName", Value: family},
-						{Name: "givenName", Value: given},
+						{Name: attr.DisplayName, Value: display},
+						{Name: attr.Email, Value: u.PrimaryEmail},
+						{Name: attr.FamilyName, Value: family},
+						{Name: attr.GivenName, Value: given},
 						{Name: diff.AttrUsername, Value: localPart(u.PrimaryEmail)},
 					}})
 			}
@@ -151,10 +152,10 @@ func (r *reader) users(ctx context.Context) error {
 				}
 			}
 		}
-		attrs.Set("givenName", given)
-		attrs.Set("familyName", family)
-		attrs.Set("displayName", display)
-		attrs.Set("email", u.PrimaryEmail)
+		attrs.Set(attr.GivenName, given)
+		attrs.Set(attr.FamilyName, family)
+		attrs.Set(attr.DisplayName, display)
+		attrs.Set(attr.Email, u.PrimaryEmail)
 		attrs.Set(AttrGAL, strconv.FormatBool(u.IncludeInGlobalAddressList))
 		r.objs[key] = &entry{kind: diff.User, id: u.Id, email: u.PrimaryEmail}
 		r.idKey[u.Id] = key
@@ -223,7 +224,7 @@ func (r *reader) licences(ctx context.Context) error {
 		if o.Kind != diff.User || !o.Managed {
 			continue
 		}
-		l := have[strings.ToLower(o.Attrs.Get("email"))]
+		l := have[strings.ToLower(o.Attrs.Get(attr.Email))]
 		o.Attrs.Set(AttrLicence, l)
 		r.objs[o.Key].licence = l
 	}
@@ -252,7 +253,7 @@ func (r *reader) groups(ctx context.Context) error {
 				r.emailKey[strings.ToLower(g.Email)] = key
 				managed = append(managed, g)
 			case c.cfg.ReadUnmanaged:
-				r.out = append(r.out, diff.Object{Kind: diff.Group, Name: g.Name, Attrs: diff.Attrs{{Name: "email", Value: g.Email}}, ID: g.Id})
+				r.out = append(r.out, diff.Object{Kind: diff.Group, Name: g.Name, Attrs: diff.Attrs{{Name: attr.Email, Value: g.Email}}, ID: g.Id})
 			}
 		}
 		return nil
@@ -268,7 +269,7 @@ func (r *reader) groups(ctx context.Context) error {
 			key := r.idKey[g.Id]
 			m, _ := c.decodeMark(g.Description)
 			attrs := m.attrs
-			attrs.Set("email", g.Email)
+			attrs.Set(attr.Email, g.Email)
 			var members []string
 			err := c.dir.Members.List(g.Id).MaxResults(200).Pages(gctx, func(p *admin.Members) error {
 				for _, mem := range p.Members {

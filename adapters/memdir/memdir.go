@@ -19,12 +19,12 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
 
 	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/internal/atomicfile"
 )
 
 // UnmanagedParentPrefix prefixes the Parent of an object read from the
@@ -140,8 +140,9 @@ func (d *Dir) check() error {
 // Path returns the file the directory is saved to ("" for New).
 func (d *Dir) Path() string { return d.path }
 
-// Save writes the directory to its file atomically: to a temporary file in
-// the same folder, synced, then renamed over the old file.
+// Save writes the directory to its file atomically (internal/atomicfile: a
+// temporary file in the same folder, synced, renamed over the old file, the
+// folder synced), readable by the owner only.
 func (d *Dir) Save() error {
 	if d.path == "" {
 		return errors.New("memdir: save: directory has no file (use Open)")
@@ -157,23 +158,7 @@ func (d *Dir) Save() error {
 	if err != nil {
 		return fmt.Errorf("memdir: save: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(d.path), "."+filepath.Base(d.path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("memdir: save: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("memdir: save: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("memdir: save: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("memdir: save: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), d.path); err != nil {
+	if err := atomicfile.WriteFile(d.path, append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("memdir: save: %w", err)
 	}
 	return nil

@@ -3,6 +3,7 @@ package payroll
 import (
 	"errors"
 	"fmt"
+	"github.com/orgsync/orgsync/internal/problem"
 	"slices"
 	"strings"
 	"time"
@@ -65,27 +66,17 @@ func (e *RecordError) Error() string {
 // Unwrap returns ErrRecord.
 func (e *RecordError) Unwrap() error { return ErrRecord }
 
-// ParseError lists every RecordError of one input.
-type ParseError struct{ Problems []*RecordError }
+// ParseError lists every RecordError of one input. It is the module's one
+// shape of a list of problems (internal/problem): one problem per line, and
+// errors.Is(err, ErrRecord) and errors.As(err, **RecordError) see the
+// records.
+type ParseError = problem.List[*RecordError, parse]
 
-// Error lists the problems.
-func (e *ParseError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "payroll: %d invalid record(s)", len(e.Problems))
-	for _, p := range e.Problems {
-		b.WriteString("\n\t" + p.Error())
-	}
-	return b.String()
-}
+// parse names the operation of a ParseError; its records carry ErrRecord.
+type parse struct{}
 
-// Unwrap returns the problems.
-func (e *ParseError) Unwrap() []error {
-	out := make([]error, len(e.Problems))
-	for i, p := range e.Problems {
-		out[i] = p
-	}
-	return out
-}
+func (parse) Op() string      { return "payroll" }
+func (parse) Sentinel() error { return nil }
 
 func asError(ps []*RecordError) error {
 	if len(ps) == 0 {

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orgsync/orgsync/internal/atomicfile"
 	"github.com/orgsync/orgsync/orgmodel"
 )
 
@@ -59,7 +60,7 @@ func (f *FileStore) Save(ctx context.Context, s *orgmodel.Snapshot, at time.Time
 	if err != nil {
 		return Meta{}, fmt.Errorf("snapstore: save: %w", err)
 	}
-	if err := WriteFileAtomic(filepath.Join(f.dir, snapPrefix+id+snapSuffix), b, 0o640); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(f.dir, snapPrefix+id+snapSuffix), b, 0o640); err != nil {
 		return Meta{}, fmt.Errorf("snapstore: save: %w", err)
 	}
 	return metaOf(s, at, id), nil
@@ -171,7 +172,7 @@ func (f *FileStore) SaveGuardState(ctx context.Context, st GuardState) error {
 	if err != nil {
 		return fmt.Errorf("snapstore: save guard state: %w", err)
 	}
-	if err := WriteFileAtomic(filepath.Join(f.dir, "guard.json"), b, 0o640); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(f.dir, "guard.json"), b, 0o640); err != nil {
 		return fmt.Errorf("snapstore: save guard state: %w", err)
 	}
 	return nil
@@ -194,37 +195,8 @@ func ReadSnapshotFile(path string) (*orgmodel.Snapshot, error) {
 
 // WriteFileAtomic writes data to path so that readers see either the old
 // or the new content: a temporary file in the same directory is written,
-// synced, renamed over path, and the directory is synced.
-func WriteFileAtomic(path string, data []byte, perm fs.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(perm); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync() // best effort: not every file system syncs directories
-		d.Close()
-	}
-	return nil
+// synced, renamed over path, and the directory is synced. It is
+// internal/atomicfile.WriteFile, kept here for callers of this package.
+func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
+	return atomicfile.WriteFile(path, data, perm)
 }

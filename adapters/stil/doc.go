@@ -131,5 +131,6 @@
 // service that refuses unsigned, altered and expired requests.
 //
 // This package does not store snapshots, compare them over time or guard
-// against a sudden drop in head count: see package snapstore.
+// against a sudden drop in head count: see packages orgmodel/history (the
+// guard and change events) and adapters/snapstore (their storage).
 package stil

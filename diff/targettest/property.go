@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/diff/attr"
 )
 
 // world generates random desired states and random drift for one target.
@@ -41,7 +42,7 @@ func (w *world) desired() []diff.Object {
 	for range 3 + w.rng.IntN(12) {
 		w.next++
 		u := w.h.user(w.next, w.rng.IntN(3), w.pick(ctrs))
-		u.Attrs.Set(diff.AttrGlobalRole, []string{"student", "employee", "external"}[w.rng.IntN(3)])
+		u.Attrs.Set(diff.AttrGlobalRole, []string{attr.RoleStudent, attr.RoleEmployee, attr.RoleExternal}[w.rng.IntN(3)])
 		out = append(out, u)
 		users = append(users, u.Key)
 	}
@@ -124,13 +125,13 @@ func (w *world) mutate(d []diff.Object) []diff.Object {
 			}
 		case 2:
 			for k := range o.Attrs.All() {
-				if k != diff.AttrUsername && k != "email" && w.rng.IntN(2) == 0 {
+				if k != diff.AttrUsername && k != attr.Email && w.rng.IntN(2) == 0 {
 					o.Attrs.Set(k, fmt.Sprintf("%s x%d", k, w.rng.IntN(100)))
 				}
 			}
 		case 3:
 			for k := range o.Attrs.All() {
-				if k != diff.AttrUsername && k != diff.AttrGlobalRole && k != "email" && w.rng.IntN(2) == 0 {
+				if k != diff.AttrUsername && k != diff.AttrGlobalRole && k != attr.Email && w.rng.IntN(2) == 0 {
 					o.Attrs.Set(k, "")
 				}
 			}
@@ -191,7 +192,7 @@ func (w *world) drift(t *testing.T, tgt diff.Target, now time.Time) {
 		case 2:
 			var attrs []diff.AttrChange
 			for _, k := range w.h.userAttrs() {
-				if a.Attrs.Has(k) && k != diff.AttrUsername && k != "email" {
+				if a.Attrs.Has(k) && k != diff.AttrUsername && k != attr.Email {
 					attrs = append(attrs, diff.AttrChange{Name: k, Before: a.Attrs.Get(k), After: k + " drift"})
 				}
 			}

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/diff/attr"
 )
 
 // Harness connects the suite to one kind of target.
@@ -66,11 +67,11 @@ func (h *Harness) userAttrs() []string {
 		}
 		return h.UserAttrs
 	}
-	return []string{diff.AttrUsername, "givenName", "familyName", "email", "title"}
+	return []string{diff.AttrUsername, attr.GivenName, attr.FamilyName, attr.Email, attr.Title}
 }
 
 func (h *Harness) options(now time.Time) diff.Options {
-	o := diff.Options{Now: now, Retention: map[string]int{"student": 30}, DefaultRetention: 60, GroupRetention: 90}
+	o := diff.Options{Now: now, Retention: map[string]int{attr.RoleStudent: 30}, DefaultRetention: 60, GroupRetention: 90}
 	if !h.NoContainers {
 		o.Quarantine = "ou/disabled"
 		o.Retired = "ou/retired"
@@ -152,7 +153,7 @@ func (h *Harness) fixture(v int) []diff.Object {
 		out = append(out, h.user(i, v, p))
 	}
 	out = append(out, diff.Object{Kind: diff.Group, Key: "group/staff", Name: "ts-staff", Parent: parentA,
-		Attrs: diff.AttrsFrom(map[string]string{"email": "ts-staff@example.org"}), Members: []string{"user/1", "user/2"}})
+		Attrs: diff.AttrsFrom(map[string]string{attr.Email: "ts-staff@example.org"}), Members: []string{"user/1", "user/2"}})
 	return out
 }
 
@@ -164,15 +165,15 @@ func (h *Harness) user(i, v int, parent string) diff.Object {
 		switch a {
 		case diff.AttrUsername:
 			attrs.Set(a, uname)
-		case "email":
+		case attr.Email:
 			attrs.Set(a, uname+"@example.org")
 		default:
 			attrs.Set(a, fmt.Sprintf("%s%d v%d", a, i, v))
 		}
 	}
-	attrs.Set(diff.AttrGlobalRole, "employee")
+	attrs.Set(diff.AttrGlobalRole, attr.RoleEmployee)
 	if i == 3 {
-		attrs.Set(diff.AttrGlobalRole, "student")
+		attrs.Set(diff.AttrGlobalRole, attr.RoleStudent)
 	}
 	return diff.Object{Kind: diff.User, Key: fmt.Sprintf("user/%d", i), Name: fmt.Sprintf("Test User %d v%d", i, v),
 		Parent: parent, Attrs: attrs}
@@ -349,7 +350,7 @@ func testUpdate(t *testing.T, h *Harness) {
 	d := h.fixture(1) // every name and non-key attribute changes
 	// Clear one attribute.
 	for _, a := range h.userAttrs() {
-		if a != diff.AttrUsername && a != "email" {
+		if a != diff.AttrUsername && a != attr.Email {
 			find(d, "user/2").Attrs.Set(a, "")
 			break
 		}
@@ -462,7 +463,7 @@ func testErrors(t *testing.T, h *Harness) {
 		t.Errorf("create of an existing key: err = %v, want ErrExists", err)
 	}
 	err := tgt.Apply(ctx, diff.Change{Action: diff.Update, Kind: diff.User, Key: "user/404",
-		Attrs: []diff.AttrChange{{Name: "email", After: "x@example.org"}}})
+		Attrs: []diff.AttrChange{{Name: attr.Email, After: "x@example.org"}}})
 	if !errors.Is(err, diff.ErrNotFound) {
 		t.Errorf("update of a missing key: err = %v, want ErrNotFound", err)
 	}
@@ -487,8 +488,8 @@ func (h *Harness) foreign(n int) diff.Object {
 	o.Key = ""
 	o.Name = fmt.Sprintf("Foreign %d", n)
 	o.Attrs.Set(diff.AttrUsername, fmt.Sprintf("tsforeign%d", n))
-	if o.Attrs.Has("email") {
-		o.Attrs.Set("email", fmt.Sprintf("tsforeign%d@example.org", n))
+	if o.Attrs.Has(attr.Email) {
+		o.Attrs.Set(attr.Email, fmt.Sprintf("tsforeign%d@example.org", n))
 	}
 	o.Attrs.Delete(diff.AttrGlobalRole)
 	return o
@@ -561,8 +562,8 @@ func testAdopt(t *testing.T, h *Harness) {
 	d := h.fixture(0)
 	u := find(d, "user/2")
 	u.Attrs.Set(diff.AttrUsername, f.Attrs.Get(diff.AttrUsername))
-	if u.Attrs.Has("email") {
-		u.Attrs.Set("email", f.Attrs.Get("email"))
+	if u.Attrs.Has(attr.Email) {
+		u.Attrs.Set(attr.Email, f.Attrs.Get(attr.Email))
 	}
 	ctx := context.Background()
 	opt := h.options(Now)

@@ -1,4 +1,4 @@
-package snapstore
+package history
 
 import (
 	"crypto/sha256"
