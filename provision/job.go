@@ -66,6 +66,9 @@ type Job struct {
 	// what Read returns (e.g. ad.Client.Usernames: every account in the
 	// domain), so that no new person is given one of them.
 	Taken func(ctx context.Context) ([]string, error)
+	// Primary overrides persons' primary institutions (person ID to
+	// institution number; see desired.Input.Primary).
+	Primary map[string]string
 }
 
 // Outcome is what a Run did.
@@ -187,7 +190,7 @@ func (r *run) planAndApply(ctx context.Context) (*Outcome, error) {
 		return nil, err
 	}
 	extra = append(extra, roles...)
-	want, err := proj.Build(snap, desired.Input{At: r.Now, Usernames: st.Usernames, ClassIDs: st.ClassIDs, Extra: extra})
+	want, err := proj.Build(snap, desired.Input{At: r.Now, Usernames: st.Usernames, ClassIDs: st.ClassIDs, Extra: extra, Primary: r.Primary})
 	if err != nil {
 		return nil, err
 	}

@@ -67,6 +67,11 @@ type Input struct {
 	// payroll check's active and inactive employees; they are named by
 	// Config.ExtraGroups and provisioned like catalogue groups.
 	Extra []orgmodel.LogicalGroup
+	// Primary overrides a person's primary institution (person ID to
+	// institution number), set by hand by an administrator; an override
+	// naming an institution where the person has no provisioned
+	// affiliation is ignored.
+	Primary map[string]string
 }
 
 // Build computes the desired objects for the snapshot, sorted by key. It

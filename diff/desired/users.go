@@ -135,7 +135,23 @@ func (m *userMaker) user(i int, elig []eligible) error {
 	role := b.s.GlobalRoleAt(i, b.in.At, b.p.policy)
 	primary, ok := b.s.PrimaryInstitutionAt(i, b.in.At, b.p.policy)
 	var prim *orgmodel.Affiliation
+	if o := b.in.Primary[person.ID]; o != "" {
+		// A manual override wins when the person has an eligible
+		// affiliation there (of the global role's kind when there are
+		// several).
+		for _, e := range elig {
+			if e.inst == o && (prim == nil || e.a.Kind() == role) {
+				prim = e.a
+			}
+		}
+		if prim != nil {
+			primary, role = o, prim.Kind()
+		}
+	}
 	for _, e := range elig {
+		if overridden := prim != nil && primary == b.in.Primary[person.ID]; overridden {
+			break
+		}
 		if ok && e.inst == primary && (e.a.Kind() == role || prim == nil) {
 			prim = e.a
 		}

@@ -1,0 +1,339 @@
+package broker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/orgmodel"
+	"github.com/orgsync/orgsync/provision"
+)
+
+// Errors of the broker's operations.
+var (
+	// ErrUnknown: no client, approval or lock by that name.
+	ErrUnknown = errors.New("unknown")
+	// ErrNoSnapshot: no source snapshot was given yet.
+	ErrNoSnapshot = errors.New("no snapshot yet")
+	// ErrNotPending: the approval item was already decided.
+	ErrNotPending = errors.New("approval is not pending")
+	// ErrPaused: the client is paused.
+	ErrPaused = errors.New("client is paused")
+)
+
+// Client is one configured target the broker keeps in step.
+type Client struct {
+	// Name identifies the client (unique; used in the API and the store).
+	Name string
+	// Target is the directory.
+	Target diff.Target
+	// Config is the pipeline's configuration: projection, usernames,
+	// thresholds, concurrency (Config.Concurrency), audit log. Its
+	// Snapshot and State paths are unused: the broker gives both.
+	Config provision.Config
+	// Delta is the interval between two runs (default 15 minutes).
+	Delta time.Duration
+	// FullSyncHour is the hour of the day (0-23, the clock's location)
+	// of the nightly full sync, a run that happens even when the delta
+	// interval has not passed; -1 disables it.
+	FullSyncHour int
+	// Taken, when set, lists usernames taken in the target beyond what
+	// Read returns (e.g. ad.Client.Usernames); see provision.Job.Taken.
+	Taken func(ctx context.Context) ([]string, error)
+}
+
+// Options configure a Broker.
+type Options struct {
+	// Store keeps the state (default: a MemoryStore).
+	Store Store
+	// Clock is the time (default time.Now). Tests drive it.
+	Clock func() time.Time
+	// Log receives structured logs (default slog.Default()).
+	Log *slog.Logger
+	// Notify, when set, is told of events worth an e-mail or a page: a
+	// refused plan, a locked institution, a failed run.
+	Notify func(Event)
+	// OnRun, when set, is called after each run of a client with its
+	// report (metrics).
+	OnRun func(client string, rep *RunReport)
+}
+
+// Event is something the broker tells Options.Notify.
+type Event struct {
+	// Kind is "refused", "locked", "released", "failed" or "applied".
+	Kind string `json:"kind"`
+	// Client and Institution name what it is about (either may be "").
+	Client      string    `json:"client,omitempty"`
+	Institution string    `json:"institution,omitempty"`
+	At          time.Time `json:"at"`
+	// Text is a one-line human explanation.
+	Text string `json:"text"`
+}
+
+// Broker keeps several clients in step with one organisation snapshot.
+// Its methods are safe for concurrent use.
+type Broker struct {
+	opt     Options
+	clients map[string]*client
+	names   []string
+
+	mu      sync.Mutex // guards rec, snap, held, events
+	rec     record
+	events  []Event                       // told to Notify by flush, after b.mu is released
+	snap    *orgmodel.Snapshot            // the latest source snapshot
+	held    map[string]*orgmodel.Snapshot // per locked institution: the data it is held at
+	applyMu sync.Mutex                    // approvals apply one at a time
+}
+
+type client struct {
+	Client
+	run sync.Mutex // one run of a client at a time
+}
+
+// record is what the broker keeps under the key "broker".
+type record struct {
+	Clients   map[string]*Status    `json:"clients"`
+	Locks     map[string]*Lock      `json:"locks"`
+	Approvals []*Approval           `json:"approvals"`
+	KeepAlive map[string]*KeepAlive `json:"keepAlive"`
+	Primary   map[string]*Primary   `json:"primary"`
+	NextID    int                   `json:"nextId"`
+}
+
+// Status is what the broker knows of a client's runs.
+type Status struct {
+	// Paused clients are not run: nothing is applied until Resume; the
+	// next plan then holds everything that changed meanwhile.
+	Paused bool `json:"paused"`
+	// LastAttempt and LastSuccess are the start of the last run and of
+	// the last run that succeeded (applied everything, or nothing to do).
+	LastAttempt time.Time `json:"lastAttempt,omitzero"`
+	LastSuccess time.Time `json:"lastSuccess,omitzero"`
+	LastFull    time.Time `json:"lastFull,omitzero"`
+	// Error is the last run's error ("" after a success).
+	Error string `json:"error,omitempty"`
+	// Last is the last run's report.
+	Last *RunReport `json:"last,omitempty"`
+}
+
+// RunReport summarises one run of a client.
+type RunReport struct {
+	At       time.Time     `json:"at"`
+	Duration time.Duration `json:"duration"`
+	Full     bool          `json:"full,omitempty"`
+	// Planned counts the plan's changes; Applied, Failed and Blocked come
+	// from the apply report.
+	Planned int          `json:"planned"`
+	Summary diff.Summary `json:"summary"`
+	Applied int          `json:"applied"`
+	Failed  int          `json:"failed"`
+	Blocked int          `json:"blocked"`
+	// Refused is set when a safety threshold refused the plan; Approval
+	// names the approval item it became.
+	Refused  bool   `json:"refused,omitempty"`
+	Approval string `json:"approval,omitempty"`
+	Error    string `json:"error,omitempty"`
+}
+
+// New returns a broker for clients and loads its state from opt.Store.
+func New(ctx context.Context, opt Options, clients ...Client) (*Broker, error) {
+	if opt.Store == nil {
+		opt.Store = &MemoryStore{}
+	}
+	if opt.Clock == nil {
+		opt.Clock = time.Now
+	}
+	if opt.Log == nil {
+		opt.Log = slog.Default()
+	}
+	b := &Broker{opt: opt, clients: map[string]*client{}, held: map[string]*orgmodel.Snapshot{}}
+	for _, c := range clients {
+		if c.Name == "" || c.Target == nil {
+			return nil, fmt.Errorf("broker: client %q: %w: a client needs a name and a target", c.Name, provision.ErrConfig)
+		}
+		if _, dup := b.clients[c.Name]; dup {
+			return nil, fmt.Errorf("broker: client %q: %w: configured twice", c.Name, provision.ErrConfig)
+		}
+		if c.Delta <= 0 {
+			c.Delta = 15 * time.Minute
+		}
+		b.clients[c.Name] = &client{Client: c}
+		b.names = append(b.names, c.Name)
+	}
+	slices.Sort(b.names)
+	if err := b.load(ctx); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *Broker) load(ctx context.Context) error {
+	raw, err := b.opt.Store.Get(ctx, "broker")
+	switch {
+	case errors.Is(err, ErrNotFound):
+	case err != nil:
+		return fmt.Errorf("broker: load: %w", err)
+	default:
+		if err := json.Unmarshal(raw, &b.rec); err != nil {
+			return fmt.Errorf("broker: load: %w", err)
+		}
+	}
+	if b.rec.Clients == nil {
+		b.rec.Clients = map[string]*Status{}
+	}
+	if b.rec.Locks == nil {
+		b.rec.Locks = map[string]*Lock{}
+	}
+	if b.rec.KeepAlive == nil {
+		b.rec.KeepAlive = map[string]*KeepAlive{}
+	}
+	if b.rec.Primary == nil {
+		b.rec.Primary = map[string]*Primary{}
+	}
+	for _, n := range b.names {
+		if b.rec.Clients[n] == nil {
+			b.rec.Clients[n] = &Status{}
+		}
+	}
+	for inst := range b.rec.Locks {
+		s, err := b.loadSnapshot(ctx, "held/"+inst)
+		if err != nil {
+			return err
+		}
+		b.held[inst] = s
+	}
+	if s, err := b.loadSnapshot(ctx, "source"); err == nil {
+		b.snap = s
+	} else if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+func (b *Broker) loadSnapshot(ctx context.Context, key string) (*orgmodel.Snapshot, error) {
+	raw, err := b.opt.Store.Get(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("broker: load %s: %w", key, err)
+	}
+	var s orgmodel.Snapshot
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, fmt.Errorf("broker: load %s: %w", key, err)
+	}
+	s.Index()
+	return &s, nil
+}
+
+func (b *Broker) putJSON(ctx context.Context, key string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("broker: save %s: %w", key, err)
+	}
+	if err := b.opt.Store.Put(ctx, key, raw); err != nil {
+		return fmt.Errorf("broker: save %s: %w", key, err)
+	}
+	return nil
+}
+
+// saveLocked saves the record; b.mu is held.
+func (b *Broker) saveLocked(ctx context.Context) error {
+	return b.putJSON(ctx, "broker", &b.rec)
+}
+
+// Clients returns the clients' names, sorted.
+func (b *Broker) Clients() []string { return slices.Clone(b.names) }
+
+// Status returns a copy of a client's status.
+func (b *Broker) Status(name string) (Status, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	st, ok := b.rec.Clients[name]
+	if !ok || b.clients[name] == nil {
+		return Status{}, fmt.Errorf("client %q: %w", name, ErrUnknown)
+	}
+	return *st, nil
+}
+
+// Pause stops applying to a client until Resume. A run in flight
+// finishes.
+func (b *Broker) Pause(ctx context.Context, name string) error { return b.setPaused(ctx, name, true) }
+
+// Resume lets a paused client run again; its next plan holds everything
+// that changed while it was paused.
+func (b *Broker) Resume(ctx context.Context, name string) error {
+	return b.setPaused(ctx, name, false)
+}
+
+func (b *Broker) setPaused(ctx context.Context, name string, p bool) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	st, ok := b.rec.Clients[name]
+	if !ok || b.clients[name] == nil {
+		return fmt.Errorf("client %q: %w", name, ErrUnknown)
+	}
+	st.Paused = p
+	b.opt.Log.Info("client paused", "client", name, "paused", p)
+	return b.saveLocked(ctx)
+}
+
+// notify queues an event; b.mu is held. The caller flushes after
+// releasing b.mu, so that a slow Notify (e-mail) never blocks the broker.
+func (b *Broker) notify(e Event) {
+	b.opt.Log.Info("event", "kind", e.Kind, "client", e.Client, "institution", e.Institution, "text", e.Text)
+	b.events = append(b.events, e)
+}
+
+// flush tells Notify the queued events, in order; b.mu is not held.
+func (b *Broker) flush() {
+	b.mu.Lock()
+	es := b.events
+	b.events = nil
+	b.mu.Unlock()
+	if b.opt.Notify == nil {
+		return
+	}
+	for _, e := range es {
+		b.opt.Notify(e)
+	}
+}
+
+// clientState is a client's provision.StateStore in the broker's Store.
+type clientState struct {
+	s   Store
+	key string
+}
+
+func (c clientState) LoadState(ctx context.Context) (*provision.State, error) {
+	st := &provision.State{}
+	raw, err := c.s.Get(ctx, c.key)
+	switch {
+	case errors.Is(err, ErrNotFound):
+	case err != nil:
+		return nil, fmt.Errorf("load state: %w", err)
+	default:
+		if err := json.Unmarshal(raw, st); err != nil {
+			return nil, fmt.Errorf("load state %s: %w: %w", c.key, provision.ErrInput, err)
+		}
+	}
+	if st.Usernames == nil {
+		st.Usernames = map[string]string{}
+	}
+	return st, nil
+}
+
+func (c clientState) SaveState(ctx context.Context, st *provision.State) error {
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	return c.s.Put(ctx, c.key, raw)
+}
+
+func (b *Broker) stateOf(name string) clientState {
+	return clientState{s: b.opt.Store, key: "client/" + name + "/state"}
+}

@@ -1,0 +1,84 @@
+// Package broker is orgsync as a service a municipality runs every day:
+// several clients (directories: the embedded memdir, Active Directory,
+// Entra ID, Google Workspace — any diff.Target) kept in step with one
+// organisation snapshot, each on its own rhythm, with the controls an
+// administrator needs. It builds on the pipeline (package provision); a
+// Broker never plans or applies by itself.
+//
+// # What the broker keeps per client
+//
+//   - a schedule: a delta interval (Client.Delta) and a nightly full sync
+//     (Client.FullSyncHour); Tick runs the clients that are due, Loop calls
+//     Tick periodically. Concurrency and safety thresholds are the client's
+//     provision.Config;
+//   - its pending changes (Pending): the plan it would apply now, with the
+//     year-roll explanation and the institutions held back;
+//   - its last run's report and error state (Status);
+//   - whether it is paused (Pause, Resume): a paused client is not run and
+//     nothing is applied to it; on Resume the next plan holds everything
+//     that changed meanwhile.
+//
+// # Why a desired-state plan and no event queue
+//
+// The reference school data broker turns source changes into events ("pupil
+// moved to 5B") and queues them per client; a paused or failing client
+// accumulates a backlog that must be replayed in order, an event lost in a
+// crash is a change never made, and one replayed twice is a duplicate.
+// orgsync keeps no queue: every run computes the desired state from the
+// current snapshot and compares it with what the target holds now
+// (diff.Compute). A client paused for a week gets one plan with the net
+// effect of the week; a crash loses nothing, because the next run sees what
+// was and was not applied (and the write-ahead audit reconciles the change in
+// flight); nothing is ever replayed, so nothing is duplicated; and what a
+// client is about to do is always answerable (Pending), which a queue of
+// events is not.
+//
+// # Year-roll lock
+//
+// When an institution's school year moves forward in the source
+// (snapstore.DetectYearChange), SetSnapshot locks it: every client keeps
+// the institution at the data it had before (the runs are given the new
+// snapshot with that institution's units, groups, affiliations and contacts
+// taken from the held one) while the rest of the municipality keeps
+// syncing. The Lock carries the explanation of the institution's year roll
+// (which class becomes which). Release ends the lock and carries the
+// matched classes' identities into every client's state, so that the
+// groups are renamed, not recreated.
+//
+// # Approvals
+//
+// A run whose plan a safety threshold refuses applies nothing and turns the
+// plan into an Approval item (which client, when, why, what). The same plan
+// refused again is the same item; a different plan supersedes it. Approve
+// applies exactly the item's plan once, as a provision.SavedPlan: when the
+// target changed since the plan was made, nothing is applied (status
+// "stale", diff.ErrStalePlan) and the next run makes a new plan. The item
+// is marked decided before anything is applied, so a crash during the
+// apply never applies it a second time.
+//
+// # Keep-alive list
+//
+// AddKeepAlive keeps a person active until a date although the source drops
+// them: the person and their affiliations, as they were when the entry was
+// made, are carried into the snapshot the clients get, until the entry
+// expires.
+//
+// # Primary-institution override
+//
+// SetPrimary chooses by hand the primary institution of a person with
+// affiliations at several (where the account lives and what it says);
+// it is given to the pipeline as provision.Job.Primary and holds while
+// the person has an affiliation there.
+//
+// # State
+//
+// Everything is kept in a Store: values (JSON) under keys. FileStore, one
+// file per key written atomically, is the embedded default; MemoryStore is
+// for tests; the suite in broker/storetest is what any other store (e.g.
+// MariaDB) must pass. Keys: "broker" (statuses, locks, approvals,
+// keep-alive list), "source" (the latest snapshot), "held/<institution>"
+// (the data a lock holds), "client/<name>/state" (the client's
+// provision.State).
+//
+// The clock is injected (Options.Clock) everywhere, so tests drive time.
+package broker

@@ -1,0 +1,359 @@
+package broker
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/provision"
+)
+
+// Approval is a plan a safety threshold refused, waiting for a decision.
+// Approving it applies exactly this plan once (as a saved plan: nothing
+// is applied when the target changed since it was made), never a later
+// one.
+type Approval struct {
+	ID     string    `json:"id"`
+	Client string    `json:"client"`
+	At     time.Time `json:"at"`
+	// Reason is the threshold's refusal.
+	Reason  string       `json:"reason"`
+	Summary diff.Summary `json:"summary"`
+	// Status is "pending", "applied", "failed", "stale" (the target
+	// changed: nothing applied), "superseded" (a later run refused a
+	// different plan), "rejected", or "deciding" while it is applied (an
+	// item left "deciding" by a crash is never applied again: the audit
+	// log shows how far it got, and the next run plans the rest).
+	Status    string    `json:"status"`
+	DecidedBy string    `json:"decidedBy,omitempty"`
+	DecidedAt time.Time `json:"decidedAt,omitzero"`
+	Error     string    `json:"error,omitempty"`
+	// Saved is the plan and the state it was made with.
+	Saved *provision.SavedPlan `json:"saved"`
+}
+
+// Pending is what a client would do now.
+type Pending struct {
+	Client string     `json:"client"`
+	Plan   *diff.Plan `json:"plan"`
+	// YearRoll explains the year roll this plan includes, and Locks the
+	// institutions held back (each with the roll done on release).
+	YearRoll string `json:"yearRoll,omitempty"`
+	Locks    []Lock `json:"locks,omitempty"`
+	// Refused is the safety threshold's refusal, if it would refuse.
+	Refused string `json:"refused,omitempty"`
+}
+
+func (b *Broker) job(c *client, now time.Time) (*provision.Job, error) {
+	b.mu.Lock()
+	snap, err := b.effective(now)
+	primary := b.primaryMap()
+	b.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	// Each run gets its own copy: validating a snapshot rebuilds its
+	// index, and clients run at once. The data is shared, not changed.
+	cp := *snap
+	return &provision.Job{Config: c.Config, Snapshot: &cp, Target: c.Target, State: b.stateOf(c.Name),
+		Now: now, Clock: b.opt.Clock, Log: b.opt.Log.With("client", c.Name), Taken: c.Taken, Primary: primary}, nil
+}
+
+// Pending plans a client without applying anything (also for a paused
+// client).
+func (b *Broker) Pending(ctx context.Context, name string) (*Pending, error) {
+	c, ok := b.clients[name]
+	if !ok {
+		return nil, fmt.Errorf("client %q: %w", name, ErrUnknown)
+	}
+	c.run.Lock()
+	defer c.run.Unlock()
+	j, err := b.job(c, b.opt.Clock())
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	j.Out = &out
+	res, err := j.Run(ctx)
+	p := &Pending{Client: name, Locks: b.Locks()}
+	if res != nil {
+		p.Plan = res.Plan
+		if res.Roll != nil {
+			var buf bytes.Buffer
+			_ = res.Roll.Explain(&buf)
+			p.YearRoll = buf.String()
+		}
+	}
+	if errors.Is(err, diff.ErrThreshold) {
+		p.Refused = err.Error()
+		err = nil
+	}
+	return p, err
+}
+
+// Due reports whether a client's next run is due at now: it is not
+// paused, and its delta interval has passed or its nightly full sync is
+// due.
+func (b *Broker) due(name string, now time.Time) (run, full bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	st := b.rec.Clients[name]
+	c := b.clients[name]
+	if st.Paused {
+		return false, false
+	}
+	if c.FullSyncHour >= 0 && c.FullSyncHour < 24 {
+		y, m, d := now.Date()
+		slot := time.Date(y, m, d, c.FullSyncHour, 0, 0, 0, now.Location())
+		if !now.Before(slot) && st.LastFull.Before(slot) {
+			return true, true
+		}
+	}
+	return st.LastAttempt.IsZero() || !now.Before(st.LastAttempt.Add(c.Delta)), false
+}
+
+// Tick runs every client that is due (see Client.Delta and
+// Client.FullSyncHour), at once, and returns when they are done. A
+// scheduler calls it periodically (Loop); tests call it with a driven
+// clock.
+func (b *Broker) Tick(ctx context.Context) {
+	now := b.opt.Clock()
+	var wg sync.WaitGroup
+	for _, n := range b.names {
+		run, full := b.due(n, now)
+		if !run {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = b.run(ctx, n, full)
+		}()
+	}
+	wg.Wait()
+}
+
+// Loop calls Tick every interval until ctx is done, then returns when the
+// runs in flight have finished. Runs are not cancelled with ctx: a run in
+// flight goes on for up to grace after ctx is done, and is then stopped
+// at its next change (diff.Apply checks its context between changes), so
+// the change in flight finishes and the state and the audit log are
+// saved.
+func (b *Broker) Loop(ctx context.Context, every, grace time.Duration) {
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel()
+		case <-runCtx.Done():
+		}
+	})
+	defer stop()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		b.Tick(runCtx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Run runs a client now (unless it is paused) and returns its report.
+func (b *Broker) Run(ctx context.Context, name string) (*RunReport, error) {
+	if _, ok := b.clients[name]; !ok {
+		return nil, fmt.Errorf("client %q: %w", name, ErrUnknown)
+	}
+	b.mu.Lock()
+	paused := b.rec.Clients[name].Paused
+	b.mu.Unlock()
+	if paused {
+		return nil, fmt.Errorf("client %q: %w", name, ErrPaused)
+	}
+	return b.run(ctx, name, false)
+}
+
+func (b *Broker) run(ctx context.Context, name string, full bool) (*RunReport, error) {
+	c := b.clients[name]
+	c.run.Lock()
+	defer c.run.Unlock()
+	now := b.opt.Clock()
+	rep := &RunReport{At: now, Full: full}
+	j, err := b.job(c, now)
+	var res *provision.Outcome
+	if err == nil {
+		j.Apply = true
+		res, err = j.Run(ctx)
+	}
+	rep.Duration = b.opt.Clock().Sub(now)
+	if res != nil && res.Plan != nil {
+		rep.Summary = res.Plan.Summary()
+		rep.Planned = rep.Summary.Total
+	}
+	if res != nil && res.Report != nil {
+		rep.Applied, rep.Failed, rep.Blocked = res.Report.Applied, res.Report.Failed, res.Report.Blocked
+	}
+	defer b.flush()
+	b.mu.Lock()
+	st := b.rec.Clients[name]
+	st.LastAttempt = now
+	if full {
+		st.LastFull = now
+	}
+	switch {
+	case errors.Is(err, diff.ErrThreshold) && res != nil && res.Plan != nil:
+		rep.Refused = true
+		rep.Error = err.Error()
+		rep.Approval = b.refusedLocked(name, now, res, err)
+	case err != nil:
+		rep.Error = err.Error()
+		b.notify(Event{Kind: "failed", Client: name, At: now, Text: err.Error()})
+	default:
+		st.LastSuccess = now
+	}
+	st.Error = rep.Error
+	st.Last = rep
+	if serr := b.saveLocked(ctx); serr != nil && err == nil {
+		err = serr
+	}
+	b.mu.Unlock()
+	if b.opt.OnRun != nil {
+		b.opt.OnRun(name, rep)
+	}
+	return rep, err
+}
+
+// refusedLocked turns a refused plan into an approval item, or returns
+// the pending item that holds the same plan. b.mu is held.
+func (b *Broker) refusedLocked(name string, now time.Time, res *provision.Outcome, why error) string {
+	raw, _ := json.Marshal(res.Plan.Changes)
+	for _, a := range b.rec.Approvals {
+		if a.Client != name || a.Status != "pending" {
+			continue
+		}
+		old, _ := json.Marshal(a.Saved.Plan.Changes)
+		if bytes.Equal(old, raw) {
+			return a.ID
+		}
+		a.Status, a.DecidedAt = "superseded", now
+	}
+	b.rec.NextID++
+	a := &Approval{ID: strconv.Itoa(b.rec.NextID), Client: name, At: now, Reason: why.Error(),
+		Summary: res.Plan.Summary(), Status: "pending",
+		Saved: &provision.SavedPlan{Plan: res.Plan, State: res.State}}
+	b.rec.Approvals = append(b.rec.Approvals, a)
+	b.notify(Event{Kind: "refused", Client: name, At: now,
+		Text: fmt.Sprintf("client %s: plan refused (%v); approval %s awaits a decision", name, why, a.ID)})
+	return a.ID
+}
+
+// Approvals returns the approval items, oldest first, without their
+// plans (see Approval).
+func (b *Broker) Approvals() []Approval {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make([]Approval, 0, len(b.rec.Approvals))
+	for _, a := range b.rec.Approvals {
+		out = append(out, *a)
+	}
+	return out
+}
+
+// Approval returns one approval item with its plan.
+func (b *Broker) Approval(id string) (Approval, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, a := range b.rec.Approvals {
+		if a.ID == id {
+			return *a, nil
+		}
+	}
+	return Approval{}, fmt.Errorf("approval %q: %w", id, ErrUnknown)
+}
+
+// Reject decides an approval item without applying it.
+func (b *Broker) Reject(ctx context.Context, id, by string) error {
+	return b.decide(ctx, id, by, func(*Approval) (string, error) { return "rejected", nil })
+}
+
+// Approve applies exactly the approval item's plan, once: the item is
+// decided before anything is applied, and the plan is applied as a saved
+// plan, so nothing is applied when the target changed since it was made
+// (status "stale", diff.ErrStalePlan).
+func (b *Broker) Approve(ctx context.Context, id, by string) error {
+	return b.decide(ctx, id, by, func(a *Approval) (string, error) {
+		c := b.clients[a.Client]
+		if c == nil {
+			return "failed", fmt.Errorf("client %q: %w", a.Client, ErrUnknown)
+		}
+		c.run.Lock()
+		defer c.run.Unlock()
+		j := &provision.Job{Config: c.Config, Target: c.Target, State: b.stateOf(c.Name), Now: a.Saved.Plan.Now,
+			Apply: true, Override: true, Saved: a.Saved, Clock: b.opt.Clock, Log: b.opt.Log.With("client", c.Name, "approval", a.ID)}
+		j.Config.Actor = by
+		_, err := j.Run(ctx)
+		switch {
+		case errors.Is(err, diff.ErrStalePlan):
+			return "stale", err
+		case err != nil:
+			return "failed", err
+		}
+		b.mu.Lock()
+		b.notify(Event{Kind: "applied", Client: a.Client, At: b.opt.Clock(), Text: fmt.Sprintf("approval %s applied, approved by %s", a.ID, by)})
+		b.mu.Unlock()
+		return "applied", nil
+	})
+}
+
+func (b *Broker) decide(ctx context.Context, id, by string, do func(*Approval) (string, error)) error {
+	defer b.flush()
+	b.applyMu.Lock()
+	defer b.applyMu.Unlock()
+	b.mu.Lock()
+	var a *Approval
+	for _, x := range b.rec.Approvals {
+		if x.ID == id {
+			a = x
+		}
+	}
+	if a == nil {
+		b.mu.Unlock()
+		return fmt.Errorf("approval %q: %w", id, ErrUnknown)
+	}
+	if a.Status != "pending" {
+		b.mu.Unlock()
+		return fmt.Errorf("approval %s is %s: %w", id, a.Status, ErrNotPending)
+	}
+	// Decided before anything is applied: a crash during the apply never
+	// applies the item a second time.
+	a.Status, a.DecidedBy, a.DecidedAt = "deciding", by, b.opt.Clock()
+	if err := b.saveLocked(ctx); err != nil {
+		a.Status = "pending"
+		b.mu.Unlock()
+		return err
+	}
+	item := *a
+	b.mu.Unlock()
+	status, err := do(&item)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	a.Status = status
+	if err != nil {
+		a.Error = err.Error()
+	}
+	if serr := b.saveLocked(ctx); serr != nil && err == nil {
+		err = serr
+	}
+	return err
+}

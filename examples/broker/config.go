@@ -1,0 +1,294 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/orgsync/orgsync/broker"
+	"github.com/orgsync/orgsync/broker/api"
+	"github.com/orgsync/orgsync/provision"
+)
+
+// fileConfig is the broker's one YAML file (see broker.example.yaml).
+type fileConfig struct {
+	// Listen is the API's address (default 127.0.0.1:8080).
+	Listen string `yaml:"listen"`
+	// State is the folder of the broker's state (broker.FileStore) and
+	// snapshot history.
+	State string `yaml:"state"`
+	// Tick is how often the scheduler looks for due clients (default 30s).
+	Tick time.Duration `yaml:"tick"`
+	// Grace is how long a run in flight may go on after SIGTERM (default 30s).
+	Grace   time.Duration  `yaml:"grace"`
+	Tokens  []tokenConfig  `yaml:"tokens"`
+	Sources sourceConfig   `yaml:"sources"`
+	Mail    *mailConfig    `yaml:"mail"`
+	Clients []clientConfig `yaml:"clients"`
+}
+
+// tokenConfig is a principal authenticated by a bearer token.
+type tokenConfig struct {
+	// TokenEnv names the environment variable holding the token;
+	// TokenFile a file with it.
+	TokenEnv     string   `yaml:"tokenEnv"`
+	TokenFile    string   `yaml:"tokenFile"`
+	ID           string   `yaml:"id"`
+	Kind         string   `yaml:"kind"`
+	Role         string   `yaml:"role"`
+	Institutions []string `yaml:"institutions"`
+	Classes      []string `yaml:"classes"`
+	Children     []string `yaml:"children"`
+}
+
+// sourceConfig is "sources".
+type sourceConfig struct {
+	// Snapshot is an organisation snapshot (JSON, e.g. from
+	// examples/stil-import) read at start and whenever the file changes.
+	Snapshot string `yaml:"snapshot"`
+	// Guard is the head-count guard.
+	Guard guardConfig `yaml:"guard"`
+	// STIL fetches the WS-17 exports on a schedule.
+	STIL *stilConfig `yaml:"stil"`
+}
+
+// stilConfig is "sources.stil": the institutions fetched at up to 4 times
+// a day, from the WS-17 service (endpoint, certFile, keyFile) or from a
+// folder the exports are saved into (folder: <institution>.xml).
+type stilConfig struct {
+	Institutions     []string `yaml:"institutions"`
+	Times            []string `yaml:"times"`
+	Folder           string   `yaml:"folder"`
+	Endpoint         string   `yaml:"endpoint"`
+	CertFile         string   `yaml:"certFile"`
+	KeyFile          string   `yaml:"keyFile"`
+	SupplierSystemID string   `yaml:"supplierSystemId"`
+}
+
+type guardConfig struct {
+	MinShare    float64 `yaml:"minShare"`
+	MinPrevious int     `yaml:"minPrevious"`
+}
+
+// clientConfig is one entry of "clients": the pipeline's settings inline.
+type clientConfig struct {
+	Name string `yaml:"name"`
+	// Type is the target: "memdir" or "ad".
+	Type         string        `yaml:"type"`
+	Delta        time.Duration `yaml:"delta"`
+	FullSyncHour *int          `yaml:"fullSyncHour"`
+	// Path is the memdir file.
+	Path string `yaml:"path"`
+	// AD is the "ad" section of an AD client.
+	AD *adConfig `yaml:"ad"`
+
+	provision.Config `yaml:",inline"`
+}
+
+// mailConfig is "mail": where alarms and reports go.
+type mailConfig struct {
+	// Server is host:port of the SMTP server (STARTTLS is required unless
+	// insecure is set, for a local relay).
+	Server      string   `yaml:"server"`
+	Username    string   `yaml:"username"`
+	PasswordEnv string   `yaml:"passwordEnv"`
+	From        string   `yaml:"from"`
+	To          []string `yaml:"to"`
+	Insecure    bool     `yaml:"insecure"`
+	// StaleAfter alarms when a client has not succeeded for this long
+	// (default 24h).
+	StaleAfter time.Duration `yaml:"staleAfter"`
+	// SummaryHour is the hour of the daily summary (default 7).
+	SummaryHour *int `yaml:"summaryHour"`
+	// HeadCountShare alarms when an institution's head count moves by
+	// more than this share between two snapshots (default 0.1).
+	HeadCountShare float64 `yaml:"headCountShare"`
+}
+
+// targetTypes are the client types this binary knows (see newTarget).
+var targetTypes = map[string]bool{"memdir": true, "ad": true}
+
+// parseConfig reads the YAML: an unknown key or a bad value is an error
+// naming it.
+func parseConfig(b []byte) (*fileConfig, error) {
+	fc := &fileConfig{}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(fc); err != nil {
+		return nil, fmt.Errorf("%w: %w", provision.ErrConfig, err)
+	}
+	// Once more for the clients, each from the pipeline's defaults (the
+	// strict pass above has checked the keys).
+	var raw struct {
+		Clients []yaml.Node `yaml:"clients"`
+	}
+	if err := yaml.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("%w: %w", provision.ErrConfig, err)
+	}
+	for i := range raw.Clients {
+		c := clientConfig{Config: provision.Defaults()}
+		if err := raw.Clients[i].Decode(&c); err != nil {
+			return nil, fmt.Errorf("%w: clients[%d]: %w", provision.ErrConfig, i, err)
+		}
+		fc.Clients[i] = c
+	}
+	if fc.Listen == "" {
+		fc.Listen = "127.0.0.1:8080"
+	}
+	if fc.Tick == 0 {
+		fc.Tick = 30 * time.Second
+	}
+	if fc.Grace == 0 {
+		fc.Grace = 30 * time.Second
+	}
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: %s: %s", provision.ErrConfig, key, fmt.Sprintf(format, args...)))
+	}
+	if fc.State == "" {
+		bad("state", "required: the folder of the broker's state")
+	}
+	if fc.Tick < 0 {
+		bad("tick", "must be positive, not %v", fc.Tick)
+	}
+	if fc.Grace < 0 {
+		bad("grace", "must be positive, not %v", fc.Grace)
+	}
+	if len(fc.Clients) == 0 {
+		bad("clients", "at least one client is needed")
+	}
+	names := map[string]bool{}
+	for i, c := range fc.Clients {
+		key := fmt.Sprintf("clients[%d]", i)
+		switch {
+		case c.Name == "":
+			bad(key+".name", "required")
+		case names[c.Name]:
+			bad(key+".name", "%q is used twice", c.Name)
+		}
+		names[c.Name] = true
+		if !targetTypes[c.Type] {
+			bad(key+".type", "unknown type %q (this build knows %s)", c.Type, strings.Join(sortedTypes(), ", "))
+		}
+		if c.Type == "memdir" && c.Path == "" {
+			bad(key+".path", "required for a memdir client")
+		}
+		if c.Type == "ad" {
+			switch a := c.AD; {
+			case a == nil:
+				bad(key+".ad", "required for an ad client")
+			case a.URL == "" || a.BindDN == "" || a.Base == "" || a.UPNDomain == "":
+				bad(key+".ad", "url, bindDN, base and upnDomain are required")
+			case !strings.HasPrefix(a.URL, "ldaps://") && !strings.HasPrefix(a.URL, "ldap://"):
+				bad(key+".ad.url", "want ldaps://host:636, not %q", a.URL)
+			}
+		}
+		if c.Type != "ad" && c.AD != nil {
+			bad(key+".ad", "only for a client of type ad")
+		}
+		if c.Snapshot != "" || c.State != "" {
+			bad(key, "snapshot and state are not per client in the broker: the broker gives both (see sources and state)")
+		}
+		if c.Delta < 0 {
+			bad(key+".delta", "must be positive, not %v", c.Delta)
+		}
+		if h := c.FullSyncHour; h != nil && (*h < -1 || *h > 23) {
+			bad(key+".fullSyncHour", "want 0-23, or -1 for none, not %d", *h)
+		}
+		if c.Concurrency < 0 {
+			bad(key+".concurrency", "must not be negative")
+		}
+	}
+	for i, t := range fc.Tokens {
+		key := fmt.Sprintf("tokens[%d]", i)
+		switch api.Role(t.Role) {
+		case api.MunicipalAdmin, api.SchoolAdmin, api.Teacher, api.Parent, api.PrivacyOfficer, api.Importer:
+		default:
+			bad(key+".role", "unknown role %q", t.Role)
+		}
+		if t.ID == "" {
+			bad(key+".id", "required")
+		}
+		if t.TokenEnv == "" && t.TokenFile == "" {
+			bad(key, "tokenEnv or tokenFile is required")
+		}
+		if t.Kind != "" && t.Kind != "client" && t.Kind != "person" {
+			bad(key+".kind", "want client or person, not %q", t.Kind)
+		}
+	}
+	if m := fc.Mail; m != nil {
+		if m.Server == "" {
+			bad("mail.server", "required")
+		}
+		if m.From == "" {
+			bad("mail.from", "required")
+		}
+		if len(m.To) == 0 {
+			bad("mail.to", "at least one recipient")
+		}
+		if h := m.SummaryHour; h != nil && (*h < 0 || *h > 23) {
+			bad("mail.summaryHour", "want 0-23, not %d", *h)
+		}
+		if m.HeadCountShare < 0 || m.HeadCountShare >= 1 {
+			bad("mail.headCountShare", "want a share between 0 and 1, not %v", m.HeadCountShare)
+		}
+	}
+	if st := fc.Sources.STIL; st != nil {
+		if len(st.Institutions) == 0 {
+			bad("sources.stil.institutions", "at least one institution number")
+		}
+		if len(st.Times) == 0 || len(st.Times) > broker.MaxFetchTimes {
+			bad("sources.stil.times", "want 1 to %d times a day (STIL allows %d exports per institution per day), not %d", broker.MaxFetchTimes, broker.MaxFetchTimes, len(st.Times))
+		}
+		for i, t := range st.Times {
+			if _, err := time.Parse("15:04", t); err != nil {
+				bad(fmt.Sprintf("sources.stil.times[%d]", i), "%q is not a time of day (HH:MM)", t)
+			}
+		}
+		switch {
+		case st.Folder != "" && (st.CertFile != "" || st.KeyFile != ""):
+			bad("sources.stil", "folder or certFile/keyFile, not both")
+		case st.Folder == "" && (st.CertFile == "" || st.KeyFile == ""):
+			bad("sources.stil", "folder, or certFile and keyFile for the WS-17 service, are required")
+		}
+	}
+	if g := fc.Sources.Guard; g.MinShare >= 1 {
+		bad("sources.guard.minShare", "want a share below 1, not %v", g.MinShare)
+	}
+	return fc, errors.Join(errs...)
+}
+
+func sortedTypes() []string { return slices.Sorted(maps.Keys(targetTypes)) }
+
+// tokens reads the configured tokens.
+func (fc *fileConfig) tokens(getenv func(string) string) (api.Tokens, error) {
+	out := api.Tokens{}
+	for i, t := range fc.Tokens {
+		var tok string
+		if t.TokenFile != "" {
+			b, err := os.ReadFile(t.TokenFile)
+			if err != nil {
+				return nil, fmt.Errorf("%w: tokens[%d].tokenFile: %w", provision.ErrConfig, i, err)
+			}
+			tok = strings.TrimSpace(string(b))
+		} else {
+			tok = getenv(t.TokenEnv)
+		}
+		if len(tok) < 16 {
+			return nil, fmt.Errorf("%w: tokens[%d]: the token of %s is missing or shorter than 16 characters", provision.ErrConfig, i, t.ID)
+		}
+		kind := t.Kind
+		if kind == "" {
+			kind = "client"
+		}
+		out[tok] = api.Principal{ID: t.ID, Kind: kind, Role: api.Role(t.Role), Institutions: t.Institutions, Classes: t.Classes, Children: t.Children}
+	}
+	return out, nil
+}

@@ -1,0 +1,315 @@
+// Command broker runs orgsync as a service: it keeps the configured
+// clients (directories) in step with the organisation snapshot on their
+// own schedules, and serves the JSON API (with its OpenAPI description),
+// Prometheus metrics, /healthz and /readyz; alarms and reports go out by
+// e-mail. It logs JSON lines (slog) to stderr and shuts down gracefully
+// on SIGTERM: it stops scheduling, lets the change in flight finish,
+// saves the state, then exits.
+//
+//	broker -demo                       # a synthetic municipality, memdir clients, on localhost
+//	broker -config broker.yaml         # see broker.example.yaml
+//
+// This binary knows memdir and Active Directory clients (target). It never imports
+// adapters/entra, so its build does not compile the Microsoft Graph SDK;
+// a vendor's assembly adds target types in a main package of its own.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/orgsync/orgsync/adapters/memdir"
+	"github.com/orgsync/orgsync/adapters/snapstore"
+	"github.com/orgsync/orgsync/broker"
+	"github.com/orgsync/orgsync/broker/api"
+	"github.com/orgsync/orgsync/broker/mail"
+	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/orgmodel/synth"
+	"github.com/orgsync/orgsync/provision"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// target builds a client's target by its type: the target, a function
+// that saves it after a run (memdir), and the usernames taken beyond what
+// it reads (AD: the whole domain).
+func target(ctx context.Context, c clientConfig, log *slog.Logger, getenv func(string) string) (diff.Target, func() error, func(context.Context) ([]string, error), error) {
+	switch c.Type {
+	case "memdir":
+		d, err := memdir.Open(c.Path)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("client %s: %w", c.Name, err)
+		}
+		return d, d.Save, nil, nil
+	case "ad":
+		t, taken, err := dialAD(ctx, c, log, getenv)
+		return t, nil, taken, err
+	}
+	return nil, nil, nil, fmt.Errorf("%w: client %s: unknown type %q", provision.ErrConfig, c.Name, c.Type)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	fs := flag.NewFlagSet("broker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "the broker's YAML configuration")
+	demo := fs.Bool("demo", false, "run a demo: a synthetic municipality and two memdir clients on localhost")
+	listen := fs.String("listen", "", "the API's address (overrides the configuration; demo default 127.0.0.1:8080, :0 picks a free port)")
+	stateDir := fs.String("state", "", "the state folder (demo default: a fresh temporary folder)")
+	if err := fs.Parse(args); err != nil {
+		return 4
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	var (
+		fc  *fileConfig
+		err error
+	)
+	adminToken := ""
+	switch {
+	case *demo:
+		fc, adminToken, err = demoConfig(*stateDir)
+	case *cfgPath != "":
+		var b []byte
+		if b, err = os.ReadFile(*cfgPath); err == nil {
+			fc, err = parseConfig(b)
+		}
+		if err != nil {
+			err = fmt.Errorf("config %s: %w", *cfgPath, err)
+		}
+	default:
+		err = fmt.Errorf("%w: give -config broker.yaml or -demo", provision.ErrConfig)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "broker:", err)
+		return 4
+	}
+	if *listen != "" {
+		fc.Listen = *listen
+	}
+	if err := serve(ctx, fc, *demo, adminToken, stdout, log, getenv); err != nil {
+		fmt.Fprintln(stderr, "broker:", err)
+		if errors.Is(err, provision.ErrConfig) {
+			return 4
+		}
+		return 1
+	}
+	return 0
+}
+
+// demoConfig is the configuration of -demo: two memdir clients, a short
+// delta interval, a random administrator token.
+func demoConfig(dir string) (*fileConfig, string, error) {
+	if dir == "" {
+		d, err := os.MkdirTemp("", "orgsync-broker-demo-")
+		if err != nil {
+			return nil, "", err
+		}
+		dir = d
+	}
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	tok := hex.EncodeToString(b)
+	fc := &fileConfig{Listen: "127.0.0.1:8080", State: dir, Tick: 2 * time.Second, Grace: 10 * time.Second,
+		Tokens: []tokenConfig{{TokenEnv: "demo", ID: "demo-admin", Kind: "person", Role: string(api.MunicipalAdmin)}}}
+	for _, n := range []string{"school-directory", "staff-directory"} {
+		cfg := provision.Defaults()
+		cfg.Usernames.Seed = 1
+		fc.Clients = append(fc.Clients, clientConfig{Name: n, Type: "memdir", Delta: 30 * time.Second,
+			Path: filepath.Join(dir, n+".json"), Config: cfg})
+	}
+	return fc, tok, nil
+}
+
+func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, stdout io.Writer, log *slog.Logger, getenv func(string) string) error {
+	var tokens api.Tokens
+	var err error
+	if demo {
+		tokens = api.Tokens{demoToken: {ID: "demo-admin", Kind: "person", Role: api.MunicipalAdmin}}
+	} else if tokens, err = fc.tokens(getenv); err != nil {
+		return err
+	}
+	store, err := broker.OpenFileStore(filepath.Join(fc.State, "broker"))
+	if err != nil {
+		return err
+	}
+	history, err := snapstore.OpenFiles(filepath.Join(fc.State, "history"))
+	if err != nil {
+		return err
+	}
+	metrics := api.NewMetrics()
+	var (
+		clients []broker.Client
+		savers  = map[string]func() error{}
+	)
+	for _, c := range fc.Clients {
+		t, save, taken, err := target(ctx, c, log, getenv)
+		if err != nil {
+			return err
+		}
+		if cl, ok := t.(io.Closer); ok {
+			defer cl.Close()
+		}
+		full := 2
+		if c.FullSyncHour != nil {
+			full = *c.FullSyncHour
+		}
+		if c.Actor == "" {
+			c.Actor = "orgsync-broker"
+		}
+		clients = append(clients, broker.Client{Name: c.Name, Target: t, Config: c.Config, Delta: c.Delta, FullSyncHour: full, Taken: taken})
+		if save != nil {
+			savers[c.Name] = save
+		}
+	}
+	var alarms *mail.Alarms
+	notify := func(broker.Event) {}
+	if m := fc.Mail; m != nil {
+		hour := 7
+		if m.SummaryHour != nil {
+			hour = *m.SummaryHour
+		}
+		alarms = &mail.Alarms{Sender: &mail.Sender{Addr: m.Server, Username: m.Username, Password: getenv(m.PasswordEnv),
+			From: m.From, To: m.To, Insecure: m.Insecure}, StaleAfter: m.StaleAfter, SummaryHour: hour, HeadCountShare: m.HeadCountShare, Log: log}
+		notify = alarms.Event
+	}
+	var saveMu sync.Mutex
+	b, err := broker.New(ctx, broker.Options{Store: store, Log: log, Notify: notify, OnRun: func(name string, rep *broker.RunReport) {
+		metrics.Observe(name, rep)
+		if save := savers[name]; save != nil {
+			saveMu.Lock()
+			defer saveMu.Unlock()
+			if err := save(); err != nil {
+				log.Error("save target", "client", name, "err", err)
+			}
+		}
+	}}, clients...)
+	if err != nil {
+		return err
+	}
+	if alarms != nil {
+		alarms.Broker = b
+	}
+	src := &broker.Sources{Broker: b, History: &snapstore.History{Store: history, Logger: log,
+		Guard: snapstore.Guard{MinShare: fc.Sources.Guard.MinShare, MinPrevious: fc.Sources.Guard.MinPrevious}},
+		Log: log, OnHold: metrics.GuardHold}
+	if alarms != nil {
+		src.OnAccepted = alarms.HeadCounts
+	}
+	switch {
+	case demo:
+		cfg := synth.Tiny
+		cfg.SchoolYear = schoolYear(time.Now())
+		if _, err := src.SetSTIL(ctx, synth.Generate(cfg)); err != nil {
+			return err
+		}
+	case fc.Sources.Snapshot != "":
+		s, err := provision.LoadSnapshot(fc.Sources.Snapshot)
+		if err != nil {
+			return err
+		}
+		if _, err := src.SetSTIL(ctx, s); err != nil {
+			return err
+		}
+	}
+	var sched *broker.STILSchedule
+	if fc.Sources.STIL != nil {
+		if sched, err = fc.Sources.STIL.schedule(src); err != nil {
+			return err
+		}
+	}
+	srv := api.New(api.Server{Broker: b, Sources: src, Auth: tokens, Metrics: metrics, Log: log})
+	l, err := net.Listen("tcp", fc.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := hs.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("http", "err", err)
+		}
+	}()
+	url := "http://" + l.Addr().String()
+	fmt.Fprintf(stdout, "orgsync broker listening on %s\n", url)
+	if demo {
+		fmt.Fprintf(stdout, "state in %s\nadministrator token: %s\n  curl -H 'Authorization: Bearer %s' %s/api/v1/clients\n",
+			fc.State, demoToken, demoToken, url)
+	}
+	log.Info("broker started", "url", url, "clients", len(clients))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		b.Loop(ctx, fc.Tick, fc.Grace)
+	}()
+	if sched != nil {
+		go func() {
+			t := time.NewTicker(time.Minute)
+			defer t.Stop()
+			for {
+				if err := sched.Tick(ctx); err != nil {
+					log.Error("stil fetch", "err", err)
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+			}
+		}()
+	}
+	if alarms != nil {
+		go func() {
+			t := time.NewTicker(time.Minute)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					alarms.Check(ctx)
+				}
+			}
+		}()
+	}
+	<-ctx.Done()
+	log.Info("shutting down: finishing the runs in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), fc.Grace)
+	defer cancel()
+	_ = hs.Shutdown(sctx)
+	<-done
+	saveMu.Lock()
+	defer saveMu.Unlock()
+	for n, save := range savers {
+		if err := save(); err != nil {
+			return fmt.Errorf("client %s: save: %w", n, err)
+		}
+	}
+	log.Info("broker stopped; state saved")
+	return nil
+}
+
+// schoolYear is the school year at t ("2026-2027" from August 2026).
+func schoolYear(t time.Time) string {
+	y := t.Year()
+	if t.Month() < time.August {
+		y--
+	}
+	return fmt.Sprintf("%d-%d", y, y+1)
+}

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/orgsync/orgsync/provision"
+)
+
+func TestExampleConfigParses(t *testing.T) {
+	b, err := os.ReadFile("broker.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc, err := parseConfig(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fc.Clients) != 2 || fc.Clients[1].AD == nil || fc.Clients[1].AD.Base == "" {
+		t.Errorf("ad client: %+v", fc.Clients)
+	}
+	c := fc.Clients[0]
+	if c.Delta != 15*time.Minute || *c.FullSyncHour != 2 || c.Usernames.Standard != "name+digits:2" || fc.Mail.StaleAfter != 24*time.Hour {
+		t.Errorf("parsed: %+v", c)
+	}
+	// Keys left out keep the pipeline's defaults.
+	if d := provision.Defaults(); c.Projection.Layout != d.Projection.Layout {
+		t.Errorf("projection not defaulted: %+v", c.Projection)
+	}
+}
+
+func TestConfigErrorsNameTheKey(t *testing.T) {
+	base := "state: /tmp/x\nclients:\n  - name: a\n    type: memdir\n    path: a.json\n"
+	for _, tc := range []struct{ yaml, want string }{
+		{base + "colour: red\n", "colour"},
+		{base + "    delat: 5m\n", "delat"},
+		{base + "tick: often\n", "often"},
+		{"clients:\n  - name: a\n    type: memdir\n    path: a.json\n", "state: required"},
+		{"state: x\nclients:\n  - name: a\n    type: ldap\n    path: a\n", "clients[0].type: unknown type \"ldap\""},
+		{"state: x\nclients:\n  - name: a\n    type: memdir\n", "clients[0].path"},
+		{"state: x\nclients:\n  - {name: a, type: memdir, path: a}\n  - {name: a, type: memdir, path: b}\n", "clients[1].name: \"a\" is used twice"},
+		{base + "    fullSyncHour: 25\n", "clients[0].fullSyncHour"},
+		{base + "    delta: -5m\n", "clients[0].delta"},
+		{base + "    snapshot: s.json\n", "clients[0]: snapshot and state"},
+		{base + "tokens:\n  - {id: x, role: boss, tokenEnv: X}\n", "tokens[0].role: unknown role \"boss\""},
+		{base + "tokens:\n  - {id: x, role: importer}\n", "tokens[0]: tokenEnv or tokenFile"},
+		{base + "mail:\n  server: s:587\n  from: a@b\n", "mail.to"},
+		{"state: x\nclients:\n  - {name: a, type: ad}\n", "clients[0].ad: required"},
+		{"state: x\nclients:\n  - {name: a, type: ad, ad: {url: x, bindDN: b, base: c, upnDomain: d}}\n", "clients[0].ad.url"},
+		{"state: x\nclients:\n  - {name: a, type: ad, ad: {url: ldaps://x, bindDN: b, base: c, upnDomain: d, colour: red}}\n", "colour"},
+		{base + "    ad: {url: ldaps://x}\n", "clients[0].ad: only for a client of type ad"},
+		{base + "mail:\n  server: s:587\n  from: a@b\n  to: [c@d]\n  summaryHour: 24\n", "mail.summaryHour"},
+		{base + "sources:\n  guard:\n    minShare: 2\n", "sources.guard.minShare"},
+		{base + "sources:\n  stil:\n    institutions: [\"1\"]\n    times: [a, b, c, d, e]\n    folder: x\n", "sources.stil.times: want 1 to 4"},
+		{base + "sources:\n  stil:\n    institutions: [\"1\"]\n    times: [\"25:00\"]\n    folder: x\n", "sources.stil.times[0]"},
+		{base + "sources:\n  stil:\n    times: [\"05:00\"]\n    folder: x\n", "sources.stil.institutions"},
+		{base + "sources:\n  stil:\n    institutions: [\"1\"]\n    times: [\"05:00\"]\n", "certFile and keyFile"},
+	} {
+		_, err := parseConfig([]byte(tc.yaml))
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, provision.ErrConfig) {
+			t.Errorf("config\n%s\nerror %v, want one naming %q", tc.yaml, err, tc.want)
+		}
+	}
+}
+
+// TestDemoBuildWithoutGraphSDK: the demo's build does not compile the
+// Microsoft Graph SDK, so it starts in seconds on a fresh machine.
+func TestDemoBuildWithoutGraphSDK(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.Contains(dep, "msgraph") || strings.Contains(dep, "adapters/entra") || strings.Contains(dep, "kiota") {
+			t.Errorf("examples/broker depends on %s", dep)
+		}
+	}
+}
+
+// TestSIGTERM builds the binary, runs the demo, waits for its first sync,
+// sends SIGTERM and checks that it exits 0 with the state saved.
+func TestSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "broker")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	state := filepath.Join(dir, "state")
+	cmd := exec.Command(bin, "-demo", "-listen", "127.0.0.1:0", "-state", state)
+	stdout, _ := cmd.StdoutPipe()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	sc := bufio.NewScanner(stdout)
+	var url, token string
+	for sc.Scan() && (url == "" || token == "") {
+		line := sc.Text()
+		if u, ok := strings.CutPrefix(line, "orgsync broker listening on "); ok {
+			url = u
+		}
+		if tk, ok := strings.CutPrefix(line, "administrator token: "); ok {
+			token = tk
+		}
+	}
+	if url == "" || token == "" {
+		t.Fatalf("no URL or token printed; stderr:\n%s", stderr.String())
+	}
+	// Wait for both clients' first successful sync.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for {
+		req, _ := http.NewRequestWithContext(ctx, "GET", url+"/api/v1/clients", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if ctx.Err() != nil {
+			t.Fatalf("no sync within a minute; stderr:\n%s", stderr.String())
+		}
+		ok := 0
+		if err == nil {
+			var cs []struct {
+				Status struct {
+					LastSuccess time.Time `json:"lastSuccess"`
+				} `json:"status"`
+			}
+			_ = json.NewDecoder(resp.Body).Decode(&cs)
+			resp.Body.Close()
+			for _, c := range cs {
+				if !c.Status.LastSuccess.IsZero() {
+					ok++
+				}
+			}
+		}
+		if ok == 2 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if resp, err := http.Get(url + "/api/v1/clients"); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("unauthenticated request: %v %v", resp, err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no exit within 30 s of SIGTERM")
+	}
+	if !strings.Contains(stderr.String(), "state saved") {
+		t.Errorf("no 'state saved' log line:\n%s", stderr.String())
+	}
+	for _, f := range []string{"school-directory.json", "broker/broker.json", "broker/client%2Fschool-directory%2Fstate.json"} {
+		if fi, err := os.Stat(filepath.Join(state, f)); err != nil || fi.Size() == 0 {
+			t.Errorf("state file %s: %v", f, err)
+		}
+	}
+}
