@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orgsync/orgsync/orgmodel"
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 )
@@ -243,4 +244,14 @@ func rename(fs *sftp.Client, tmp, final string) error {
 		return fmt.Errorf("asm: rename %s to %s: %w", tmp, final, err)
 	}
 	return nil
+}
+
+// BuildAndUpload builds the whole archive in memory and uploads it. A bad
+// row stops it before any connection is made: nothing is uploaded.
+func BuildAndUpload(ctx context.Context, s *orgmodel.Snapshot, opt Options, c SFTP, mtime time.Time) error {
+	data, err := Zip(s, opt, mtime)
+	if err != nil {
+		return err
+	}
+	return Upload(ctx, c, data)
 }
