@@ -477,4 +477,3 @@ func (r *Replica) SeedUnmanaged(ctx context.Context, o diff.Object) error {
 	}
 	return tx.Commit()
 }
-

@@ -36,9 +36,9 @@ type column struct {
 }
 
 type table struct {
-	kind diff.Kind
-	name string
-	cols []column
+	kind   diff.Kind
+	name   string
+	cols   []column
 	byAttr map[string]int
 }
 
