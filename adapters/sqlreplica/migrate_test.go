@@ -56,7 +56,7 @@ func TestProtectedFields(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sync(t, r, s, at)
+		syncOK(t, r, s, at)
 		cprs := count(t, db, "SELECT COUNT(*) FROM persons WHERE cpr <> ''")
 		real := count(t, db, "SELECT COUNT(*) FROM persons WHERE person_id = ? AND given_name = ?", p.ID, p.GivenName)
 		prot := count(t, db, "SELECT COUNT(*) FROM persons WHERE person_id = ? AND protected = 1", p.ID)

@@ -7,4 +7,8 @@ type Options struct {
 	// names). It must come from an explicit, audited setting; off, the
 	// cpr and address columns stay empty.
 	WriteProtected bool
+	// NoGroupCommit writes every change in a transaction of its own
+	// instead of grouping the changes applied concurrently into one
+	// transaction (slower; for comparison and debugging).
+	NoGroupCommit bool
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -21,6 +22,10 @@ var ErrSchema = errors.New("sqlreplica: schema version")
 type Replica struct {
 	db  *sql.DB
 	opt Options
+
+	mu       sync.Mutex
+	pending  []*pending // changes waiting for the next batch
+	flushing bool       // a leader is running batches
 }
 
 var (
@@ -202,7 +207,9 @@ func disabledDate(o *diff.Object) (any, error) {
 	return v, nil
 }
 
-// Apply carries out one change in one transaction.
+// Apply carries out one change. Changes applied concurrently are written
+// together in one transaction (group commit, see batch.go) unless
+// Options.NoGroupCommit is set; a change that fails is rolled back alone.
 func (r *Replica) Apply(ctx context.Context, c diff.Change) error {
 	t := tableOf[c.Kind]
 	if t == nil {
@@ -211,6 +218,14 @@ func (r *Replica) Apply(ctx context.Context, c diff.Change) error {
 	if c.Action != diff.Create && c.Action != diff.Adopt && c.Before != nil && (!c.Before.Managed || c.Before.Key == "") {
 		return fmt.Errorf("sqlreplica: %s %s %q: %w", c.Action, t.name, c.Before.Name, diff.ErrUnmanaged)
 	}
+	if r.opt.NoGroupCommit {
+		return r.applyAlone(ctx, t, c)
+	}
+	return r.enqueue(ctx, t, c)
+}
+
+// applyAlone carries out one change in a transaction of its own.
+func (r *Replica) applyAlone(ctx context.Context, t *table, c diff.Change) error {
 	tx, err := r.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlreplica: %s %s: %w", c.Action, c.Key, temporary(err))

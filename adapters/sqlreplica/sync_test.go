@@ -12,7 +12,7 @@ import (
 	"github.com/orgsync/orgsync/orgmodel/synth"
 )
 
-func sync(t *testing.T, r *Replica, s *orgmodel.Snapshot, at time.Time) *diff.Plan {
+func syncOK(t *testing.T, r *Replica, s *orgmodel.Snapshot, at time.Time) *diff.Plan {
 	t.Helper()
 	plan, rep, err := Sync(context.Background(), r, s, at, SyncOptions{Plan: diff.Options{DefaultRetention: 30, GroupRetention: 30}})
 	if err != nil {
@@ -36,7 +36,7 @@ func sync(t *testing.T, r *Replica, s *orgmodel.Snapshot, at time.Time) *diff.Pl
 	return plan
 }
 
-func count(t *testing.T, db *sql.DB, q string, args ...any) int {
+func count(t testing.TB, db *sql.DB, q string, args ...any) int {
 	t.Helper()
 	var n int
 	if err := db.QueryRow(q, args...).Scan(&n); err != nil {
@@ -57,7 +57,7 @@ func TestYearRollAndLeavers(t *testing.T) {
 	}
 	s := synth.Generate(synth.Config{Seed: 7, Persons: 1500, Schools: 2, Daycares: 2, FUs: -1})
 	at := synth.ReferenceTime(s.SchoolYear)
-	sync(t, r, s, at)
+	syncOK(t, r, s, at)
 
 	if got, want := count(t, db, "SELECT COUNT(*) FROM persons WHERE disabled = 0"), len(s.Persons); got != want {
 		t.Errorf("persons = %d, want %d", got, want)
@@ -93,7 +93,7 @@ func TestYearRollAndLeavers(t *testing.T) {
 	s2 := *s
 	s2.Persons = slices.Clone(s.Persons)
 	s2.Persons[10].Email = "changed@example.dk"
-	plan := sync(t, r, &s2, at)
+	plan := syncOK(t, r, &s2, at)
 	if len(plan.Changes) != 1 || plan.Changes[0].Action != diff.Update || plan.Changes[0].Key != personKey(s2.Persons[10].ID) {
 		t.Fatalf("plan for one changed email: %d changes %v", len(plan.Changes), plan.Changes)
 	}
@@ -106,7 +106,7 @@ func TestYearRollAndLeavers(t *testing.T) {
 	// graders have left.
 	next, change := synth.Advance(s, 11)
 	at2 := synth.ReferenceTime(next.SchoolYear)
-	sync(t, r, next, at2)
+	syncOK(t, r, next, at2)
 	want5A := 0
 	for _, g := range next.Groups {
 		if g.Institution == inst && g.Name == "5A" && g.SchoolYear == next.SchoolYear {
@@ -144,7 +144,7 @@ func TestYearRollAndLeavers(t *testing.T) {
 		return slices.ContainsFunc(gone, func(p orgmodel.Person) bool { return p.ID == c.StudentID })
 	})
 	at3 := at2.AddDate(0, 0, 5)
-	sync(t, r, &rest, at3)
+	syncOK(t, r, &rest, at3)
 	for _, p := range gone {
 		var disabled bool
 		var date sql.NullString
@@ -162,7 +162,7 @@ func TestYearRollAndLeavers(t *testing.T) {
 		t.Errorf("active affiliations = %d, want %d", got, len(rest.Affiliations))
 	}
 	// After the retention the leavers' rows are gone.
-	sync(t, r, &rest, at3.AddDate(0, 0, 31))
+	syncOK(t, r, &rest, at3.AddDate(0, 0, 31))
 	if got := count(t, db, "SELECT COUNT(*) FROM persons"); got != len(rest.Persons) {
 		t.Errorf("persons after the retention = %d, want %d", got, len(rest.Persons))
 	}

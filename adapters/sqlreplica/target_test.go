@@ -40,6 +40,7 @@ func newDB(t testing.TB) *sql.DB {
 	}
 	cfg.DBName = name
 	cfg.AllowAllFiles = true
+	cfg.InterpolateParams = os.Getenv("NOINTERP") == ""
 	db, err := sql.Open("mysql", cfg.FormatDSN())
 	if err != nil {
 		t.Fatal(err)
