@@ -159,3 +159,14 @@ func BenchmarkReplica60k(b *testing.B) {
 		b.ReportMetric(float64(rowsS), "rows")
 	}
 }
+
+// BenchmarkObjects60k is the projection of a 60,000-person municipality
+// onto the replica's rows.
+func BenchmarkObjects60k(b *testing.B) {
+	s := synth.Generate(synth.Medium)
+	at := synth.ReferenceTime(s.SchoolYear)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = Objects(s, at, Options{})
+	}
+}

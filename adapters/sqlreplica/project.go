@@ -28,7 +28,7 @@ func groupKey(in, id string) string       { return "group/" + in + "/" + id }
 // person's row holds the alias names and no address, and no row holds a
 // CPR number.
 func Objects(s *orgmodel.Snapshot, at time.Time, opt Options) []diff.Object {
-	var out []diff.Object
+	out := make([]diff.Object, 0, len(s.Institutions)+len(s.Persons)+len(s.Affiliations)+len(s.Groups)+len(s.Contacts))
 	for _, in := range s.Institutions {
 		out = append(out, diff.Object{Kind: KindInstitution, Key: institutionKey(in.Number), Name: in.Name, Institution: in.Number,
 			Attrs: attrs("abbreviation", in.Abbreviation, "number", in.Number, "type", string(in.Type),
@@ -46,8 +46,8 @@ func Objects(s *orgmodel.Snapshot, at time.Time, opt Options) []diff.Object {
 				diff.AttrGlobalRole, string(s.GlobalRoleAt(i, at, orgmodel.RolePolicy{})), "personId", p.ID,
 				"protected", strconv.FormatBool(p.Protected), "uniId", p.UNIID, "username", p.Username)})
 	}
-	members := map[string][]string{}
-	seen := map[string]int{}
+	members := make(map[string][]string, len(s.Groups))
+	seen := make(map[string]int, len(s.Affiliations))
 	for _, a := range s.Affiliations {
 		in := s.AffiliationInstitution(a)
 		key := "aff/" + a.PersonID + "/" + in + "/" + a.UnitID

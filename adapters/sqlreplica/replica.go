@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/orgsync/orgsync/diff"
+	"golang.org/x/sync/errgroup"
 )
 
 // ErrSchema: the database's schema is newer than this program.
@@ -26,6 +27,9 @@ type Replica struct {
 	mu       sync.Mutex
 	pending  []*pending // changes waiting for the next batch
 	flushing bool       // a leader is running batches
+
+	internMu sync.Mutex
+	interned map[string]string
 }
 
 var (
@@ -68,37 +72,64 @@ func (r *Replica) Prepare(desired []diff.Object) []diff.Object {
 // obj_key (added by hand, not by orgsync) are returned unmanaged, with an
 // empty Key and their id.
 func (r *Replica) Read(ctx context.Context) ([]diff.Object, error) {
+	// The tables are read at the same time, each on its own connection.
+	var members map[string][]string
+	objs := make([][]diff.Object, len(tables))
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		var err error
+		members, err = r.readMembers(gctx)
+		return err
+	})
+	for i, t := range tables {
+		g.Go(func() error {
+			var err error
+			objs[i], err = r.readTable(gctx, t)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	n := 0
+	for _, o := range objs {
+		n += len(o)
+	}
+	out := make([]diff.Object, 0, n)
+	for _, o := range objs {
+		for i := range o {
+			if o[i].Kind == diff.Group && o[i].Key != "" {
+				o[i].Members = members[o[i].Key]
+			}
+		}
+		out = append(out, o...)
+	}
+	return out, nil
+}
+
+// readMembers returns the members of every group, sorted.
+func (r *Replica) readMembers(ctx context.Context) (map[string][]string, error) {
 	members := map[string][]string{}
 	rows, err := r.db.QueryContext(ctx, "SELECT group_key, member_key FROM memberships ORDER BY group_key, member_key")
 	if err != nil {
 		return nil, fmt.Errorf("sqlreplica: read memberships: %w", err)
 	}
+	defer rows.Close()
+	var g, m sql.RawBytes
+	var cur string
 	for rows.Next() {
-		var g, m string
 		if err := rows.Scan(&g, &m); err != nil {
-			rows.Close()
 			return nil, fmt.Errorf("sqlreplica: read memberships: %w", err)
 		}
-		members[g] = append(members[g], m)
+		if string(g) != cur {
+			cur = string(g)
+		}
+		members[cur] = append(members[cur], string(m))
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlreplica: read memberships: %w", err)
 	}
-	var out []diff.Object
-	for _, t := range tables {
-		objs, err := r.readTable(ctx, t)
-		if err != nil {
-			return nil, err
-		}
-		for i := range objs {
-			if objs[i].Kind == diff.Group && objs[i].Key != "" {
-				objs[i].Members = members[objs[i].Key]
-			}
-		}
-		out = append(out, objs...)
-	}
-	return out, nil
+	return members, nil
 }
 
 func (r *Replica) readTable(ctx context.Context, t *table) ([]diff.Object, error) {
@@ -112,7 +143,7 @@ func (r *Replica) readTable(ctx context.Context, t *table) ([]diff.Object, error
 	}
 	defer rows.Close()
 	var out []diff.Object
-	vals := make([]sql.NullString, len(cols))
+	vals := make([]sql.RawBytes, len(cols))
 	ptrs := make([]any, len(cols))
 	for i := range vals {
 		ptrs[i] = &vals[i]
@@ -121,9 +152,9 @@ func (r *Replica) readTable(ctx context.Context, t *table) ([]diff.Object, error
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, fmt.Errorf("sqlreplica: read %s: %w", t.name, err)
 		}
-		o := diff.Object{Kind: t.kind, ID: vals[0].String, Key: vals[1].String, Name: vals[2].String,
-			Institution: vals[3].String, Disabled: vals[4].String == "1", Managed: vals[6].String == "1"}
-		if !vals[1].Valid {
+		o := diff.Object{Kind: t.kind, ID: string(vals[0]), Key: string(vals[1]), Name: string(vals[2]),
+			Institution: r.intern(vals[3]), Disabled: string(vals[4]) == "1", Managed: string(vals[6]) == "1"}
+		if vals[1] == nil {
 			o.Managed = false
 		}
 		attrs := make(diff.Attrs, 0, len(t.cols)+1)
@@ -138,11 +169,11 @@ func (r *Replica) readTable(ctx context.Context, t *table) ([]diff.Object, error
 				s = dateOut(v)
 			case boolean:
 				s = "false"
-				if v.String == "1" {
+				if string(v) == "1" {
 					s = "true"
 				}
 			default:
-				s = v.String
+				s = string(v)
 			}
 			if s != "" {
 				attrs = append(attrs, diff.Attr{Name: c.attr, Value: s})
@@ -158,14 +189,30 @@ func (r *Replica) readTable(ctx context.Context, t *table) ([]diff.Object, error
 	return out, nil
 }
 
-func dateOut(v sql.NullString) string {
-	if !v.Valid || v.String == "" {
+func dateOut(v sql.RawBytes) string {
+	if len(v) == 0 {
 		return ""
 	}
-	s := v.String
-	if len(s) >= 10 {
-		s = s[:10]
+	return string(v[:min(len(v), 10)])
+}
+
+// intern returns a shared string for the short, much repeated values
+// (institution numbers) so that a read of a large replica does not hold
+// one copy per row.
+func (r *Replica) intern(b []byte) string {
+	if len(b) == 0 {
+		return ""
 	}
+	r.internMu.Lock()
+	defer r.internMu.Unlock()
+	if s, ok := r.interned[string(b)]; ok {
+		return s
+	}
+	if r.interned == nil {
+		r.interned = map[string]string{}
+	}
+	s := string(b)
+	r.interned[s] = s
 	return s
 }
 
