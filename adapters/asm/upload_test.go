@@ -22,6 +22,28 @@ import (
 // .ci/servers/sshd.sh, uploading into a folder of the test's own.
 func sshdConfig(t *testing.T) SFTP {
 	t.Helper()
+	c := sftpFromEnv(t)
+	dir := path.Join(c.Dir, strings.ReplaceAll(t.Name(), "/", "_")+"-"+time.Now().Format("150405.000000"))
+	c.Dir = dir
+	fs := dialSFTP(t, c)
+	if err := fs.MkdirAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if ents, err := fs.ReadDir(dir); err == nil {
+			for _, e := range ents {
+				_ = fs.Remove(path.Join(dir, e.Name()))
+			}
+		}
+		_ = fs.RemoveDirectory(dir)
+	})
+	return c
+}
+
+// sftpFromEnv returns the configuration for the test sshd, uploading into
+// ORGSYNC_SFTP_DIR.
+func sftpFromEnv(t testing.TB) SFTP {
+	t.Helper()
 	addr := os.Getenv("ORGSYNC_SFTP_ADDR")
 	if addr == "" {
 		if os.Getenv("CI") != "" {
@@ -45,25 +67,12 @@ func sshdConfig(t *testing.T) SFTP {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := path.Join(os.Getenv("ORGSYNC_SFTP_DIR"), strings.ReplaceAll(t.Name(), "/", "_")+"-"+time.Now().Format("150405.000000"))
-	c := SFTP{Addr: addr, User: os.Getenv("ORGSYNC_SFTP_USER"), Signer: signer, HostKey: hk, Dir: dir, Attempts: 2, Backoff: 10 * time.Millisecond}
-	fs := dialSFTP(t, c)
-	if err := fs.MkdirAll(dir); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if ents, err := fs.ReadDir(dir); err == nil {
-			for _, e := range ents {
-				_ = fs.Remove(path.Join(dir, e.Name()))
-			}
-		}
-		_ = fs.RemoveDirectory(dir)
-	})
-	return c
+	return SFTP{Addr: addr, User: os.Getenv("ORGSYNC_SFTP_USER"), Signer: signer, HostKey: hk, Dir: os.Getenv("ORGSYNC_SFTP_DIR"),
+		Name: "bench-" + time.Now().Format("150405.000000") + ".zip", Attempts: 2, Backoff: 10 * time.Millisecond}
 }
 
 // dialSFTP opens an independent SFTP session to read back what was uploaded.
-func dialSFTP(t *testing.T, c SFTP) *sftp.Client {
+func dialSFTP(t testing.TB, c SFTP) *sftp.Client {
 	t.Helper()
 	cl, err := ssh.Dial("tcp", c.Addr, &ssh.ClientConfig{User: c.User, Auth: []ssh.AuthMethod{ssh.PublicKeys(c.Signer)}, HostKeyCallback: ssh.FixedHostKey(c.HostKey)})
 	if err != nil {
@@ -189,4 +198,36 @@ func mustKey(t *testing.T) ssh.PublicKey {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// BenchmarkUpload60k builds the zip of a 60,000-person municipality,
+// uploads it to the test sshd and reads it back (identical bytes).
+func BenchmarkUpload60k(b *testing.B) {
+	s := synth.Generate(synth.Medium)
+	data, err := Zip(s, Options{At: synth.ReferenceTime(s.SchoolYear)}, fixedTime)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := sftpFromEnv(b)
+	for b.Loop() {
+		if err := Upload(context.Background(), c, data); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	fs := dialSFTP(b, c)
+	f, err := fs.Open(c.RemotePath())
+	if err != nil {
+		b.Fatal(err)
+	}
+	got, err := io.ReadAll(f)
+	f.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if !bytes.Equal(got, data) {
+		b.Fatalf("read back %d bytes, uploaded %d; not identical", len(got), len(data))
+	}
+	_ = fs.Remove(c.RemotePath())
+	b.ReportMetric(float64(len(data)), "zip-bytes")
 }
