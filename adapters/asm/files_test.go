@@ -284,3 +284,19 @@ func BenchmarkZip60k(b *testing.B) {
 	}
 	b.ReportMetric(float64(n), "zip-bytes")
 }
+
+// FuzzParseHostKey: any line gives a key or ErrConfig, never a panic.
+func FuzzParseHostKey(f *testing.F) {
+	f.Add("[127.0.0.1]:12222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB6I7Uj3CqZ3Vh1yRrYfJq7mDkcIRjvoS3+sL7k2ny0B")
+	f.Add("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB6I7Uj3CqZ3Vh1yRrYfJq7mDkcIRjvoS3+sL7k2ny0B comment")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, line string) {
+		k, err := ParseHostKey([]byte(line))
+		if err != nil && !errors.Is(err, ErrConfig) {
+			t.Fatalf("error %v is not ErrConfig", err)
+		}
+		if err == nil && k == nil {
+			t.Fatal("no key and no error")
+		}
+	})
+}
