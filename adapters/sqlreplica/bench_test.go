@@ -146,14 +146,17 @@ func BenchmarkReplica60k(b *testing.B) {
 		}
 		s2.Persons = slices.Clip(s2.Persons)
 		start = time.Now()
+		cpu := processCPU()
 		plan2, _, err := Sync(ctx, r, &s2, at, SyncOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}
 		update := time.Since(start)
+		updateCPU := processCPU() - cpu
 		b.ReportMetric(loadData.Seconds(), "loaddata-s")
 		b.ReportMetric(first.Seconds(), "firstload-s")
 		b.ReportMetric(update.Seconds(), "update1pct-s")
+		b.ReportMetric(updateCPU.Seconds(), "update-client-cpu-s")
 		b.ReportMetric(float64(len(plan.Changes)), "first-changes")
 		b.ReportMetric(float64(len(plan2.Changes)), "update-changes")
 		b.ReportMetric(float64(rowsS), "rows")

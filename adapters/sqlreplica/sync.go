@@ -15,7 +15,7 @@ type SyncOptions struct {
 	// Retention decides how long rows of leavers stay (disabled, with
 	// disabled_date) before they are deleted.
 	Plan diff.Options
-	// Apply configures diff.Apply. Concurrency defaults to 1024: the
+	// Apply configures diff.Apply. Concurrency defaults to 4096: the
 	// replica writes the changes applied at the same time in one
 	// transaction (group commit), so more concurrency means larger
 	// transactions, not more connections.
@@ -47,7 +47,7 @@ func Sync(ctx context.Context, r *Replica, s *orgmodel.Snapshot, at time.Time, o
 		return plan, nil, nil
 	}
 	if o.Apply.Concurrency == 0 {
-		o.Apply.Concurrency = 1024
+		o.Apply.Concurrency = 4096
 	}
 	rep, err := diff.Apply(ctx, r, plan, o.Apply)
 	if err != nil {
