@@ -1,0 +1,254 @@
+package sqlreplica
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/orgsync/orgsync/diff"
+)
+
+// Group commit. diff.Apply calls Apply concurrently for the independent
+// changes of one stage. Rather than one transaction (and one log flush)
+// per change, the calls that arrive while a transaction is running wait
+// and are then carried out together in the next one, with the new rows of
+// one table written by one multi-row INSERT. When anything in a batch
+// fails, the batch is rolled back and each of its changes is carried out
+// again alone, in its own transaction, so that every change gets its own
+// outcome and a failure never takes another change with it.
+
+type pending struct {
+	c    diff.Change
+	t    *table
+	done chan error
+}
+
+// enqueue adds the change to the next batch and returns its outcome. The
+// first caller that finds no batch running runs batches until none is
+// left (the leader).
+func (r *Replica) enqueue(ctx context.Context, t *table, c diff.Change) error {
+	p := &pending{c: c, t: t, done: make(chan error, 1)}
+	r.mu.Lock()
+	r.pending = append(r.pending, p)
+	if r.flushing {
+		r.mu.Unlock()
+		return <-p.done
+	}
+	r.flushing = true
+	for {
+		batch := r.pending
+		r.pending = nil
+		r.mu.Unlock()
+		r.runBatch(ctx, batch)
+		r.mu.Lock()
+		if len(r.pending) == 0 {
+			r.flushing = false
+			r.mu.Unlock()
+			break
+		}
+	}
+	return <-p.done
+}
+
+func (r *Replica) runBatch(ctx context.Context, batch []*pending) {
+	if len(batch) == 1 {
+		batch[0].done <- r.applyAlone(ctx, batch[0].t, batch[0].c)
+		return
+	}
+	if err := r.tryBatch(ctx, batch); err == nil {
+		for _, p := range batch {
+			p.done <- nil
+		}
+		return
+	}
+	for _, p := range batch {
+		p.done <- r.applyAlone(ctx, p.t, p.c)
+	}
+}
+
+// tryBatch carries out the whole batch in one transaction, or nothing.
+func (r *Replica) tryBatch(ctx context.Context, batch []*pending) error {
+	tx, err := r.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck
+	creates := map[*table][]*diff.Object{}
+	var order []*table
+	var adds, removes []diff.Change
+	for _, p := range batch {
+		if p.t.kind == diff.Group && p.c.Action == diff.AddMember {
+			adds = append(adds, p.c)
+			continue
+		}
+		if p.t.kind == diff.Group && p.c.Action == diff.RemoveMember {
+			removes = append(removes, p.c)
+			continue
+		}
+		if p.c.Action == diff.Create && p.c.After != nil && p.c.After.Parent == "" && p.c.After.Key == p.c.Key {
+			if creates[p.t] == nil {
+				order = append(order, p.t)
+			}
+			creates[p.t] = append(creates[p.t], p.c.After)
+			continue
+		}
+		if err := r.apply(ctx, tx, p.t, p.c); err != nil {
+			return err
+		}
+	}
+	for _, t := range order {
+		if err := r.insertMany(ctx, tx, t, creates[t]); err != nil {
+			return err
+		}
+		if t.kind == diff.Group {
+			if err := insertMembers(ctx, tx, creates[t]); err != nil {
+				return err
+			}
+		}
+	}
+	if err := memberChanges(ctx, tx, adds, removes); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// memberChanges carries out AddMember and RemoveMember changes together:
+// one query checks that every group is a managed row, one that every new
+// member exists, then one statement adds and one removes. Any check that
+// fails is an error, and the caller then applies each change alone to find
+// which.
+func memberChanges(ctx context.Context, tx *sql.Tx, adds, removes []diff.Change) error {
+	if len(adds)+len(removes) == 0 {
+		return nil
+	}
+	groups := map[string]bool{}
+	members := map[string]bool{}
+	for _, c := range adds {
+		groups[c.Key] = true
+		members[c.Member] = true
+	}
+	for _, c := range removes {
+		groups[c.Key] = true
+	}
+	if n, err := countKeys(ctx, tx, "SELECT COUNT(*) FROM org_groups WHERE managed = 1 AND obj_key IN ", groups); err != nil || n != len(groups) {
+		return fmt.Errorf("%w: a group of the batch is missing or unmanaged (%v)", diff.ErrNotFound, err)
+	}
+	if len(members) > 0 {
+		n, err := countKeys(ctx, tx, "SELECT (SELECT COUNT(*) FROM persons WHERE obj_key IN %[1]s) + (SELECT COUNT(*) FROM org_groups WHERE obj_key IN %[1]s)", members)
+		if err != nil || n != len(members) {
+			return fmt.Errorf("%w: a member of the batch is missing (%v)", diff.ErrNotFound, err)
+		}
+	}
+	for start := 0; start < len(adds); start += 10000 {
+		chunk := adds[start:min(start+10000, len(adds))]
+		args := make([]any, 0, 2*len(chunk))
+		for _, c := range chunk {
+			args = append(args, c.Key, c.Member)
+		}
+		q := "INSERT IGNORE INTO memberships (group_key, member_key) VALUES " + strings.TrimSuffix(strings.Repeat("(?, ?), ", len(chunk)), ", ")
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return temporary(err)
+		}
+	}
+	for start := 0; start < len(removes); start += 10000 {
+		chunk := removes[start:min(start+10000, len(removes))]
+		args := make([]any, 0, 2*len(chunk))
+		for _, c := range chunk {
+			args = append(args, c.Key, c.Member)
+		}
+		q := "DELETE FROM memberships WHERE (group_key, member_key) IN (" + strings.TrimSuffix(strings.Repeat("(?, ?), ", len(chunk)), ", ") + ")"
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return temporary(err)
+		}
+	}
+	return nil
+}
+
+// countKeys runs a COUNT query over a set of keys: q either ends in "IN "
+// (the list is appended) or holds %[1]s where the list goes.
+func countKeys(ctx context.Context, tx *sql.Tx, q string, keys map[string]bool) (int, error) {
+	list := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(keys)), ", ") + ")"
+	args := make([]any, 0, len(keys))
+	for k := range keys {
+		args = append(args, k)
+	}
+	if strings.Contains(q, "%[1]s") {
+		q = fmt.Sprintf(q, list)
+		args = append(args, args...)
+	} else {
+		q += list
+	}
+	var n int
+	err := tx.QueryRowContext(ctx, q, args...).Scan(&n)
+	return n, err
+}
+
+// insertMany writes new managed rows with multi-row INSERTs.
+func (r *Replica) insertMany(ctx context.Context, tx *sql.Tx, t *table, objs []*diff.Object) error {
+	cols := []string{"obj_key", "managed", "name", "institution", "disabled", "disabled_date"}
+	for _, c := range t.cols {
+		cols = append(cols, c.name)
+	}
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	per := max(1, 60000/len(cols))
+	for start := 0; start < len(objs); start += per {
+		chunk := objs[start:min(start+per, len(objs))]
+		args := make([]any, 0, len(chunk)*len(cols))
+		for _, o := range chunk {
+			d, err := disabledDate(o)
+			if err != nil {
+				return err
+			}
+			args = append(args, o.Key, true, o.Name, o.Institution, o.Disabled, d)
+			for _, a := range o.Attrs {
+				if a.Name == diff.AttrDisabledDate {
+					continue
+				}
+				if c, ok := t.col(a.Name); !ok || c.protected && !r.opt.WriteProtected {
+					return fmt.Errorf("%w: %s has no column %q", diff.ErrConstraint, t.name, a.Name)
+				}
+			}
+			for _, c := range t.cols {
+				v, err := value(c, o.Attrs.Get(c.attr))
+				if err != nil {
+					return err
+				}
+				if c.typ != date && v == nil {
+					v = ""
+				}
+				args = append(args, v)
+			}
+		}
+		q := "INSERT INTO " + t.name + " (" + strings.Join(cols, ", ") + ") VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", len(chunk)), ", ")
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return exists(temporary(err))
+		}
+	}
+	return nil
+}
+
+// insertMembers writes the memberships of new groups.
+func insertMembers(ctx context.Context, tx *sql.Tx, groups []*diff.Object) error {
+	var args []any
+	flush := func() error {
+		if len(args) == 0 {
+			return nil
+		}
+		q := "INSERT IGNORE INTO memberships (group_key, member_key) VALUES " + strings.TrimSuffix(strings.Repeat("(?, ?), ", len(args)/2), ", ")
+		_, err := tx.ExecContext(ctx, q, args...)
+		args = args[:0]
+		return temporary0(err)
+	}
+	for _, g := range groups {
+		for _, m := range g.Members {
+			args = append(args, g.Key, m)
+			if len(args) >= 20000 {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return flush()
+}
