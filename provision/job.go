@@ -125,6 +125,9 @@ type run struct {
 	out    io.Writer
 	store  StateStore
 	actual []diff.Object // what Read returned, for reconciling open intents
+	// shownProtected counts the name-protected persons shown by their
+	// real names (desired.Config.IgnoreNameProtection), for the audit log.
+	shownProtected int
 }
 
 func (r *run) read(ctx context.Context) ([]diff.Object, error) {
@@ -190,6 +193,10 @@ func (r *run) planAndApply(ctx context.Context) (*Outcome, error) {
 		return nil, err
 	}
 	extra = append(extra, roles...)
+	if r.shownProtected = proj.ProtectedNamesShown(snap); r.shownProtected > 0 {
+		fmt.Fprintf(r.out, "NOTICE: name protection is ignored for this target (projection.ignoreNameProtection): %d name-protected person(s) are shown by their real names. An apply records this in the audit log.\n\n", r.shownProtected)
+		r.log.Warn("name protection ignored for this target", "persons", r.shownProtected)
+	}
 	want, err := proj.Build(snap, desired.Input{At: r.Now, Usernames: st.Usernames, ClassIDs: st.ClassIDs, Extra: extra, Primary: r.Primary})
 	if err != nil {
 		return nil, err
@@ -258,6 +265,10 @@ func (r *run) checkAndApply(ctx context.Context, res *Outcome) (*Outcome, error)
 	if err := r.store.SaveState(ctx, res.State); err != nil {
 		return res, err
 	}
+	clock := r.Clock
+	if clock == nil {
+		clock = time.Now
+	}
 	var (
 		auditor diff.Auditor
 		open    []diff.AuditRecord // intents a crashed run left open
@@ -274,10 +285,15 @@ func (r *run) checkAndApply(ctx context.Context, res *Outcome) (*Outcome, error)
 		}
 		auditor = a
 		open = a.Open()
-	}
-	clock := r.Clock
-	if clock == nil {
-		clock = time.Now
+		if r.shownProtected > 0 {
+			// The choice to show protected persons' real names is on record
+			// with every apply it affects.
+			rec := diff.AuditRecord{Time: clock(), Actor: cfg.Actor, Action: diff.NoOp,
+				After: fmt.Sprintf("ignoreNameProtection: %d name-protected person(s) shown by their real names", r.shownProtected)}
+			if err := a.Record(ctx, rec); err != nil {
+				return res, fmt.Errorf("audit name protection: %w", err)
+			}
+		}
 	}
 	rep, err := diff.Apply(ctx, r.Target, plan, diff.ApplyOptions{
 		Concurrency: cfg.Concurrency,

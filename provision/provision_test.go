@@ -240,3 +240,38 @@ func TestPersistentFailure(t *testing.T) {
 		t.Errorf("not converged: %v", err)
 	}
 }
+
+// TestIgnoreNameProtectionAudited: showing protected persons by their real
+// names is said in the output and recorded in the audit log.
+func TestIgnoreNameProtectionAudited(t *testing.T) {
+	s := synth.Generate(synth.Tiny)
+	s.Persons[0].Protected = true
+	s.Persons[0].AliasGivenName, s.Persons[0].AliasFamilyName = "Alias", "Navn"
+	s.Index()
+	j := job(t, s, memdir.New(), true)
+	j.Config.Projection.IgnoreNameProtection = true
+	j.Config.AuditLog = filepath.Join(t.TempDir(), "audit.jsonl")
+	var out strings.Builder
+	j.Out = &out
+	if _, err := j.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "name protection is ignored for this target") {
+		t.Errorf("output does not say that name protection is ignored:\n%.400s", out.String())
+	}
+	b, err := os.ReadFile(j.Config.AuditLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"action":"no-op","after":"ignoreNameProtection: `) {
+		t.Errorf("audit log has no record of ignoreNameProtection:\n%.600s", b)
+	}
+	f, err := os.Open(j.Config.AuditLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := diff.VerifyAuditLog(f); err != nil {
+		t.Errorf("audit log does not verify: %v", err)
+	}
+}

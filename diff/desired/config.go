@@ -85,6 +85,13 @@ type Config struct {
 	// IncludeCPR writes the CPR number to the "cpr" attribute. Off by
 	// default: CPR is never written to a directory unless configured.
 	IncludeCPR bool `yaml:"includeCPR,omitempty" json:"includeCPR,omitempty"`
+	// IgnoreNameProtection shows name-protected persons (navne- og
+	// adressebeskyttelse) by their real names in this target instead of
+	// their alias names, for a target that must show real names. Off by
+	// default. Usernames are still made from the alias names. A pipeline
+	// that sets it must say so in its output and its audit log
+	// (ProtectedNamesShown counts the persons concerned); provision does.
+	IgnoreNameProtection bool `yaml:"ignoreNameProtection,omitempty" json:"ignoreNameProtection,omitempty"`
 	// MaxNameLength caps object names, counted in UTF-16 code units as
 	// Active Directory counts (one per character, two for a character
 	// outside the Basic Multilingual Plane such as most emoji); 0 = 64,

@@ -130,6 +130,29 @@ func TestBuildRules(t *testing.T) {
 				t.Errorf("user/p2 = %+v; want alias names only", u)
 			}
 		}},
+		{"ignoreNameProtection shows real names, usernames unchanged", func(t *testing.T) {
+			cfg := desired.DefaultConfig()
+			cfg.IgnoreNameProtection = true
+			proj, err := cfg.Compile()
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := small()
+			if n := proj.ProtectedNamesShown(s); n != 1 {
+				t.Errorf("ProtectedNamesShown = %d, want 1", n)
+			}
+			real := byKey(build(t, cfg, s, desired.Input{At: at, Usernames: usernames()}))["user/p2"]
+			if real.Attrs.Get("givenName") != "Hemmelig" || real.Attrs.Get("familyName") != "Person" {
+				t.Errorf("user/p2 = %+v; want the real names", real)
+			}
+			if real.Attrs.Get("username") != objs["user/p2"].Attrs.Get("username") {
+				t.Errorf("username changed with ignoreNameProtection: %q, was %q", real.Attrs.Get("username"), objs["user/p2"].Attrs.Get("username"))
+			}
+			def, _ := desired.DefaultConfig().Compile()
+			if n := def.ProtectedNamesShown(s); n != 0 {
+				t.Errorf("default ProtectedNamesShown = %d, want 0", n)
+			}
+		}},
 		{"excluded daycare child gets no account", func(t *testing.T) {
 			if _, ok := objs["user/p4"]; ok {
 				t.Error("user/p4 (Barn) exists; Barn is excluded by default")

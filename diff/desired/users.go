@@ -128,6 +128,9 @@ func (m *userMaker) user(i int, elig []eligible) error {
 		return fmt.Errorf("person %s: field username: no username assigned (run AssignUsernames first)", person.ID)
 	}
 	given, family := person.Names()
+	if b.p.cfg.IgnoreNameProtection {
+		given, family = person.GivenName, person.FamilyName
+	}
 	given, family = naming.Clean(given), naming.Clean(family)
 	if given == "" && family == "" {
 		return fmt.Errorf("person %s: field name: no usable given or family name", person.ID)
