@@ -96,11 +96,13 @@ type Config struct {
 	// actor's median day when that is higher.
 	SpikeMin int
 	// FollowUp: how soon an action must follow a CPR search (24h);
-	// CPRNoActionMin: such searches before a finding (5).
+	// CPRNoActionMin: such searches before a finding (5), or twice the
+	// peers' 90th percentile when that is higher.
 	FollowUp       time.Duration
 	CPRNoActionMin int
 	// BroadCount: persons returned that make a search broad (200);
-	// BroadMin: broad or wildcard searches before a finding (3).
+	// BroadMin: broad or wildcard searches before a finding (3), or
+	// twice the peers' 90th percentile plus one when that is higher.
 	BroadCount, BroadMin int
 	// ManyActors: distinct actors looking up one person within
 	// ManyWindow (48h) before a finding (10). Only targeted look-ups
@@ -312,7 +314,7 @@ func followUps(ev []Event, actions []Action, cfg Config) []bool {
 
 // peers holds a role's distributions.
 type peers struct {
-	outside, offHours, day []float64 // sorted
+	outside, offHours, day, broad, cprLonely []float64 // sorted
 }
 
 func peerFigures(acts map[string]*perActor, dir Directory) map[string]*peers {
@@ -327,11 +329,15 @@ func peerFigures(acts map[string]*perActor, dir Directory) map[string]*peers {
 		p.outside = append(p.outside, float64(len(a.outside)))
 		p.offHours = append(p.offHours, float64(len(a.offHours)))
 		p.day = append(p.day, median(dayCounts(a)))
+		p.broad = append(p.broad, float64(len(a.broad)))
+		p.cprLonely = append(p.cprLonely, float64(len(a.cprLonely)))
 	}
 	for _, p := range out {
 		sort.Float64s(p.outside)
 		sort.Float64s(p.offHours)
 		sort.Float64s(p.day)
+		sort.Float64s(p.broad)
+		sort.Float64s(p.cprLonely)
 	}
 	return out
 }
@@ -393,11 +399,13 @@ func actorFindings(id string, a *perActor, st Staff, p *peers, cfg Config) []Fin
 			add(KindSpike, a.days[d], "%d look-ups on %s; own median day %.0f, peers' median day %.0f, threshold %.0f", n, d, own, median(p.day), lim)
 		}
 	}
-	if n := len(a.broad); n >= cfg.BroadMin {
-		add(KindBroad, a.broad, "%d wildcard or broad searches (%d or more persons returned)", n, cfg.BroadCount)
+	if n, lim := len(a.broad), math.Max(float64(cfg.BroadMin), 2*quantile(p.broad, 0.9)+1); float64(n) >= lim {
+		add(KindBroad, a.broad, "%d wildcard or broad searches (%d or more persons returned); threshold %.0f; peers in role %q: median %.0f, 90th percentile %.0f",
+			n, cfg.BroadCount, lim, st.Role, median(p.broad), quantile(p.broad, 0.9))
 	}
-	if n := len(a.cprLonely); n >= cfg.CPRNoActionMin {
-		add(KindCPRNoAction, a.cprLonely, "%d CPR searches with no action on a person found within %s", n, cfg.FollowUp)
+	if n, lim := len(a.cprLonely), math.Max(float64(cfg.CPRNoActionMin), 2*quantile(p.cprLonely, 0.9)); float64(n) >= lim {
+		add(KindCPRNoAction, a.cprLonely, "%d CPR searches with no action on a person found within %s; threshold %.0f; peers in role %q: median %.0f, 90th percentile %.0f",
+			n, cfg.FollowUp, lim, st.Role, median(p.cprLonely), quantile(p.cprLonely, 0.9))
 	}
 	return out
 }
@@ -435,18 +443,27 @@ func manyActors(ev []Event, cfg Config) []Finding {
 	for _, p := range persons {
 		es := byPerson[p]
 		best, bi, bj := 0, 0, 0
+		in := make([]bool, len(es)) // in a window that reaches the threshold
 		for i, j := 0, 0; j < len(es); j++ {
 			for es[j].Time.Sub(es[i].Time) > cfg.ManyWindow {
 				i++
 			}
-			if n := distinctActors(es[i : j+1]); n > best {
+			n := distinctActors(es[i : j+1])
+			if n > best {
 				best, bi, bj = n, i, j
+			}
+			if n >= cfg.ManyActors {
+				for k := i; k <= j; k++ {
+					in[k] = true
+				}
 			}
 		}
 		if best >= cfg.ManyActors {
 			var recs []int64
-			for _, e := range es[bi : bj+1] {
-				recs = append(recs, e.Seq)
+			for k, e := range es {
+				if in[k] {
+					recs = append(recs, e.Seq)
+				}
 			}
 			out = append(out, Finding{Kind: KindManyActors, Person: p, Records: recs,
 				Why: fmt.Sprintf("looked up by %d different actors between %s and %s (threshold %d within %s)",
