@@ -46,7 +46,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitInput
 	}
 	cmds := map[string]func([]string, io.Writer, io.Writer) int{
-		"verify": verify, "keygen": keygen, "erase": erase,
+		"verify": verify, "keygen": keygen, "erase": erase, "report": report, "spotcheck": spotcheck,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

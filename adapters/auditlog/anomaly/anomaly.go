@@ -359,12 +359,24 @@ func quantile(s []float64, q float64) float64 {
 	return s[int(math.Min(float64(len(s)-1), math.Floor(q*float64(len(s)))))]
 }
 
+// without returns sorted s without one occurrence of v.
+func without(s []float64, v float64) []float64 {
+	i, ok := slices.BinarySearch(s, v)
+	if !ok {
+		return s
+	}
+	return slices.Delete(slices.Clone(s), i, i+1)
+}
+
 func median(s []float64) float64 { return quantile(s, 0.5) }
 
 func actorFindings(id string, a *perActor, st Staff, p *peers, cfg Config) []Finding {
 	if p == nil {
 		p = &peers{}
 	}
+	// the peers are the others of the role: drop the actor's own figures.
+	p = &peers{outside: without(p.outside, float64(len(a.outside))), offHours: without(p.offHours, float64(len(a.offHours))),
+		day: without(p.day, median(dayCounts(a))), broad: without(p.broad, float64(len(a.broad))), cprLonely: without(p.cprLonely, float64(len(a.cprLonely)))}
 	var out []Finding
 	add := func(kind string, recs []int64, why string, args ...any) {
 		out = append(out, Finding{Kind: kind, Actor: id, Why: fmt.Sprintf(why, args...), Records: slices.Clone(recs)})
