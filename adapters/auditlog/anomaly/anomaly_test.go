@@ -2,6 +2,7 @@ package anomaly
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"flag"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/orgsync/orgsync/adapters/auditlog"
 )
 
 var seedFlag = flag.Uint64("seed", 0, "seed of the synthetic month (0: drawn at test time)")
@@ -128,6 +131,20 @@ func TestSpotCheck(t *testing.T) {
 	dec, _ := Month("2026-12", time.UTC)
 	if got := SpotCheck(m.events, "2026-12", dec, 25, []byte("secret")); len(got) != 0 {
 		t.Errorf("December has no events, drew %d", len(got))
+	}
+	// The supervisor's review is recorded in the log and verifies.
+	var log bytes.Buffer
+	l := auditlog.New(auditlog.NewStreamSink(&log), auditlog.Options{})
+	seqs := make([]int64, len(a))
+	for i, e := range a {
+		seqs[i] = e.Seq
+	}
+	if err := l.Append(context.Background(), auditlog.Review{Time: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), Reviewer: auditlog.Actor{ID: "leader"},
+		Period: "2026-11", Records: seqs, Outcome: "ok"}); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := auditlog.Verify(bytes.NewReader(log.Bytes()), auditlog.VerifyOptions{}); err != nil || rep.Types[auditlog.TypeReview] != 1 {
+		t.Errorf("review not recorded: %v %s", err, log.String())
 	}
 	if _, err := Month("November", time.UTC); err == nil {
 		t.Error("bad period accepted")
