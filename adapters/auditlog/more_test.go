@@ -47,6 +47,7 @@ func TestErase(t *testing.T) {
 		"edit after the erasure":           tampered(2, `"time":"2026`, `"time":"2027`),
 		"marker moved further":             tampered(0, `"upto":10`, `"upto":11`),
 		"records after the marker removed": join(append([][]byte{ls[0]}, ls[3:]...)),
+		"a second marker":                  join(append([][]byte{ls[0]}, ls...)),
 	} {
 		if _, err := Verify(bytes.NewReader(b), VerifyOptions{PublicKey: pub}); !errors.Is(err, ErrTampered) {
 			t.Errorf("%s: err = %v, want ErrTampered", name, err)

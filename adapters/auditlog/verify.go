@@ -100,7 +100,7 @@ func Verify(r io.Reader, opt VerifyOptions) (*Report, error) {
 	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
 	want := int64(1)
 	lastType := ""
-	for n := 0; sc.Scan(); n++ {
+	for n := 0; sc.Scan(); n++ { // n: lines read before this one
 		b := sc.Bytes()
 		var l line
 		if err := json.Unmarshal(b, &l); err != nil {
@@ -114,7 +114,6 @@ func Verify(r io.Reader, opt VerifyOptions) (*Report, error) {
 				rep.Unchecked++
 			}
 			rep.ErasedUpTo, rep.Head, want = l.Upto, l.Head, l.Upto+1
-			n = -1 // the next line is the first of the chain
 			continue
 		}
 		if l.Seq != want {
