@@ -122,21 +122,43 @@ func (b *Broker) due(name string, now time.Time) (run, full bool) {
 // Client.FullSyncHour), at once, and returns when they are done. A
 // scheduler calls it periodically (Loop); tests call it with a driven
 // clock.
+//
+// With Options.Leases, Tick first takes or renews the lease of every
+// client, due or not, and runs only those this instance holds: a client
+// another instance holds is skipped, and one whose holder died is taken
+// over once its lease expired.
 func (b *Broker) Tick(ctx context.Context) {
 	now := b.opt.Clock()
 	var wg sync.WaitGroup
 	for _, n := range b.names {
+		held, done, err := b.hold(ctx, n)
+		if err != nil {
+			if !errors.Is(err, ErrLeased) {
+				b.opt.Log.Warn("lease", "client", n, "err", err)
+			}
+			continue
+		}
 		run, full := b.due(n, now)
 		if !run {
+			done()
 			continue
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _ = b.run(ctx, n, full)
+			defer done()
+			_, _ = b.run(held, n, full)
 		}()
 	}
 	wg.Wait()
+}
+
+// hold takes the client's lease when the broker has a Leaser.
+func (b *Broker) hold(ctx context.Context, name string) (context.Context, func(), error) {
+	if b.opt.Leases == nil {
+		return ctx, func() {}, nil
+	}
+	return b.opt.Leases.Hold(ctx, name)
 }
 
 // Loop calls Tick every interval until ctx is done, then returns when the
@@ -181,7 +203,12 @@ func (b *Broker) Run(ctx context.Context, name string) (*RunReport, error) {
 	if paused {
 		return nil, fmt.Errorf("client %q: %w", name, ErrPaused)
 	}
-	return b.run(ctx, name, false)
+	held, done, err := b.hold(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return b.run(held, name, false)
 }
 
 func (b *Broker) run(ctx context.Context, name string, full bool) (*RunReport, error) {
