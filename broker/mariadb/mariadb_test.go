@@ -19,6 +19,14 @@ import (
 // .ci/servers/mariadb.sh and drops it at the end.
 func newDB(t testing.TB) *sql.DB {
 	t.Helper()
+	db, _ := newDBDSN(t)
+	return db
+}
+
+// newDBDSN is newDB that also returns the database's DSN (for a child
+// process).
+func newDBDSN(t testing.TB) (*sql.DB, string) {
+	t.Helper()
 	dsn := os.Getenv("ORGSYNC_MYSQL_DSN")
 	if dsn == "" {
 		if os.Getenv("CI") != "" {
@@ -53,7 +61,7 @@ func newDB(t testing.TB) *sql.DB {
 		}
 		admin.Close()
 	})
-	return db
+	return db, cfg.FormatDSN()
 }
 
 func TestSuite(t *testing.T) {
