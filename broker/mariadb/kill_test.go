@@ -40,11 +40,12 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// fileDir is the directory both instances keep in step: a memdir saved to
-// its file after every change (so a change survives a SIGKILL once
-// Apply returned, as on a directory server) and loaded afresh by every
-// Read (the other instance may have changed it). Each change takes delay,
-// so that a kill lands mid-apply.
+// fileDir is the directory both instances keep in step: a memdir whose
+// applied changes are appended to a journal file (so a change survives a
+// SIGKILL once Apply returned, as on a directory server), replayed by
+// every Read (the other instance may have changed it). memdir numbers new
+// objects in order, so the replay gives the same IDs. Each change takes
+// delay, so that a kill lands mid-apply.
 type fileDir struct {
 	path  string
 	delay time.Duration
@@ -52,8 +53,26 @@ type fileDir struct {
 	d     *memdir.Dir
 }
 
+func (f *fileDir) load(ctx context.Context) (*memdir.Dir, error) {
+	d := memdir.New()
+	raw, err := os.ReadFile(f.path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	for line := range bytes.Lines(raw) {
+		var c diff.Change
+		if err := json.Unmarshal(line, &c); err != nil {
+			return nil, fmt.Errorf("journal: %w", err)
+		}
+		if err := d.Apply(ctx, c); err != nil {
+			return nil, fmt.Errorf("journal replay: %w", err)
+		}
+	}
+	return d, nil
+}
+
 func (f *fileDir) Read(ctx context.Context) ([]diff.Object, error) {
-	d, err := memdir.Open(f.path)
+	d, err := f.load(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +89,17 @@ func (f *fileDir) Apply(ctx context.Context, c diff.Change) error {
 	if err := f.d.Apply(ctx, c); err != nil {
 		return err
 	}
-	return f.d.Save()
+	line, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	j, err := os.OpenFile(f.path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	_, err = j.Write(append(line, '\n'))
+	return err
 }
 
 // killClient is the one client of the kill test, the same in the parent
@@ -79,7 +108,7 @@ func killClient(dir string, delay time.Duration) broker.Client {
 	cfg := provision.Defaults()
 	cfg.Usernames.Seed = 1
 	cfg.AuditLog = filepath.Join(dir, "audit.jsonl")
-	return broker.Client{Name: "dir", Target: &fileDir{path: filepath.Join(dir, "dir.json"), delay: delay},
+	return broker.Client{Name: "dir", Target: &fileDir{path: filepath.Join(dir, "dir.jsonl"), delay: delay},
 		Config: cfg, Delta: time.Hour, FullSyncHour: -1}
 }
 
@@ -114,7 +143,7 @@ func killChild() error {
 			if rep.Error == "" && rep.Planned == 0 {
 				_ = os.WriteFile(filepath.Join(dir, holder+".converged"), nil, 0o600)
 			}
-		}}, killClient(dir, 3*time.Millisecond))
+		}}, killClient(dir, time.Millisecond))
 	if err != nil {
 		return err
 	}
@@ -169,8 +198,7 @@ func killOnce(t *testing.T, seed uint64) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	// A small municipality: the memdir file is saved after every change.
-	snap := synth.Generate(synth.Config{Seed: 3, Persons: 25, Schools: 1, Daycares: 1, FUs: -1})
+	snap := synth.Generate(synth.Config{Seed: 3, Persons: 60, Schools: 1, Daycares: 1, FUs: -1})
 	// The parent gives the source and learns the plan's size.
 	p, err := broker.New(ctx, broker.Options{Store: s, Log: slog.New(slog.DiscardHandler)}, killClient(dir, 0))
 	if err != nil {
@@ -246,7 +274,7 @@ func killOnce(t *testing.T, seed uint64) {
 	for _, k := range twice {
 		t.Errorf("seed %d: %s created twice", seed, k)
 	}
-	d, err := memdir.Open(filepath.Join(dir, "dir.json"))
+	d, err := (&fileDir{path: filepath.Join(dir, "dir.jsonl")}).load(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
