@@ -317,8 +317,22 @@ func (b *Broker) Reject(ctx context.Context, id, by string) error {
 // Approve applies exactly the approval item's plan, once: the item is
 // decided before anything is applied, and the plan is applied as a saved
 // plan, so nothing is applied when the target changed since it was made
-// (status "stale", diff.ErrStalePlan).
+// (status "stale", diff.ErrStalePlan). With Options.Leases the client's
+// lease is taken first: while another instance holds it, nothing is
+// decided (ErrLeased) and the item stays pending.
 func (b *Broker) Approve(ctx context.Context, id, by string) error {
+	item, err := b.Approval(id)
+	if err != nil {
+		return err
+	}
+	if b.clients[item.Client] != nil {
+		held, done, err := b.hold(ctx, item.Client)
+		if err != nil {
+			return err
+		}
+		defer done()
+		ctx = held
+	}
 	return b.decide(ctx, id, by, func(a *Approval) (string, error) {
 		c := b.clients[a.Client]
 		if c == nil {
