@@ -229,3 +229,36 @@ func TestAddRemove(t *testing.T) {
 		t.Errorf("shared audit log: %v, want ErrConfig", err)
 	}
 }
+
+// namesLeaser records the lease names asked for and holds them all.
+type namesLeaser struct {
+	mu    sync.Mutex
+	names map[string]bool
+}
+
+func (l *namesLeaser) Hold(ctx context.Context, client string) (context.Context, func(), error) {
+	l.mu.Lock()
+	l.names[client] = true
+	l.mu.Unlock()
+	return ctx, func() {}, nil
+}
+
+// TestLeaseNames: two municipalities' clients of the same name have
+// leases of their own.
+func TestLeaseNames(t *testing.T) {
+	ctx := context.Background()
+	l := &namesLeaser{names: map[string]bool{}}
+	var ms []tenant.Municipality
+	for _, id := range []string{"a", "b"} {
+		ms = append(ms, tenant.Municipality{ID: id, Auth: api.Tokens{},
+			Clients: []broker.Client{{Name: "ad", Target: memdir.New(), Config: provision.Defaults(), FullSyncHour: -1}}})
+	}
+	s, err := tenant.New(ctx, tenant.Options{Leases: l, Log: quiet}, ms...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Tick(ctx)
+	if d := cmp.Diff(map[string]bool{"m/a/ad": true, "m/b/ad": true}, l.names); d != "" {
+		t.Errorf("lease names (-want +got):\n%s", d)
+	}
+}
