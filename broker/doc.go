@@ -94,5 +94,11 @@
 // next change; the write-ahead audit log reconciles the change in flight.
 // Many municipalities in one service are broker/tenant's.
 //
+// Not yet shared between instances: the "broker" record (statuses,
+// approvals, locks, keep-alive list, primary overrides) is loaded at New
+// and written whole by each instance, so the last writer wins. Client
+// state, leases and audit logs are per client and are not affected; until
+// the record is split per key, administrators act on one instance.
+//
 // The clock is injected (Options.Clock) everywhere, so tests drive time.
 package broker
