@@ -25,7 +25,20 @@ var (
 	ErrNotPending = errors.New("approval is not pending")
 	// ErrPaused: the client is paused.
 	ErrPaused = errors.New("client is paused")
+	// ErrLeased: another broker instance holds the client's lease.
+	ErrLeased = errors.New("client is leased by another instance")
 )
+
+// Leaser hands the clients out among several broker instances that share
+// one Store (high availability; broker/mariadb.Leases is one): an
+// instance runs a client only while it holds the client's lease.
+type Leaser interface {
+	// Hold takes the lease on client, or renews it when this instance
+	// holds it already, and keeps renewing it until done is called. The
+	// returned context is done when the lease is lost meanwhile. Another
+	// instance's lease gives an error matching ErrLeased.
+	Hold(ctx context.Context, client string) (held context.Context, done func(), err error)
+}
 
 // Client is one configured target the broker keeps in step.
 type Client struct {
@@ -62,6 +75,11 @@ type Options struct {
 	// OnRun, when set, is called after each run of a client with its
 	// report (metrics).
 	OnRun func(client string, rep *RunReport)
+	// Leases, when set, hands the clients out among the instances that
+	// share the Store: Tick renews this instance's leases and runs only
+	// the clients it holds, and Run refuses a client another instance
+	// holds (ErrLeased). Unset: this instance runs every client.
+	Leases Leaser
 }
 
 // Event is something the broker tells Options.Notify.

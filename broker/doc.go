@@ -80,5 +80,25 @@
 // (the data a lock holds), "client/<name>/state" (the client's
 // provision.State).
 //
+// broker/mariadb is the production store (MariaDB), shared by several
+// instances.
+//
+// # Several instances
+//
+// Instances that share a Store share the clients through a Leaser
+// (Options.Leases; broker/mariadb.Leases keeps them in the database): Tick
+// takes or renews the lease of every client and runs only those this
+// instance holds, so one instance applies a given client at a time; a
+// dead instance's leases expire and the others take its clients over at
+// their next Tick. A run whose lease is lost meanwhile is cancelled at its
+// next change; the write-ahead audit log reconciles the change in flight.
+// Many municipalities in one service are broker/tenant's.
+//
+// Not yet shared between instances: the "broker" record (statuses,
+// approvals, locks, keep-alive list, primary overrides) is loaded at New
+// and written whole by each instance, so the last writer wins. Client
+// state, leases and audit logs are per client and are not affected; until
+// the record is split per key, administrators act on one instance.
+//
 // The clock is injected (Options.Clock) everywhere, so tests drive time.
 package broker

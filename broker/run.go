@@ -122,21 +122,43 @@ func (b *Broker) due(name string, now time.Time) (run, full bool) {
 // Client.FullSyncHour), at once, and returns when they are done. A
 // scheduler calls it periodically (Loop); tests call it with a driven
 // clock.
+//
+// With Options.Leases, Tick first takes or renews the lease of every
+// client, due or not, and runs only those this instance holds: a client
+// another instance holds is skipped, and one whose holder died is taken
+// over once its lease expired.
 func (b *Broker) Tick(ctx context.Context) {
 	now := b.opt.Clock()
 	var wg sync.WaitGroup
 	for _, n := range b.names {
+		held, done, err := b.hold(ctx, n)
+		if err != nil {
+			if !errors.Is(err, ErrLeased) {
+				b.opt.Log.Warn("lease", "client", n, "err", err)
+			}
+			continue
+		}
 		run, full := b.due(n, now)
 		if !run {
+			done()
 			continue
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _ = b.run(ctx, n, full)
+			defer done()
+			_, _ = b.run(held, n, full)
 		}()
 	}
 	wg.Wait()
+}
+
+// hold takes the client's lease when the broker has a Leaser.
+func (b *Broker) hold(ctx context.Context, name string) (context.Context, func(), error) {
+	if b.opt.Leases == nil {
+		return ctx, func() {}, nil
+	}
+	return b.opt.Leases.Hold(ctx, name)
 }
 
 // Loop calls Tick every interval until ctx is done, then returns when the
@@ -181,7 +203,12 @@ func (b *Broker) Run(ctx context.Context, name string) (*RunReport, error) {
 	if paused {
 		return nil, fmt.Errorf("client %q: %w", name, ErrPaused)
 	}
-	return b.run(ctx, name, false)
+	held, done, err := b.hold(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return b.run(held, name, false)
 }
 
 func (b *Broker) run(ctx context.Context, name string, full bool) (*RunReport, error) {
@@ -290,8 +317,22 @@ func (b *Broker) Reject(ctx context.Context, id, by string) error {
 // Approve applies exactly the approval item's plan, once: the item is
 // decided before anything is applied, and the plan is applied as a saved
 // plan, so nothing is applied when the target changed since it was made
-// (status "stale", diff.ErrStalePlan).
+// (status "stale", diff.ErrStalePlan). With Options.Leases the client's
+// lease is taken first: while another instance holds it, nothing is
+// decided (ErrLeased) and the item stays pending.
 func (b *Broker) Approve(ctx context.Context, id, by string) error {
+	item, err := b.Approval(id)
+	if err != nil {
+		return err
+	}
+	if b.clients[item.Client] != nil {
+		held, done, err := b.hold(ctx, item.Client)
+		if err != nil {
+			return err
+		}
+		defer done()
+		ctx = held
+	}
 	return b.decide(ctx, id, by, func(a *Approval) (string, error) {
 		c := b.clients[a.Client]
 		if c == nil {

@@ -169,7 +169,7 @@ func fail(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, broker.ErrUnknown):
 		writeError(w, http.StatusNotFound, err.Error())
-	case errors.Is(err, broker.ErrNotPending), errors.Is(err, diff.ErrStalePlan), errors.Is(err, broker.ErrPaused):
+	case errors.Is(err, broker.ErrNotPending), errors.Is(err, diff.ErrStalePlan), errors.Is(err, broker.ErrPaused), errors.Is(err, broker.ErrLeased):
 		writeError(w, http.StatusConflict, err.Error())
 	case errors.Is(err, broker.ErrNoSnapshot):
 		writeError(w, http.StatusServiceUnavailable, err.Error())

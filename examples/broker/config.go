@@ -24,6 +24,10 @@ type fileConfig struct {
 	// State is the folder of the broker's state (broker.FileStore) and
 	// snapshot history.
 	State string `yaml:"state"`
+	// Database, when set, keeps the broker's state and snapshot history
+	// in MariaDB instead of the State folder, and shares the clients with
+	// the other instances on the same database by per-client leases.
+	Database *databaseConfig `yaml:"database"`
 	// Tick is how often the scheduler looks for due clients (default 30s).
 	Tick time.Duration `yaml:"tick"`
 	// Grace is how long a run in flight may go on after SIGTERM (default 30s).
@@ -161,6 +165,17 @@ func parseConfig(b []byte) (*fileConfig, error) {
 	if fc.Grace < 0 {
 		bad("grace", "must be positive, not %v", fc.Grace)
 	}
+	if d := fc.Database; d != nil {
+		if d.DSNEnv == "" {
+			bad("database.dsnEnv", "required: the environment variable holding the DSN")
+		}
+		if d.LeaseTTL == 0 {
+			d.LeaseTTL = 30 * time.Second
+		}
+		if d.LeaseTTL <= fc.Tick {
+			bad("database.leaseTTL", "must be longer than tick (%v): the scheduler renews the leases every tick", fc.Tick)
+		}
+	}
 	if len(fc.Clients) == 0 {
 		bad("clients", "at least one client is needed")
 	}
@@ -291,4 +306,18 @@ func (fc *fileConfig) tokens(getenv func(string) string) (api.Tokens, error) {
 		out[tok] = api.Principal{ID: t.ID, Kind: kind, Role: api.Role(t.Role), Institutions: t.Institutions, Classes: t.Classes, Children: t.Children}
 	}
 	return out, nil
+}
+
+// databaseConfig is the production state in MariaDB (broker/mariadb).
+type databaseConfig struct {
+	// DSNEnv names the environment variable that holds the DSN
+	// (go-sql-driver/mysql form, e.g. user:pw@tcp(host:3306)/orgsync).
+	DSNEnv string `yaml:"dsnEnv"`
+	// Instance names this instance among those sharing the database
+	// (default: host name and process id).
+	Instance string `yaml:"instance"`
+	// LeaseTTL is how long a client's lease holds without renewal: a
+	// dead instance's clients move after at most this plus one Tick
+	// (default 30s).
+	LeaseTTL time.Duration `yaml:"leaseTTL"`
 }

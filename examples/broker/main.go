@@ -146,14 +146,12 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 	} else if tokens, err = fc.tokens(getenv); err != nil {
 		return err
 	}
-	store, err := broker.OpenFileStore(filepath.Join(fc.State, "broker"))
+	st, err := openState(ctx, fc, getenv)
 	if err != nil {
 		return err
 	}
-	history, err := snapstore.OpenFiles(filepath.Join(fc.State, "history"))
-	if err != nil {
-		return err
-	}
+	defer st.close()
+	store, history := st.store, st.history
 	metrics := api.NewMetrics()
 	var (
 		clients []broker.Client
@@ -191,7 +189,7 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 		notify = alarms.Event
 	}
 	var saveMu sync.Mutex
-	b, err := broker.New(ctx, broker.Options{Store: store, Log: log, Notify: notify, OnRun: func(name string, rep *broker.RunReport) {
+	b, err := broker.New(ctx, broker.Options{Store: store, Leases: st.leases, Log: log, Notify: notify, OnRun: func(name string, rep *broker.RunReport) {
 		metrics.Observe(name, rep)
 		if save := savers[name]; save != nil {
 			saveMu.Lock()

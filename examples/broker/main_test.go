@@ -65,6 +65,9 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		{base + "sources:\n  stil:\n    institutions: [\"1\"]\n    times: [\"25:00\"]\n    folder: x\n", "sources.stil.times[0]"},
 		{base + "sources:\n  stil:\n    times: [\"05:00\"]\n    folder: x\n", "sources.stil.institutions"},
 		{base + "sources:\n  stil:\n    institutions: [\"1\"]\n    times: [\"05:00\"]\n", "certFile and keyFile"},
+		{base + "database:\n  instance: a\n", "database.dsnEnv: required"},
+		{base + "database:\n  dsnEnv: X\n  leaseTTL: 10s\n", "database.leaseTTL: must be longer than tick"},
+		{base + "database:\n  dsnEnv: X\n  colour: red\n", "colour"},
 	} {
 		_, err := parseConfig([]byte(tc.yaml))
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, provision.ErrConfig) {
