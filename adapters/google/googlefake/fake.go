@@ -1,8 +1,10 @@
 // Package googlefake is an in-process fake of the parts of Google Workspace
 // that orgsync's Google adapter uses: the Admin SDK Directory API (users,
 // org units, custom schemas, groups and members), the Enterprise License
-// Manager API (licence assignments) and the Drive API v3 (shared drives,
-// folders, permissions).
+// Manager API (licence assignments), the Drive API v3 (shared drives,
+// folders, permissions) and a Classroom API v1 subset (courses.get and
+// patch, courses.teachers list and create; courses are made with
+// AddCourse).
 //
 // It speaks the real JSON shapes on the real URL paths, so tests drive it
 // through the real google.golang.org/api clients with option.WithEndpoint
@@ -81,6 +83,16 @@
 //     earlier drive. Drive API drives.create reference (requestId "… If
 //     the request ID is repeated, a 409 error is returned"). Tested in
 //     fake_test.go.
+//
+//   - Classroom ownership passes only to a teacher of the course:
+//     courses.patch of ownerId to anyone else is 400 FAILED_PRECONDITION
+//     IneligibleOwner, and courses.patch needs an updateMask of the
+//     documented fields. "Method: courses.patch"
+//     (https://developers.google.com/workspace/classroom/reference/rest/v1/courses/patch)
+//     and "Common Classroom API errors" (IneligibleOwner,
+//     https://developers.google.com/workspace/classroom/troubleshooting/common-errors).
+//     That the owner must already be a teacher is how we read
+//     IneligibleOwner; the pages do not spell it out. TestClassroomOwnerMustBeTeacher.
 //
 // Not modelled: per-user and per-project quotas other than
 // QuotaPerMinute, propagation delays of group membership and org unit
