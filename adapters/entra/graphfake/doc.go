@@ -95,6 +95,15 @@
 //   - A team from a group younger than ~15 minutes answers 404. "Create
 //     team from group" (team-put-teams). Tested by the adapter's tests
 //     (YoungGroupAttempts).
+//   - Direct licence assignment needs a usageLocation. POST
+//     /users/{id}/assignLicense (addLicenses, removeLicenses, both
+//     required) adding a licence to a user without usageLocation answers
+//     400. "user: assignLicense" (https://learn.microsoft.com/graph/api/user-assignlicense)
+//     and "user resource type" (usageLocation: "Required for users that
+//     are assigned licenses due to legal requirement"). Any GUID counts as
+//     a subscribed SKU with free units and removing a licence the user
+//     lacks is a no-op (not modelled: subscribedSkus, consumed units).
+//     TestAssignLicenseNeedsUsageLocation.
 //
 // Not modelled: authentication, $expand, $orderby, $search, other
 // operators than eq, the advanced-query rules of groups and units, lag of

@@ -119,6 +119,8 @@ func (s *Server) route(method, path string, q url.Values, hdr map[string]string,
 		return s.relation(o, rest[0], method, rest[1:], path, q, body)
 	case len(rest) == 1 && rest[0] == "team" && typ == "group":
 		return s.team(o, method)
+	case len(rest) == 1 && rest[0] == "assignLicense" && typ == "user" && method == http.MethodPost:
+		return s.assignLicense(o, body) // licences.go
 	}
 	return fail(http.StatusBadRequest, "BadRequest", "Unsupported request "+method+" "+path)
 }
