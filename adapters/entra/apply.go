@@ -280,6 +280,9 @@ func (c *Client) createUser(ctx context.Context, o *diff.Object) error {
 		}
 		c.update(o.Key, func(e *entry) { e.parent = o.Parent })
 	}
+	if !o.Disabled {
+		return c.licence(ctx, o.Key, id, o.Attrs.Get(diff.AttrGlobalRole), true)
+	}
 	return nil
 }
 
@@ -529,6 +532,9 @@ func (c *Client) createAU(ctx context.Context, o *diff.Object) error {
 	ext := map[string]string{keyExt: o.Key}
 	c.groupExt(o.Key, o.Attrs, ext)
 	body := map[string]any{"displayName": o.Name, "description": "orgsync " + o.Key}
+	if c.cfg.HiddenMembership {
+		body["visibility"] = "HiddenMembership"
+	}
 	c.extWrite(body, nil, ext)
 	lookup := func(ctx context.Context) (response, bool, error) {
 		m, err := c.lookupByKey(ctx, diff.Container, o.Key)
@@ -612,7 +618,7 @@ func (c *Client) updateAttrs(ctx context.Context, ch diff.Change, e *entry) erro
 		return err
 	}
 	c.update(ch.Key, func(e *entry) { mergeExt(e, ext) })
-	return nil
+	return c.roleSwap(ctx, ch, e)
 }
 
 func mergeExt(e *entry, ext map[string]string) {
@@ -695,6 +701,9 @@ func (c *Client) setDisabled(ctx context.Context, ch diff.Change, e *entry) erro
 		return err
 	}
 	c.update(ch.Key, func(e *entry) { mergeExt(e, ext) })
+	if ch.Kind == diff.User {
+		return c.licence(ctx, ch.Key, e.id, userRole(ch, e), ch.Action == diff.Enable)
+	}
 	return nil
 }
 

@@ -86,6 +86,11 @@ type Config struct {
 	// that unit. When off, containers are not supported and Parent must be
 	// "" (Prepare clears it).
 	AdministrativeUnits bool `yaml:"administrativeUnits" json:"administrativeUnits"`
+	// HiddenMembership creates the administrative units with visibility
+	// HiddenMembership: only members of a unit (and holders of
+	// Member.Read.Hidden) can list its members. Graph sets it when the
+	// unit is created; units made earlier keep their visibility.
+	HiddenMembership bool `yaml:"hiddenMembership,omitempty" json:"hiddenMembership,omitempty"`
 	// Adopt makes Read return unmarked users as adoption candidates
 	// (Managed false, Key ""), with their neutral attributes, so that
 	// diff.Options.AdoptBy can match them (e.g. by "uniId" or "username").
@@ -126,6 +131,10 @@ type Config struct {
 	// UsageLocation, when set, is written on created users (needed before
 	// licences can be assigned), e.g. "DK".
 	UsageLocation string `yaml:"usageLocation,omitempty" json:"usageLocation,omitempty"`
+	// Licences gives Microsoft 365 licences by global role, directly or
+	// through licensing groups; removed on disable, given back on enable
+	// (see Licences).
+	Licences Licences `yaml:"licences,omitempty" json:"licences,omitempty"`
 	// Logger receives warnings and debug output; default slog.Default().
 	Logger *slog.Logger `yaml:"-" json:"-"`
 }
@@ -205,6 +214,7 @@ func (c *Config) check() error {
 	if c.UniIDSource == "" {
 		c.UniIDSource = attr.UNIID
 	}
+	c.Licences.check(c.UsageLocation, bad)
 	if len(c.TeamKinds) > 0 && len(c.TeamOwners) == 0 {
 		bad("teamOwners: Teams (teamKinds %v) need at least one owner object id", c.TeamKinds)
 	}

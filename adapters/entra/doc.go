@@ -4,8 +4,11 @@
 // github.com/microsoftgraph/msgraph-sdk-go, doing what the municipalities'
 // Entra ID client of the school data broker does today.
 //
-// It is not a general Graph client, it assigns no licences, resets no
-// passwords of existing users and manages no guests. Importing it compiles
+// It is not a general Graph client, it resets no passwords of existing
+// users and manages no guests. It gives Microsoft 365 licences by global
+// role (Config.Licences): directly with assignLicense (needs
+// Config.UsageLocation) or through licensing groups whose membership it
+// keeps; a licence is taken away on disable and given back on enable. Importing it compiles
 // msgraph-sdk-go (minutes, gigabytes): the core packages never import it.
 // Its tests use the fake Graph service in the subpackage graphfake.
 //
@@ -120,8 +123,11 @@
 //     It is the generic diff/route.Router, which routes AD forests or
 //     Google domains the same way.
 //   - One administrative unit per school scopes administration (a school's
-//     IT staff get roles on their unit only). It does not hide the users
-//     from other users' directory searches.
+//     IT staff get roles on their unit only). With Config.HiddenMembership
+//     the units are created with visibility HiddenMembership, so only a
+//     unit's members can list its members. Neither hides the users from
+//     other users' people and address-list searches. docs/PRIVACY.md sets
+//     out what each cloud allows.
 //   - Config.HideStudents writes showInAddressList=false on pupils. Graph
 //     documents that property with "do not use in Microsoft Graph; manage
 //     it in the Microsoft 365 admin center": a tenant may ignore or refuse
