@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/microsoftgraph/msgraph-sdk-go/users"
 	abs "github.com/microsoft/kiota-abstractions-go"
+	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
 	"github.com/orgsync/orgsync/diff"
 	"github.com/orgsync/orgsync/diff/attr"
