@@ -43,6 +43,9 @@ func withJSON(ri *abs.RequestInformation, err error, body any) (*abs.RequestInfo
 // writes of concurrent calls are coalesced into $batch requests (see the
 // package documentation). Errors wrap the diff sentinels.
 func (c *Client) Apply(ctx context.Context, ch diff.Change) error {
+	if err := c.refuseUserChange(ch); err != nil {
+		return err
+	}
 	switch ch.Action {
 	case diff.NoOp:
 		return nil

@@ -91,6 +91,16 @@ type Config struct {
 	// Member.Read.Hidden) can list its members. Graph sets it when the
 	// unit is created; units made earlier keep their visibility.
 	HiddenMembership bool `yaml:"hiddenMembership,omitempty" json:"hiddenMembership,omitempty"`
+	// GroupsOnly is for tenants whose users another tool makes (e.g.
+	// Entra Connect from on-premises AD): orgsync manages groups, Teams
+	// and administrative units for the existing accounts, matched by
+	// MatchBy, and creates, changes and disables no users. Read lists
+	// every user to match them; call Read before Prepare. Desired users
+	// without an account are left out, with their memberships.
+	GroupsOnly bool `yaml:"groupsOnly,omitempty" json:"groupsOnly,omitempty"`
+	// MatchBy is how groups-only mode finds an account: MatchUPN
+	// (default) or MatchUniID.
+	MatchBy string `yaml:"matchBy,omitempty" json:"matchBy,omitempty"`
 	// Adopt makes Read return unmarked users as adoption candidates
 	// (Managed false, Key ""), with their neutral attributes, so that
 	// diff.Options.AdoptBy can match them (e.g. by "uniId" or "username").
@@ -215,6 +225,15 @@ func (c *Config) check() error {
 		c.UniIDSource = attr.UNIID
 	}
 	c.Licences.check(c.UsageLocation, bad)
+	if c.MatchBy == "" {
+		c.MatchBy = MatchUPN
+	}
+	if c.MatchBy != MatchUPN && c.MatchBy != MatchUniID {
+		bad("matchBy %q: want %q or %q", c.MatchBy, MatchUPN, MatchUniID)
+	}
+	if c.GroupsOnly && (c.Adopt || c.Licences != (Licences{})) {
+		bad("groupsOnly: changes no users, so adopt and licences cannot be set with it")
+	}
 	if len(c.TeamKinds) > 0 && len(c.TeamOwners) == 0 {
 		bad("teamOwners: Teams (teamKinds %v) need at least one owner object id", c.TeamKinds)
 	}

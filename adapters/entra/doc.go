@@ -40,6 +40,15 @@
 // run. A group's attributes live in extensions; a group "email" has no
 // place (Graph cannot mail-enable a security group).
 //
+// Groups-and-Teams-only mode (Config.GroupsOnly): where another tool
+// makes the users (Entra Connect from on-premises AD, say), Read lists
+// every account and Prepare binds each desired user to an existing one by
+// userPrincipalName or UNI-ID (Config.MatchBy); desired users without an
+// account are left out with their memberships. Bound users are reported
+// as desired, so no user is ever created, changed or disabled (Apply
+// refuses any user change with ErrConstraint), while groups, Teams and
+// units converge with the bound accounts as members.
+//
 // Containers: Entra ID has no OUs. With Config.AdministrativeUnits the
 // containers ou/inst/<num> (diff/desired's institutions-only layout) are
 // administrative units, one per institution, and a user's or group's
