@@ -388,7 +388,7 @@ func (c *Client) createGroup(ctx context.Context, o *diff.Object) error {
 		body["groupTypes"] = []string{"Unified"}
 		body["visibility"] = "Private"
 		var owners []string
-		for _, id := range c.cfg.TeamOwners {
+		for _, id := range c.teamOwners(o) {
 			owners = append(owners, c.objectURL(id))
 		}
 		body["owners@odata.bind"] = owners
@@ -706,6 +706,9 @@ func (c *Client) setDisabled(ctx context.Context, ch diff.Change, e *entry) erro
 	c.update(ch.Key, func(e *entry) { mergeExt(e, ext) })
 	if ch.Kind == diff.User {
 		return c.licence(ctx, ch.Key, e.id, userRole(ch, e), ch.Action == diff.Enable)
+	}
+	if ch.Kind == diff.Group && e.team && c.cfg.ArchiveTeams {
+		return c.archiveTeam(ctx, ch.Key, e.id, ch.Action == diff.Disable)
 	}
 	return nil
 }

@@ -75,6 +75,16 @@ type Config struct {
 	// TeamOwners are the object ids of the users who own every Team
 	// (usually a service account); required when TeamKinds is non-empty.
 	TeamOwners []string `yaml:"teamOwners,omitempty" json:"teamOwners,omitempty"`
+	// InstitutionTeamOwners adds owners per institution number: the Teams
+	// of an institution (attribute institution) are owned by TeamOwners
+	// and these (at most 19 in all). Set by the admin UI per school.
+	InstitutionTeamOwners map[string][]string `yaml:"institutionTeamOwners,omitempty" json:"institutionTeamOwners,omitempty"`
+	// ArchiveTeams archives the Team of a retired team group (a class
+	// the year roll did not match, a closed institution's staff): it
+	// becomes read-only (POST /teams/{id}/archive), and is unarchived if
+	// the group comes back. The group is deleted after
+	// diff.Options.GroupRetention days, or kept when that is 0.
+	ArchiveTeams bool `yaml:"archiveTeams,omitempty" json:"archiveTeams,omitempty"`
 	// TeamRetries and TeamBackoff bound the retries of a team creation
 	// that answers 404 because the group is young (Graph: up to ~15
 	// minutes); the wait doubles from TeamBackoff up to one minute.
@@ -239,6 +249,16 @@ func (c *Config) check() error {
 	}
 	if len(c.TeamOwners) > 19 {
 		bad("teamOwners: at most 19 owners can be bound when a group is created")
+	}
+	for inst, os := range c.InstitutionTeamOwners {
+		if len(c.TeamOwners)+len(os) > 19 {
+			bad("institutionTeamOwners[%s]: with teamOwners more than 19 owners", inst)
+		}
+		for _, o := range os {
+			if !guidRe.MatchString(o) {
+				bad("institutionTeamOwners[%s]: %q is not an object id", inst, o)
+			}
+		}
 	}
 	for _, o := range c.TeamOwners {
 		if !guidRe.MatchString(o) {

@@ -37,7 +37,16 @@
 // /groups/{id}/team; a new group answers 404 there for up to ~15 minutes,
 // which is retried (Config.TeamRetries, TeamBackoff), and a team still
 // missing is listed by PendingTeams and made by EnsureTeams on a later
-// run. A group's attributes live in extensions; a group "email" has no
+// run. Config.InstitutionTeamOwners adds owners per institution (the
+// school's own Teams administrators). With Config.ArchiveTeams a retired
+// team group — a class the year roll did not match — has its Team
+// archived (read-only, POST /teams/{id}/archive) and unarchived if it
+// comes back; diff.Options.GroupRetention decides when it is deleted (0
+// keeps it). Classes the year roll matched keep their group id and are
+// renamed, never archived or made anew. Teams are made from the group
+// with the standard template; the education class template
+// (educationClass, POST /teams with group@odata.bind) is not used yet. A
+// group's attributes live in extensions; a group "email" has no
 // place (Graph cannot mail-enable a security group).
 //
 // Groups-and-Teams-only mode (Config.GroupsOnly): where another tool

@@ -104,6 +104,13 @@
 //     a subscribed SKU with free units and removing a licence the user
 //     lacks is a no-op (not modelled: subscribedSkus, consumed units).
 //     TestAssignLicenseNeedsUsageLocation.
+//   - Archiving a team is asynchronous: POST /teams/{id}/archive and
+//     /unarchive answer 202 Accepted with a Location of the operation;
+//     the archived team is read-only for its members. "Archive team"
+//     (https://learn.microsoft.com/graph/api/team-archive) and "Unarchive
+//     team" (team-unarchive). The fake completes the operation at once
+//     (the operation resource is not modelled) and answers 404 for a
+//     group without a team. TestArchiveTeam.
 //
 // Not modelled: authentication, $expand, $orderby, $search, other
 // operators than eq, the advanced-query rules of groups and units, lag of
