@@ -464,6 +464,9 @@ func (c *Client) makeTeam(ctx context.Context, key, id string) error {
 	for try := 1; try <= c.cfg.TeamRetries; try++ {
 		_, err = c.send(ctx, request{op: "create team for " + key,
 			build: func(ctx context.Context) (*abs.RequestInformation, error) {
+				if tpl := c.teamTemplate(key); tpl != "" {
+					return c.templateTeamRequest(ctx, id, tpl)
+				}
 				ri, err := c.gs.Groups().ByGroupId(id).Team().ToPutRequestInformation(ctx, models.NewTeam(), nil)
 				return withJSON(ri, err, map[string]any{})
 			},

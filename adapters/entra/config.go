@@ -85,6 +85,12 @@ type Config struct {
 	// the group comes back. The group is deleted after
 	// diff.Options.GroupRetention days, or kept when that is 0.
 	ArchiveTeams bool `yaml:"archiveTeams,omitempty" json:"archiveTeams,omitempty"`
+	// ClassTemplateKinds are the catalogue kinds whose Teams are made from
+	// the education class template (educationClass: assignments, class
+	// notebook), for tenants that have it (Microsoft 365 Education);
+	// e.g. ["class-all"]. Other Teams, and all when empty, use the
+	// standard template.
+	ClassTemplateKinds []string `yaml:"classTemplateKinds,omitempty" json:"classTemplateKinds,omitempty"`
 	// TeamRetries and TeamBackoff bound the retries of a team creation
 	// that answers 404 because the group is young (Graph: up to ~15
 	// minutes); the wait doubles from TeamBackoff up to one minute.

@@ -43,10 +43,11 @@
 // archived (read-only, POST /teams/{id}/archive) and unarchived if it
 // comes back; diff.Options.GroupRetention decides when it is deleted (0
 // keeps it). Classes the year roll matched keep their group id and are
-// renamed, never archived or made anew. Teams are made from the group
-// with the standard template; the education class template
-// (educationClass, POST /teams with group@odata.bind) is not used yet. A
-// group's attributes live in extensions; a group "email" has no
+// renamed, never archived or made anew. Teams of Config.ClassTemplateKinds
+// are made from the education class template (POST /teams with
+// template educationClass and group@odata.bind), where the tenant has
+// it; others from the group with the standard template. A group's
+// attributes live in extensions; a group "email" has no
 // place (Graph cannot mail-enable a security group).
 //
 // Groups-and-Teams-only mode (Config.GroupsOnly): where another tool

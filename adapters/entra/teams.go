@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/teams"
 
 	"github.com/orgsync/orgsync/diff"
@@ -44,4 +45,24 @@ func (c *Client) archiveTeam(ctx context.Context, key, id string, archive bool) 
 			return c.gs.Teams().ByTeamId(id).Unarchive().ToPostRequestInformation(ctx, nil)
 		}})
 	return err
+}
+
+// teamTemplate returns "educationClass" for a group whose catalogue kind
+// is in Config.ClassTemplateKinds, else "" (the standard template).
+func (c *Client) teamTemplate(key string) string {
+	e, ok := c.entry(key)
+	if !ok || !slices.Contains(c.cfg.ClassTemplateKinds, e.ext[attr.CatalogueKind]) {
+		return ""
+	}
+	return "educationClass"
+}
+
+// templateTeamRequest is POST /teams making a team from group id with a
+// template (Graph answers 202 and finishes asynchronously).
+func (c *Client) templateTeamRequest(ctx context.Context, id, tpl string) (*abs.RequestInformation, error) {
+	ri, err := c.gs.Teams().ToPostRequestInformation(ctx, models.NewTeam(), nil)
+	return withJSON(ri, err, map[string]any{
+		"template@odata.bind": "https://graph.microsoft.com/v1.0/teamsTemplates('" + tpl + "')",
+		"group@odata.bind":    "https://graph.microsoft.com/v1.0/groups('" + id + "')",
+	})
 }

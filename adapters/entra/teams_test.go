@@ -18,7 +18,8 @@ import (
 // TestTeamsLifecycleAtYearRoll: at a new school year matched class Teams
 // are renamed (same id) and never archived, unmatched ones are archived
 // (read-only) and deleted only after the group retention, judged by the
-// injected clock of the plan; Teams carry their institution's owners.
+// injected clock of the plan; Teams carry their institution's owners, and
+// class Teams are made from the education class template.
 func TestTeamsLifecycleAtYearRoll(t *testing.T) {
 	m := newMunicipality(t, synth.Tiny)
 	tn := newTenant(t, graphfake.Options{Seed: 12}, nil)
@@ -36,6 +37,7 @@ func TestTeamsLifecycleAtYearRoll(t *testing.T) {
 	cfg.TeamOwners = []string{tn.owner}
 	cfg.InstitutionTeamOwners = map[string][]string{inst: {schoolOwner}}
 	cfg.ArchiveTeams = true
+	cfg.ClassTemplateKinds = []string{"class-all"}
 	c, err := entra.NewWithHTTP(context.Background(), tn.srv.BaseURL(), tn.srv.Client(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -68,10 +70,20 @@ func TestTeamsLifecycleAtYearRoll(t *testing.T) {
 	for _, o := range first {
 		if o.Kind == diff.Group && o.Attrs.Get(attr.CatalogueKind) == "class-all" && o.Attrs.Get(attr.Institution) == inst {
 			g, _ := tn.srv.Get(before[o.Key].ID)
+			if g.Str("teamTemplate") != "educationClass" {
+				t.Errorf("class team %s made from template %q, want educationClass", o.Name, g.Str("teamTemplate"))
+			}
 			if !slices.Contains(g.Owners, schoolOwner) || !slices.Contains(g.Owners, tn.owner) {
 				t.Errorf("class team %s: owners %v, want the service account and the school's owner", o.Name, g.Owners)
 			}
 			owned++
+		}
+	}
+	for _, o := range first {
+		if o.Kind == diff.Group && o.Attrs.Get(attr.CatalogueKind) == "inst-employees" {
+			if g, _ := tn.srv.Get(before[o.Key].ID); g.Str("teamTemplate") != "" {
+				t.Errorf("staff team %s made from template %q, want the standard one", o.Name, g.Str("teamTemplate"))
+			}
 		}
 	}
 	if owned == 0 {

@@ -111,6 +111,15 @@
 //     team" (team-unarchive). The fake completes the operation at once
 //     (the operation resource is not modelled) and answers 404 for a
 //     group without a team. TestArchiveTeam.
+//   - A team from a group with a template is POST /teams with
+//     template@odata.bind (teamsTemplates('educationClass') and the other
+//     base templates) and group@odata.bind, answered 202 Accepted with a
+//     Location, under the same young-group rule as PUT /groups/{id}/team.
+//     "Create team" (https://learn.microsoft.com/graph/api/team-post,
+//     example "create a team from group") and "Get started with Teams
+//     templates" (base template types). The fake stores the template in
+//     the group's property teamTemplate and refuses unknown templates
+//     with 400. TestCreateTeamFromTemplate.
 //
 // Not modelled: authentication, $expand, $orderby, $search, other
 // operators than eq, the advanced-query rules of groups and units, lag of

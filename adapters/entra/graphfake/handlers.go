@@ -91,8 +91,8 @@ func (s *Server) route(method, path string, q url.Values, hdr map[string]string,
 		typ, segs = "group", segs[1:]
 	case segs[0] == "directory" && len(segs) > 1 && segs[1] == "administrativeUnits":
 		typ, segs = "administrativeUnit", segs[2:]
-	case segs[0] == "teams" && len(segs) > 1:
-		return s.teamsRoute(method, segs[1:]) // teams.go
+	case segs[0] == "teams":
+		return s.teamsRoute(method, segs[1:], body) // teams.go
 	default:
 		return fail(http.StatusBadRequest, "BadRequest", "Resource not found for the segment '"+segs[0]+"'.")
 	}
