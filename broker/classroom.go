@@ -38,9 +38,11 @@ type ClassroomItem struct {
 }
 
 // ClassroomQueue holds the Classroom requests administrators make
-// (transfer a classroom to another teacher, archive it) until the Google
-// target carries them out with Run — the broker calls Run with its Google
-// client's runs, or the API's caller right away. The queue is kept in
+// (transfer a classroom to another teacher, archive it, through POST
+// /api/v1/classroom/requests) until the Google target carries them out
+// with Run. The broker does not run the queue by itself: the binary that
+// builds it calls Run on its own schedule, e.g. from Options.OnRun after
+// each run of the Google client, or from a ticker. The queue is kept in
 // memory: a request not yet run when the process stops is lost and must
 // be made again (it is not in the audit log either, as nothing was done).
 // It is safe for concurrent use.
