@@ -43,6 +43,9 @@ func withJSON(ri *abs.RequestInformation, err error, body any) (*abs.RequestInfo
 // writes of concurrent calls are coalesced into $batch requests (see the
 // package documentation). Errors wrap the diff sentinels.
 func (c *Client) Apply(ctx context.Context, ch diff.Change) error {
+	if err := c.refuseUserChange(ch); err != nil {
+		return err
+	}
 	switch ch.Action {
 	case diff.NoOp:
 		return nil
@@ -280,6 +283,9 @@ func (c *Client) createUser(ctx context.Context, o *diff.Object) error {
 		}
 		c.update(o.Key, func(e *entry) { e.parent = o.Parent })
 	}
+	if !o.Disabled {
+		return c.licence(ctx, o.Key, id, o.Attrs.Get(diff.AttrGlobalRole), true)
+	}
 	return nil
 }
 
@@ -382,7 +388,7 @@ func (c *Client) createGroup(ctx context.Context, o *diff.Object) error {
 		body["groupTypes"] = []string{"Unified"}
 		body["visibility"] = "Private"
 		var owners []string
-		for _, id := range c.cfg.TeamOwners {
+		for _, id := range c.teamOwners(o) {
 			owners = append(owners, c.objectURL(id))
 		}
 		body["owners@odata.bind"] = owners
@@ -458,6 +464,9 @@ func (c *Client) makeTeam(ctx context.Context, key, id string) error {
 	for try := 1; try <= c.cfg.TeamRetries; try++ {
 		_, err = c.send(ctx, request{op: "create team for " + key,
 			build: func(ctx context.Context) (*abs.RequestInformation, error) {
+				if tpl := c.teamTemplate(key); tpl != "" {
+					return c.templateTeamRequest(ctx, id, tpl)
+				}
 				ri, err := c.gs.Groups().ByGroupId(id).Team().ToPutRequestInformation(ctx, models.NewTeam(), nil)
 				return withJSON(ri, err, map[string]any{})
 			},
@@ -529,6 +538,9 @@ func (c *Client) createAU(ctx context.Context, o *diff.Object) error {
 	ext := map[string]string{keyExt: o.Key}
 	c.groupExt(o.Key, o.Attrs, ext)
 	body := map[string]any{"displayName": o.Name, "description": "orgsync " + o.Key}
+	if c.cfg.HiddenMembership {
+		body["visibility"] = "HiddenMembership"
+	}
 	c.extWrite(body, nil, ext)
 	lookup := func(ctx context.Context) (response, bool, error) {
 		m, err := c.lookupByKey(ctx, diff.Container, o.Key)
@@ -612,7 +624,7 @@ func (c *Client) updateAttrs(ctx context.Context, ch diff.Change, e *entry) erro
 		return err
 	}
 	c.update(ch.Key, func(e *entry) { mergeExt(e, ext) })
-	return nil
+	return c.roleSwap(ctx, ch, e)
 }
 
 func mergeExt(e *entry, ext map[string]string) {
@@ -695,6 +707,12 @@ func (c *Client) setDisabled(ctx context.Context, ch diff.Change, e *entry) erro
 		return err
 	}
 	c.update(ch.Key, func(e *entry) { mergeExt(e, ext) })
+	if ch.Kind == diff.User {
+		return c.licence(ctx, ch.Key, e.id, userRole(ch, e), ch.Action == diff.Enable)
+	}
+	if ch.Kind == diff.Group && e.team && c.cfg.ArchiveTeams {
+		return c.archiveTeam(ctx, ch.Key, e.id, ch.Action == diff.Disable)
+	}
 	return nil
 }
 

@@ -40,6 +40,7 @@ type Client struct {
 	objs    map[string]*entry // by Key
 	pending map[string]bool   // keys of team groups whose team is not made yet
 	delta   *deltaState
+	gonly   groupsOnly // Config.GroupsOnly (groupsonly.go)
 
 	sends, resends atomic.Int64
 }

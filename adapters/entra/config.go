@@ -75,6 +75,22 @@ type Config struct {
 	// TeamOwners are the object ids of the users who own every Team
 	// (usually a service account); required when TeamKinds is non-empty.
 	TeamOwners []string `yaml:"teamOwners,omitempty" json:"teamOwners,omitempty"`
+	// InstitutionTeamOwners adds owners per institution number: the Teams
+	// of an institution (attribute institution) are owned by TeamOwners
+	// and these (at most 19 in all). Set by the admin UI per school.
+	InstitutionTeamOwners map[string][]string `yaml:"institutionTeamOwners,omitempty" json:"institutionTeamOwners,omitempty"`
+	// ArchiveTeams archives the Team of a retired team group (a class
+	// the year roll did not match, a closed institution's staff): it
+	// becomes read-only (POST /teams/{id}/archive), and is unarchived if
+	// the group comes back. The group is deleted after
+	// diff.Options.GroupRetention days, or kept when that is 0.
+	ArchiveTeams bool `yaml:"archiveTeams,omitempty" json:"archiveTeams,omitempty"`
+	// ClassTemplateKinds are the catalogue kinds whose Teams are made from
+	// the education class template (educationClass: assignments, class
+	// notebook), for tenants that have it (Microsoft 365 Education);
+	// e.g. ["class-all"]. Other Teams, and all when empty, use the
+	// standard template.
+	ClassTemplateKinds []string `yaml:"classTemplateKinds,omitempty" json:"classTemplateKinds,omitempty"`
 	// TeamRetries and TeamBackoff bound the retries of a team creation
 	// that answers 404 because the group is young (Graph: up to ~15
 	// minutes); the wait doubles from TeamBackoff up to one minute.
@@ -86,6 +102,21 @@ type Config struct {
 	// that unit. When off, containers are not supported and Parent must be
 	// "" (Prepare clears it).
 	AdministrativeUnits bool `yaml:"administrativeUnits" json:"administrativeUnits"`
+	// HiddenMembership creates the administrative units with visibility
+	// HiddenMembership: only members of a unit (and holders of
+	// Member.Read.Hidden) can list its members. Graph sets it when the
+	// unit is created; units made earlier keep their visibility.
+	HiddenMembership bool `yaml:"hiddenMembership,omitempty" json:"hiddenMembership,omitempty"`
+	// GroupsOnly is for tenants whose users another tool makes (e.g.
+	// Entra Connect from on-premises AD): orgsync manages groups, Teams
+	// and administrative units for the existing accounts, matched by
+	// MatchBy, and creates, changes and disables no users. Read lists
+	// every user to match them; call Read before Prepare. Desired users
+	// without an account are left out, with their memberships.
+	GroupsOnly bool `yaml:"groupsOnly,omitempty" json:"groupsOnly,omitempty"`
+	// MatchBy is how groups-only mode finds an account: MatchUPN
+	// (default) or MatchUniID.
+	MatchBy string `yaml:"matchBy,omitempty" json:"matchBy,omitempty"`
 	// Adopt makes Read return unmarked users as adoption candidates
 	// (Managed false, Key ""), with their neutral attributes, so that
 	// diff.Options.AdoptBy can match them (e.g. by "uniId" or "username").
@@ -126,6 +157,10 @@ type Config struct {
 	// UsageLocation, when set, is written on created users (needed before
 	// licences can be assigned), e.g. "DK".
 	UsageLocation string `yaml:"usageLocation,omitempty" json:"usageLocation,omitempty"`
+	// Licences gives Microsoft 365 licences by global role, directly or
+	// through licensing groups; removed on disable, given back on enable
+	// (see Licences).
+	Licences Licences `yaml:"licences,omitempty" json:"licences,omitempty"`
 	// Logger receives warnings and debug output; default slog.Default().
 	Logger *slog.Logger `yaml:"-" json:"-"`
 }
@@ -205,11 +240,31 @@ func (c *Config) check() error {
 	if c.UniIDSource == "" {
 		c.UniIDSource = attr.UNIID
 	}
+	c.Licences.check(c.UsageLocation, bad)
+	if c.MatchBy == "" {
+		c.MatchBy = MatchUPN
+	}
+	if c.MatchBy != MatchUPN && c.MatchBy != MatchUniID {
+		bad("matchBy %q: want %q or %q", c.MatchBy, MatchUPN, MatchUniID)
+	}
+	if c.GroupsOnly && (c.Adopt || c.Licences != (Licences{})) {
+		bad("groupsOnly: changes no users, so adopt and licences cannot be set with it")
+	}
 	if len(c.TeamKinds) > 0 && len(c.TeamOwners) == 0 {
 		bad("teamOwners: Teams (teamKinds %v) need at least one owner object id", c.TeamKinds)
 	}
 	if len(c.TeamOwners) > 19 {
 		bad("teamOwners: at most 19 owners can be bound when a group is created")
+	}
+	for inst, os := range c.InstitutionTeamOwners {
+		if len(c.TeamOwners)+len(os) > 19 {
+			bad("institutionTeamOwners[%s]: with teamOwners more than 19 owners", inst)
+		}
+		for _, o := range os {
+			if !guidRe.MatchString(o) {
+				bad("institutionTeamOwners[%s]: %q is not an object id", inst, o)
+			}
+		}
 	}
 	for _, o := range c.TeamOwners {
 		if !guidRe.MatchString(o) {

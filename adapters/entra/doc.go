@@ -4,8 +4,11 @@
 // github.com/microsoftgraph/msgraph-sdk-go, doing what the municipalities'
 // Entra ID client of the school data broker does today.
 //
-// It is not a general Graph client, it assigns no licences, resets no
-// passwords of existing users and manages no guests. Importing it compiles
+// It is not a general Graph client, it resets no passwords of existing
+// users and manages no guests. It gives Microsoft 365 licences by global
+// role (Config.Licences): directly with assignLicense (needs
+// Config.UsageLocation) or through licensing groups whose membership it
+// keeps; a licence is taken away on disable and given back on enable. Importing it compiles
 // msgraph-sdk-go (minutes, gigabytes): the core packages never import it.
 // Its tests use the fake Graph service in the subpackage graphfake.
 //
@@ -34,8 +37,27 @@
 // /groups/{id}/team; a new group answers 404 there for up to ~15 minutes,
 // which is retried (Config.TeamRetries, TeamBackoff), and a team still
 // missing is listed by PendingTeams and made by EnsureTeams on a later
-// run. A group's attributes live in extensions; a group "email" has no
+// run. Config.InstitutionTeamOwners adds owners per institution (the
+// school's own Teams administrators). With Config.ArchiveTeams a retired
+// team group — a class the year roll did not match — has its Team
+// archived (read-only, POST /teams/{id}/archive) and unarchived if it
+// comes back; diff.Options.GroupRetention decides when it is deleted (0
+// keeps it). Classes the year roll matched keep their group id and are
+// renamed, never archived or made anew. Teams of Config.ClassTemplateKinds
+// are made from the education class template (POST /teams with
+// template educationClass and group@odata.bind), where the tenant has
+// it; others from the group with the standard template. A group's
+// attributes live in extensions; a group "email" has no
 // place (Graph cannot mail-enable a security group).
+//
+// Groups-and-Teams-only mode (Config.GroupsOnly): where another tool
+// makes the users (Entra Connect from on-premises AD, say), Read lists
+// every account and Prepare binds each desired user to an existing one by
+// userPrincipalName or UNI-ID (Config.MatchBy); desired users without an
+// account are left out with their memberships. Bound users are reported
+// as desired, so no user is ever created, changed or disabled (Apply
+// refuses any user change with ErrConstraint), while groups, Teams and
+// units converge with the bound accounts as members.
 //
 // Containers: Entra ID has no OUs. With Config.AdministrativeUnits the
 // containers ou/inst/<num> (diff/desired's institutions-only layout) are
@@ -120,8 +142,11 @@
 //     It is the generic diff/route.Router, which routes AD forests or
 //     Google domains the same way.
 //   - One administrative unit per school scopes administration (a school's
-//     IT staff get roles on their unit only). It does not hide the users
-//     from other users' directory searches.
+//     IT staff get roles on their unit only). With Config.HiddenMembership
+//     the units are created with visibility HiddenMembership, so only a
+//     unit's members can list its members. Neither hides the users from
+//     other users' people and address-list searches. docs/PRIVACY.md sets
+//     out what each cloud allows.
 //   - Config.HideStudents writes showInAddressList=false on pupils. Graph
 //     documents that property with "do not use in Microsoft Graph; manage
 //     it in the Microsoft 365 admin center": a tenant may ignore or refuse

@@ -40,6 +40,9 @@ func (c *Client) Prepare(desired []diff.Object) []diff.Object {
 		}
 		out = append(out, o)
 	}
+	if c.cfg.GroupsOnly {
+		return c.prepareGroupsOnly(out)
+	}
 	return out
 }
 

@@ -171,7 +171,7 @@ func ptr[T any](v T) *T { return &v }
 // ConsistencyLevel: eventual and $count=true, on every page.
 func (c *Client) fullUsers(ctx context.Context, snap *snapshot) error {
 	q := &users.UsersRequestBuilderGetQueryParameters{Select: c.userSelect(), Top: ptr(int32(c.cfg.PageSize))}
-	advanced := !c.cfg.Adopt
+	advanced := !c.cfg.Adopt && !c.cfg.GroupsOnly
 	if advanced {
 		q.Filter = ptr("companyName eq '" + strings.ReplaceAll(c.cfg.Mark, "'", "''") + "'")
 		q.Count = ptr(true)
@@ -421,7 +421,16 @@ func (c *Client) assemble(s *snapshot) []diff.Object {
 			}
 		}
 	}
+	if c.cfg.GroupsOnly {
+		c.mu.Lock()
+		c.indexAccounts(s.users)
+		out = append(out, c.mirroredUsers(s.users, objs, idKey)...)
+		c.mu.Unlock()
+	}
 	for _, id := range slices.Sorted(mapKeys(s.users)) {
+		if c.cfg.GroupsOnly {
+			break
+		}
 		m := s.users[id]
 		ext := c.extRead(m)
 		managed := ext[keyExt] != "" && asString(m["companyName"]) == c.cfg.Mark

@@ -123,6 +123,9 @@ const (
 	DrivePerGroup DriveModel = "per-group"
 	// DrivePerInstitution gives each institution one shared drive for its
 	// staff, with a folder per class per school year shared with the class.
+	// A new school year makes new folders; last year's stay as they were,
+	// still shared with their classes, and are never deleted by orgsync
+	// (Read leaves out folders of years before the newest).
 	DrivePerInstitution DriveModel = "per-institution"
 )
 

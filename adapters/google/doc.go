@@ -63,7 +63,18 @@
 // and Config.Prepare does the same without a client. The subpackage googlefake is a fake Google service for
 // tests.
 //
+// # Classroom requests
+//
+// Classroom (NewClassroom, with ClassroomScopes) carries out the Google
+// Classroom requests an administrator queues (broker.ClassroomQueue):
+// ClassroomTransfer makes another teacher the owner of a course (added as
+// a teacher first, since Classroom lets only a teacher own a course; the
+// old owner stays a teacher) and ClassroomArchive sets courseState
+// ARCHIVED. Each is recorded in the audit log as an intent and an outcome
+// (Op "classroom/<request id>", Actor the administrator). orgsync neither
+// creates nor deletes classrooms.
+//
 // The package does not decide what should exist (that is diff/desired and
 // diff), does not run on its own (see examples/google-sync) and does not
-// handle Google Classroom, mail routing or Chrome devices.
+// handle mail routing or Chrome devices.
 package google

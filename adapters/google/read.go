@@ -60,6 +60,9 @@ func (c *Client) Read(ctx context.Context) ([]diff.Object, error) {
 			return nil, err
 		}
 	}
+	if c.cfg.Drives.Model == DrivePerInstitution {
+		r.out = hidePastYears(r.out)
+	}
 	slices.SortFunc(r.out, func(a, b diff.Object) int {
 		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Key, b.Key), cmp.Compare(a.ID, b.ID))
 	})

@@ -2,7 +2,8 @@
 // package broker does (clients, pending changes, pause and resume,
 // approvals, year-roll locks, keep-alive list, primary-institution
 // overrides, the import API for local
-// employees and externals, the guard's held institutions), health and
+// employees and externals, the guard's held institutions, Google Classroom
+// requests), health and
 // readiness, and Prometheus metrics. openapi.yaml describes it.
 //
 // Every route requires an authenticated principal (see Authenticator)
@@ -41,7 +42,10 @@ type Server struct {
 	Sources *broker.Sources // nil: no import API, no guard
 	Auth    Authenticator
 	Metrics *Metrics // nil: /metrics is empty
-	Log     *slog.Logger
+	// Classroom queues Google Classroom requests (nil: the routes
+	// /api/v1/classroom/… answer 404).
+	Classroom *broker.ClassroomQueue
+	Log       *slog.Logger
 	// Ready reports readiness (e.g. the first snapshot was loaded); nil
 	// is ready when the broker has a snapshot.
 	Ready func() bool
@@ -115,6 +119,8 @@ func New(s Server) *Server {
 		{Method: "POST", Path: "/api/v1/import", Allow: roles(Importer, MunicipalAdmin), handler: srv.importLocal},
 		{Method: "GET", Path: "/api/v1/guard", Allow: municipal, handler: srv.guard},
 		{Method: "POST", Path: "/api/v1/guard/{id}/approve", Allow: admin, handler: srv.guardApprove},
+		{Method: "GET", Path: "/api/v1/classroom/requests", Allow: municipal, handler: srv.classroomRequests},
+		{Method: "POST", Path: "/api/v1/classroom/requests", Allow: admin, handler: srv.addClassroomRequest},
 	}
 	srv.mux = http.NewServeMux()
 	for _, rt := range srv.routes {

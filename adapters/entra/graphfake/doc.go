@@ -95,6 +95,31 @@
 //   - A team from a group younger than ~15 minutes answers 404. "Create
 //     team from group" (team-put-teams). Tested by the adapter's tests
 //     (YoungGroupAttempts).
+//   - Direct licence assignment needs a usageLocation. POST
+//     /users/{id}/assignLicense (addLicenses, removeLicenses, both
+//     required) adding a licence to a user without usageLocation answers
+//     400. "user: assignLicense" (https://learn.microsoft.com/graph/api/user-assignlicense)
+//     and "user resource type" (usageLocation: "Required for users that
+//     are assigned licenses due to legal requirement"). Any GUID counts as
+//     a subscribed SKU with free units and removing a licence the user
+//     lacks is a no-op (not modelled: subscribedSkus, consumed units).
+//     TestAssignLicenseNeedsUsageLocation.
+//   - Archiving a team is asynchronous: POST /teams/{id}/archive and
+//     /unarchive answer 202 Accepted with a Location of the operation;
+//     the archived team is read-only for its members. "Archive team"
+//     (https://learn.microsoft.com/graph/api/team-archive) and "Unarchive
+//     team" (team-unarchive). The fake completes the operation at once
+//     (the operation resource is not modelled) and answers 404 for a
+//     group without a team. TestArchiveTeam.
+//   - A team from a group with a template is POST /teams with
+//     template@odata.bind (teamsTemplates('educationClass') and the other
+//     base templates) and group@odata.bind, answered 202 Accepted with a
+//     Location, under the same young-group rule as PUT /groups/{id}/team.
+//     "Create team" (https://learn.microsoft.com/graph/api/team-post,
+//     example "create a team from group") and "Get started with Teams
+//     templates" (base template types). The fake stores the template in
+//     the group's property teamTemplate and refuses unknown templates
+//     with 400. TestCreateTeamFromTemplate.
 //
 // Not modelled: authentication, $expand, $orderby, $search, other
 // operators than eq, the advanced-query rules of groups and units, lag of

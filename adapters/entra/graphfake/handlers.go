@@ -91,6 +91,8 @@ func (s *Server) route(method, path string, q url.Values, hdr map[string]string,
 		typ, segs = "group", segs[1:]
 	case segs[0] == "directory" && len(segs) > 1 && segs[1] == "administrativeUnits":
 		typ, segs = "administrativeUnit", segs[2:]
+	case segs[0] == "teams":
+		return s.teamsRoute(method, segs[1:], body) // teams.go
 	default:
 		return fail(http.StatusBadRequest, "BadRequest", "Resource not found for the segment '"+segs[0]+"'.")
 	}
@@ -119,6 +121,8 @@ func (s *Server) route(method, path string, q url.Values, hdr map[string]string,
 		return s.relation(o, rest[0], method, rest[1:], path, q, body)
 	case len(rest) == 1 && rest[0] == "team" && typ == "group":
 		return s.team(o, method)
+	case len(rest) == 1 && rest[0] == "assignLicense" && typ == "user" && method == http.MethodPost:
+		return s.assignLicense(o, body) // licences.go
 	}
 	return fail(http.StatusBadRequest, "BadRequest", "Unsupported request "+method+" "+path)
 }
@@ -462,7 +466,7 @@ func (s *Server) team(o *object, method string) result {
 		if !teamOf(o) {
 			return fail(http.StatusNotFound, "NotFound", "No team found with Group Id "+o.id)
 		}
-		return ok(http.StatusOK, map[string]any{"id": o.id, "displayName": o.props["displayName"], "isArchived": false})
+		return ok(http.StatusOK, map[string]any{"id": o.id, "displayName": o.props["displayName"], "isArchived": o.props["isArchived"] == true})
 	}
 	if method != http.MethodPut {
 		return fail(http.StatusMethodNotAllowed, "BadRequest", "Unsupported method")

@@ -394,7 +394,7 @@ func routeOf(path string) string {
 			continue
 		}
 		switch sg {
-		case "members", "owners", "$ref", "team", "delta", "delta()", "administrativeUnits", "microsoft.graph.user", "microsoft.graph.group":
+		case "members", "owners", "$ref", "team", "assignLicense", "archive", "unarchive", "delta", "delta()", "administrativeUnits", "microsoft.graph.user", "microsoft.graph.group":
 			continue
 		}
 		if i == 1 && segs[0] == "directory" {

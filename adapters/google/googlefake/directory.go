@@ -46,6 +46,7 @@ func (f *Fake) routes() {
 
 	f.licensingRoutes()
 	f.driveRoutes()
+	f.classroomRoutes()
 	f.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, notFound("Method not found: %s %s", r.Method, r.URL.Path))
 	})

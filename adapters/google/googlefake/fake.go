@@ -1,8 +1,10 @@
 // Package googlefake is an in-process fake of the parts of Google Workspace
 // that orgsync's Google adapter uses: the Admin SDK Directory API (users,
 // org units, custom schemas, groups and members), the Enterprise License
-// Manager API (licence assignments) and the Drive API v3 (shared drives,
-// folders, permissions).
+// Manager API (licence assignments), the Drive API v3 (shared drives,
+// folders, permissions) and a Classroom API v1 subset (courses.get and
+// patch, courses.teachers list and create; courses are made with
+// AddCourse).
 //
 // It speaks the real JSON shapes on the real URL paths, so tests drive it
 // through the real google.golang.org/api clients with option.WithEndpoint
@@ -48,6 +50,7 @@
 //     searches is from field reports, not a documented bound. That a list
 //     without a query does not lag is an assumption: no public source says
 //     either way. TestSearchLag.
+//
 //   - Incomplete drive searches (Options.IncompleteSearch): files.list
 //     with corpora=allDrives may leave drives out and answer
 //     incompleteSearch=true; corpora=drive searches one drive completely.
@@ -57,6 +60,7 @@
 //     https://developers.google.com/workspace/drive/api/reference/rest/v3/files/list.
 //     Which drives the real service leaves out cannot be known; the fake
 //     leaves out every second one. TestIncompleteSearch.
+//
 //   - users.patch keeps repeated fields it is asked to clear; users.update
 //     clears a field set to null. "Method: users.patch" ("This method is
 //     unable to clear fields that contain repeated objects … Use the
@@ -64,10 +68,12 @@
 //     https://developers.google.com/admin-sdk/directory/reference/rest/v1/users/patch,
 //     and "Method: users.update" (fields set to null are cleared).
 //     TestPatchKeepsRepeatedFields.
+//
 //   - Drive sharing has its own rate limit, 403 sharingRateLimitExceeded,
 //     among the rate-limit faults of permission writes. Drive API
 //     "Resolve errors" (https://developers.google.com/workspace/drive/api/guides/handle-errors).
 //     TestSharingRateLimit.
+//
 //   - Licensing knows the real Education SKUs — Fundamentals
 //     (Google-Apps/1010070001 and the legacy Google-Apps-For-Education),
 //     Education Standard and Plus (101031/1010310005–1010310010), the
@@ -77,10 +83,21 @@
 //     the Teaching and Learning Upgrade row could not be read in full in
 //     the copies at hand: its SKU id is Google's published one as far as
 //     we know, but check it against that page. TestLicensingKnowsEducationSKUs.
+//
 //   - drives.create with a repeated requestId answers 409 and never the
 //     earlier drive. Drive API drives.create reference (requestId "… If
 //     the request ID is repeated, a 409 error is returned"). Tested in
 //     fake_test.go.
+//
+//   - Classroom ownership passes only to a teacher of the course:
+//     courses.patch of ownerId to anyone else is 400 FAILED_PRECONDITION
+//     IneligibleOwner, and courses.patch needs an updateMask of the
+//     documented fields. "Method: courses.patch"
+//     (https://developers.google.com/workspace/classroom/reference/rest/v1/courses/patch)
+//     and "Common Classroom API errors" (IneligibleOwner,
+//     https://developers.google.com/workspace/classroom/troubleshooting/common-errors).
+//     That the owner must already be a teacher is how we read
+//     IneligibleOwner; the pages do not spell it out. TestClassroomOwnerMustBeTeacher.
 //
 // Not modelled: per-user and per-project quotas other than
 // QuotaPerMinute, propagation delays of group membership and org unit

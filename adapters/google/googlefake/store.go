@@ -28,6 +28,8 @@ type store struct {
 	requests map[string]string        // actor + requestId -> drive id
 
 	index map[string]*user // users.list search index under Options.SearchLag
+
+	courses map[string]*course // Classroom courses by id (classroom.go)
 }
 
 type userName struct {
