@@ -141,6 +141,8 @@ type Server struct {
 	counts   Counts
 	extReg   map[string]bool
 	schemaID map[string]bool
+	// syncRefusals are refused writes to synced objects (onprem.go).
+	syncRefusals []string
 }
 
 // New starts a fake Graph service on a loopback port. Close it when done.
