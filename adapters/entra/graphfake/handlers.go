@@ -73,6 +73,9 @@ func (s *Server) do(method, path, rawQuery string, hdr map[string]string, body [
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if r := s.authorize(method, path); r != nil {
+		return r.status, r.hdr, r.body
+	}
 	r := s.route(method, path, q, hdr, body)
 	if r.status < 400 && method != http.MethodGet {
 		s.counts.Writes[method+" "+routeOf(path)]++
