@@ -8,8 +8,9 @@
 // ambiguous person or one whose account lies outside the base
 // (Report.Blocked), and adoption happens per institution (Filter).
 //
-// The package is pure: the accounts come from an adapter (ad.Client
-// Accounts) and the persons from an orgmodel snapshot (Persons).
+// The package is pure: the accounts come from an adapter (the Accounts
+// method of ad.Client, entra.Client and google.Client) and the persons
+// from an orgmodel snapshot (Persons).
 package migrate
 
 import (
