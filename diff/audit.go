@@ -30,6 +30,9 @@ const (
 	// PhaseOutcome: what became of the change of the intent with the
 	// same Op: Err is empty when it was applied.
 	PhaseOutcome = "outcome"
+	// PhasePurge: a record of a purge of personal data (snapstore.Purger):
+	// when and how many persons, never who or what.
+	PhasePurge = "purge"
 )
 
 // AuditRecord is one entry of the audit trail of Apply. Apply writes two

@@ -101,7 +101,9 @@ type PlanConfig struct {
 type PayrollConfig struct {
 	// File is the path of the export.
 	File string `yaml:"file"`
-	// Format is "opus" (OPUS XML, see package payroll) or "csv".
+	// Format is "opus" (OPUS XML, see package payroll), "csv" or
+	// "os2sofd" (saved answers of SOFD Core's GET /api/v2/persons, see
+	// payroll.ReadSOFD and payroll.SOFDClient).
 	Format string `yaml:"format"`
 }
 

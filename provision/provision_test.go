@@ -173,6 +173,21 @@ func TestPayrollGroups(t *testing.T) {
 	if !slices.Contains(inactive.Members, "user/"+emps[1].ID) {
 		t.Errorf("inactive members %v lack %s, whose employment ended", inactive.Members, emps[1].ID)
 	}
+
+	// The same from a saved OS2sofd answer.
+	sofd := `{"persons":[{"uuid":"a","cpr":"` + emps[0].CPR + `","affiliations":[{"employeeId":"1","startDate":"2020-01-01","stopDate":null}]},
+	 {"uuid":"b","cpr":"` + emps[1].CPR + `","affiliations":[{"employeeId":"2","startDate":"2020-01-01","stopDate":"2021-01-01"}]}]}`
+	file = filepath.Join(t.TempDir(), "sofd.json")
+	os.WriteFile(file, []byte(sofd), 0o644)
+	d = memdir.New()
+	j = job(t, s, d, true)
+	j.Config.Payroll = &provision.PayrollConfig{File: file, Format: "os2sofd"}
+	if _, err := j.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if active, _ := d.Get("group/payroll/active"); !slices.Equal(active.Members, []string{"user/" + emps[0].ID}) {
+		t.Errorf("os2sofd: active members = %v", active.Members)
+	}
 }
 
 // refusing is a memdir that refuses to create one user, as a directory

@@ -71,8 +71,10 @@ func (c *Config) payrollGroups(s *orgmodel.Snapshot, now time.Time, out io.Write
 		emps, err = payroll.ReadOPUS(f)
 	case "csv":
 		emps, err = payroll.ReadCSV(f)
+	case "os2sofd":
+		emps, err = payroll.ReadSOFD(f)
 	default:
-		return nil, fmt.Errorf("%w: payroll.format %q: want opus or csv", ErrConfig, c.Payroll.Format)
+		return nil, fmt.Errorf("%w: payroll.format %q: want opus, csv or os2sofd", ErrConfig, c.Payroll.Format)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("payroll %s: %w: %w", c.Payroll.File, ErrInput, err)

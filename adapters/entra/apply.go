@@ -109,10 +109,10 @@ func (c *Client) resolve(ctx context.Context, kind diff.Kind, key string) (*entr
 	if m == nil {
 		return nil, fmt.Errorf("%w: no object with key %s", diff.ErrNotFound, key)
 	}
-	if kind == diff.User && asString(m["companyName"]) != c.cfg.Mark {
+	if kind == diff.User && asString(m["companyName"]) != c.cfg.Mark && !onPremSynced(m) {
 		return nil, fmt.Errorf("%w: user %s has key %s but not the mark", diff.ErrUnmanaged, asString(m["id"]), key)
 	}
-	e := &entry{kind: kind, id: asString(m["id"]), ext: c.extRead(m)}
+	e := &entry{kind: kind, id: asString(m["id"]), ext: c.extRead(m), synced: kind == diff.User && onPremSynced(m)}
 	c.setEntry(key, e)
 	return e, nil
 }
@@ -214,6 +214,9 @@ func (c *Client) userProps(key string, attrs diff.Attrs, body map[string]any, ex
 func (c *Client) createUser(ctx context.Context, o *diff.Object) error {
 	if _, ok := c.entry(o.Key); ok {
 		return fmt.Errorf("entra: create user %s: %w", o.Key, diff.ErrExists)
+	}
+	if c.cfg.OnPremisesSync {
+		return fmt.Errorf("entra: create user %s: %w: users come from on-premises AD through the sync (onPremisesSync); it is adopted once synced", o.Key, diff.ErrConstraint)
 	}
 	username := o.Attrs.Get(diff.AttrUsername)
 	if username == "" {
@@ -592,11 +595,15 @@ func (c *Client) adopt(ctx context.Context, ch diff.Change) error {
 	id := ch.Before.ID
 	ext := map[string]string{keyExt: ch.After.Key, nameExt: ch.After.Name}
 	body := map[string]any{"companyName": c.cfg.Mark}
+	synced := c.isSyncedID(id)
+	if synced {
+		delete(body, "companyName") // owned by the sync: the key extension marks it
+	}
 	c.extWrite(body, nil, ext)
 	if err := c.patch(ctx, "adopt user "+ch.Key, diff.User, id, body); err != nil {
 		return err
 	}
-	c.setEntry(ch.After.Key, &entry{kind: diff.User, id: id, ext: ext, parent: ch.Before.Parent})
+	c.setEntry(ch.After.Key, &entry{kind: diff.User, id: id, ext: ext, parent: ch.Before.Parent, synced: synced})
 	return nil
 }
 
@@ -619,6 +626,7 @@ func (c *Client) updateAttrs(ctx context.Context, ch diff.Change, e *entry) erro
 	default:
 		c.groupExt(ch.Key, attrs, ext)
 	}
+	c.dropSyncOwned(ch.Key, e, body)
 	c.extWrite(body, e.ext, ext)
 	if err := c.patch(ctx, "update "+string(ch.Kind)+" "+ch.Key, ch.Kind, e.id, body); err != nil {
 		return err
@@ -654,6 +662,7 @@ func (c *Client) rename(ctx context.Context, ch diff.Change, e *entry) error {
 	} else {
 		body["displayName"] = ch.After.Name
 	}
+	c.dropSyncOwned(ch.Key, e, body)
 	c.extWrite(body, e.ext, ext)
 	if err := c.patch(ctx, "rename "+string(ch.Kind)+" "+ch.Key, ch.Kind, e.id, body); err != nil {
 		return err
@@ -696,7 +705,7 @@ func (c *Client) setDisabled(ctx context.Context, ch diff.Change, e *entry) erro
 		date = ch.After.Attrs.Get(diff.AttrDisabledDate)
 	}
 	ext := map[string]string{diff.AttrDisabledDate: date}
-	if ch.Kind == diff.User {
+	if ch.Kind == diff.User && !e.synced {
 		body["accountEnabled"] = ch.Action == diff.Enable
 	}
 	if ch.Action == diff.Enable {
@@ -756,6 +765,9 @@ func (c *Client) member(ctx context.Context, ch diff.Change, g *entry) error {
 }
 
 func (c *Client) deleteObject(ctx context.Context, ch diff.Change, e *entry) error {
+	if e.synced {
+		return fmt.Errorf("entra: delete user %s: %w: it is synchronised from on-premises AD; it is deleted there", ch.Key, diff.ErrConstraint)
+	}
 	_, err := c.send(ctx, request{op: "delete " + string(ch.Kind) + " " + ch.Key,
 		build: func(ctx context.Context) (*abs.RequestInformation, error) {
 			switch ch.Kind {

@@ -36,11 +36,14 @@ type Client struct {
 	// sleep waits between attempts (tests record the waits)
 	sleep func(ctx context.Context, d time.Duration) error
 
-	mu      sync.Mutex
-	objs    map[string]*entry // by Key
-	pending map[string]bool   // keys of team groups whose team is not made yet
-	delta   *deltaState
-	gonly   groupsOnly // Config.GroupsOnly (groupsonly.go)
+	mu   sync.Mutex
+	objs map[string]*entry // by Key
+	// syncedIDs are the ids of the users read with onPremisesSyncEnabled
+	// (onprem.go).
+	syncedIDs map[string]bool
+	pending   map[string]bool // keys of team groups whose team is not made yet
+	delta     *deltaState
+	gonly     groupsOnly // Config.GroupsOnly (groupsonly.go)
 
 	sends, resends atomic.Int64
 }
@@ -59,6 +62,8 @@ type entry struct {
 	team bool
 	// members are the member keys known to be in a group.
 	members map[string]bool
+	// synced: a user synchronised from on-premises AD (onprem.go).
+	synced bool
 }
 
 // New returns a Client that talks to Graph through an existing

@@ -121,6 +121,14 @@ type Config struct {
 	// (Managed false, Key ""), with their neutral attributes, so that
 	// diff.Options.AdoptBy can match them (e.g. by "uniId" or "username").
 	Adopt bool `yaml:"adopt,omitempty" json:"adopt,omitempty"`
+	// OnPremisesSync says the tenant's users come from an on-premises AD
+	// through Entra Connect or Cloud Sync (set-up "AD first", see
+	// onprem.go): orgsync never creates a user here (it adopts each one
+	// once synced, with Adopt and plan.adoptBy username) and manages only
+	// groups, Teams, administrative units and its own extension
+	// properties. Synced users are recognised and protected without it;
+	// it only stops the creation of cloud users.
+	OnPremisesSync bool `yaml:"onPremisesSync,omitempty" json:"onPremisesSync,omitempty"`
 	// Delta makes Read incremental after the first read: it follows the
 	// stored delta links of /users/delta and /groups/delta and falls back
 	// to a full read on syncStateNotFound.

@@ -35,6 +35,7 @@ func (c *Client) Prepare(desired []diff.Object) []diff.Object {
 			o.Parent = instContainer(o.Parent)
 		}
 		o.Attrs = slices.DeleteFunc(o.Attrs, func(a diff.Attr) bool { return !c.stores(o.Kind, a.Name) })
+		c.prepareSynced(&o)
 		if len(o.Attrs) == 0 {
 			o.Attrs = nil
 		}

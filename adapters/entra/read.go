@@ -47,7 +47,7 @@ type deltaState struct {
 
 func (c *Client) userSelect() []string {
 	sel := []string{"id", "accountEnabled", "displayName", "givenName", "surname", "mailNickname",
-		"userPrincipalName", "mail", "companyName", "jobTitle", c.cfg.UniIDProperty}
+		"userPrincipalName", "mail", "companyName", "jobTitle", c.cfg.UniIDProperty, "onPremisesSyncEnabled"}
 	if c.cfg.HideStudents {
 		sel = append(sel, "showInAddressList")
 	}
@@ -393,6 +393,7 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 // assemble turns a snapshot into objects and refreshes the Key -> ID map.
 func (c *Client) assemble(s *snapshot) []diff.Object {
 	objs := map[string]*entry{}
+	syncedIDs := map[string]bool{}
 	idKey := map[string]string{}
 	var out []diff.Object
 	// administrative units first: their keys are the parents of the rest
@@ -433,18 +434,27 @@ func (c *Client) assemble(s *snapshot) []diff.Object {
 		}
 		m := s.users[id]
 		ext := c.extRead(m)
-		managed := ext[keyExt] != "" && asString(m["companyName"]) == c.cfg.Mark
+		synced := onPremSynced(m)
+		if synced {
+			syncedIDs[id] = true
+		}
+		// A synced user cannot carry the companyName mark (the sync owns
+		// it): its key extension marks it.
+		managed := ext[keyExt] != "" && (asString(m["companyName"]) == c.cfg.Mark || synced)
 		if !managed && !c.cfg.Adopt {
 			continue
 		}
 		o := c.userObject(m, ext)
+		if synced {
+			o.Disabled = false // the sync owns accountEnabled: never planned here
+		}
 		o.ID = id
 		if managed {
 			o.Key, o.Managed = ext[keyExt], true
 			o.Parent = parentOf[id]
 			o.Institution = strings.TrimPrefix(o.Parent, "ou/inst/")
 			idKey[id] = o.Key
-			objs[o.Key] = &entry{kind: diff.User, id: id, parent: o.Parent, ext: ext}
+			objs[o.Key] = &entry{kind: diff.User, id: id, parent: o.Parent, ext: ext, synced: synced}
 		}
 		out = append(out, o)
 	}
@@ -485,6 +495,7 @@ func (c *Client) assemble(s *snapshot) []diff.Object {
 	}
 	c.mu.Lock()
 	c.objs = objs
+	c.syncedIDs = syncedIDs
 	c.pending = pending
 	c.mu.Unlock()
 	return out

@@ -36,6 +36,12 @@
 // CSV (ReadCSV): the same column names in a header line, ';' or ','
 // separated, UTF-8 with an optional byte-order mark.
 //
+// OS2sofd (SOFD Core): SOFDClient pages through the instance's
+// GET /api/v2/persons (offset paging, API key in the header "ApiKey") and
+// ReadSOFD reads saved answers (provision format "os2sofd"); each EMPLOYEE
+// affiliation is one employment (see os2sofd.go for the field mapping).
+// Package sofdfake fakes the endpoint.
+//
 // Problems with single records are collected and returned together, each
 // naming its record (OPUS: employee[i] and id; CSV: line; SQL: row);
 // the valid records are still returned.

@@ -121,7 +121,7 @@ func (g googleConfig) options(ctx context.Context, getenv func(string) string) (
 	if err != nil {
 		return nil, fmt.Errorf("%w: google.keyFile: %w", provision.ErrConfig, err)
 	}
-	o, err := google.DelegatedCredentials(ctx, key, g.Subject)
+	o, err := google.DelegatedCredentialsFor(ctx, key, g.Subject, g.Config.Scopes())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", provision.ErrConfig, err)
 	}

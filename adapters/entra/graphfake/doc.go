@@ -120,6 +120,20 @@
 //     templates" (base template types). The fake stores the template in
 //     the group's property teamTemplate and refuses unknown templates
 //     with 400. TestCreateTeamFromTemplate.
+//   - Objects synced from on-premises (onPremisesSyncEnabled true, seeded
+//     with Seed): a PATCH touching a property the sync owns, or anything
+//     of a synced group, and a DELETE answer 400 Request_BadRequest
+//     "Unable to update the specified properties for on-premises mastered
+//     Directory Sync objects or objects currently undergoing migration.";
+//     usageLocation and extension properties stay writable. The message as
+//     Graph returns it is quoted in "Office 365 – Graph, DirSync, and
+//     attribute modifications", https://timmcmic.blog/2023/07/10/office-365-graph-dirsync-and-attribute-modifications/;
+//     the source of authority rule in "Manage users with directory
+//     synchronization", https://learn.microsoft.com/training/modules/manage-synchronized/2-manage-users-directory-synchronization.
+//     Which properties a given Connect configuration syncs varies; the
+//     fake takes the usual set (onprem.go). SyncRefusals lists refused
+//     writes. Member changes of synced groups are not refused (not
+//     modelled). TestSyncedUserRefusesSyncOwnedWrites.
 //
 // Not modelled: authentication, $expand, $orderby, $search, other
 // operators than eq, the advanced-query rules of groups and units, lag of

@@ -73,6 +73,9 @@ func (s *Server) do(method, path, rawQuery string, hdr map[string]string, body [
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if r := s.authorize(method, path); r != nil {
+		return r.status, r.hdr, r.body
+	}
 	r := s.route(method, path, q, hdr, body)
 	if r.status < 400 && method != http.MethodGet {
 		s.counts.Writes[method+" "+routeOf(path)]++
@@ -113,8 +116,14 @@ func (s *Server) route(method, path string, q url.Values, hdr map[string]string,
 	case len(rest) == 0 && method == http.MethodGet:
 		return ok(http.StatusOK, s.project(o, q.Get("$select"), true))
 	case len(rest) == 0 && method == http.MethodPatch:
+		if r := s.refuseSynced(o, method, body); r != nil {
+			return *r
+		}
 		return s.patch(o, body)
 	case len(rest) == 0 && method == http.MethodDelete:
+		if r := s.refuseSynced(o, method, nil); r != nil {
+			return *r
+		}
 		s.remove(o)
 		return ok(http.StatusNoContent, nil)
 	case len(rest) >= 1 && (rest[0] == "members" || rest[0] == "owners") && (typ == "group" || (typ == "administrativeUnit" && rest[0] == "members")):

@@ -58,6 +58,10 @@ type Faults struct {
 type Options struct {
 	// Seed makes fault decisions and object ids reproducible.
 	Seed uint64
+	// Permissions, when not nil, are the application permissions the
+	// token carries: a request none of them allows answers 403
+	// (permissions.go).
+	Permissions []string
 	// Faults is the initial fault configuration; see SetFaults.
 	Faults Faults
 	// Domains are the tenant's verified domains; when set, a user's
@@ -141,6 +145,11 @@ type Server struct {
 	counts   Counts
 	extReg   map[string]bool
 	schemaID map[string]bool
+	// syncRefusals are refused writes to synced objects (onprem.go).
+	syncRefusals []string
+	// usedPerms and denied: Options.Permissions (permissions.go).
+	usedPerms map[string]bool
+	denied    []string
 }
 
 // New starts a fake Graph service on a loopback port. Close it when done.

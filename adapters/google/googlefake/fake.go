@@ -128,6 +128,9 @@ type Options struct {
 	// Domain is the primary domain; user and group emails must be in it or
 	// in ExtraDomains. Default "skole.test".
 	Domain string
+	// Scopes, when not nil, are the OAuth scopes the token carries (full
+	// URLs): a method none of them allows answers 403 (scopes.go).
+	Scopes []string
 	// ExtraDomains are further verified domains.
 	ExtraDomains []string
 	// CustomerID is the customer's id; "my_customer" is accepted as an
@@ -185,6 +188,9 @@ type Fake struct {
 	stats Stats
 	seen  map[uint64]int
 	quota map[string][]time.Time
+	// usedScopes and deniedScopes: Options.Scopes (scopes.go).
+	usedScopes   map[string]bool
+	deniedScopes []string
 }
 
 // Stats are the fake's request counters.
@@ -343,6 +349,11 @@ func (f *Fake) method(pattern, id string, write bool, h handlerFunc) {
 
 		f.mu.Lock()
 		f.stats.Calls[id]++
+		if e := f.authorizeScope(id, write); e != nil {
+			f.mu.Unlock()
+			writeError(w, e)
+			return
+		}
 		if e := f.checkQuota(id); e != nil {
 			f.stats.QuotaRejections++
 			f.mu.Unlock()

@@ -1,0 +1,98 @@
+// Command purge deletes the personal data of persons gone from every
+// source once the retention period has ended: from the snapshot history
+// (a snapstore folder, as written by stil-import -store), from the
+// provision state file, with one purge record in the audit log (when and
+// how many, never who).
+//
+//	purge -history /var/lib/orgsync/history -state state.json -audit audit.jsonl
+//	purge -history DIR -months 13 -dry-run
+//
+// Run it daily from a scheduler; a run that finds nobody writes nothing.
+// Exit codes: 0 done, 1 error, 4 bad flags.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/orgsync/orgsync/adapters/snapstore"
+	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/internal/runner"
+	"github.com/orgsync/orgsync/orgmodel"
+	"github.com/orgsync/orgsync/orgmodel/history"
+	"github.com/orgsync/orgsync/provision"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, time.Now())
+	stop()
+	os.Exit(code)
+}
+
+// dryStore reads a store and never writes it.
+type dryStore struct{ snapstore.Rewritable }
+
+func (dryStore) Replace(context.Context, string, *orgmodel.Snapshot) error { return nil }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.Time) int {
+	fs := flag.NewFlagSet("purge", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("history", "", "the snapshot history folder (required)")
+	state := fs.String("state", "", "the provision state file to purge as well")
+	auditPath := fs.String("audit", "", "the audit log to append the purge record to")
+	months := fs.Int("months", history.DefaultRetentionMonths, "retention after a person left every source, in months")
+	dry := fs.Bool("dry-run", false, "report how many persons are due, change nothing")
+	actor := fs.String("actor", "orgsync-purge", "the audit record's actor")
+	if err := fs.Parse(args); err != nil {
+		return runner.ExitInput
+	}
+	if *dir == "" || *months <= 0 {
+		fmt.Fprintln(stderr, "purge: -history is required and -months must be positive")
+		return runner.ExitInput
+	}
+	fail := func(err error) int {
+		fmt.Fprintln(stderr, "purge:", err)
+		return runner.ExitError
+	}
+	store, err := snapstore.OpenFiles(*dir)
+	if err != nil {
+		return fail(err)
+	}
+	p := &snapstore.Purger{Store: store, Months: *months, Actor: *actor}
+	if *dry {
+		p.Store = dryStore{store}
+	} else {
+		if *state != "" {
+			p.Also = append(p.Also, provision.StateForgetter{Store: provision.StateFile(*state)})
+		}
+		if *auditPath != "" {
+			f, err := os.OpenFile(*auditPath, os.O_CREATE|os.O_APPEND|os.O_RDWR, 0o600)
+			if err != nil {
+				return fail(err)
+			}
+			defer f.Close()
+			a, err := diff.ResumeJSONLAuditor(f, f)
+			if err != nil {
+				return fail(err)
+			}
+			p.Auditor = a
+		}
+	}
+	res, err := p.Purge(ctx, now)
+	if err != nil {
+		return fail(err)
+	}
+	verb := "purged"
+	if *dry {
+		verb = "due for purging (dry run, nothing changed):"
+	}
+	fmt.Fprintf(stdout, "%s %d persons gone from every source for %d months; %d stored snapshots\n", verb, len(res.Persons), *months, res.Snapshots)
+	return runner.ExitOK
+}
