@@ -236,11 +236,22 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 		}
 	}
 	srv := api.New(api.Server{Broker: b, Sources: src, Auth: tokens, Metrics: metrics, Log: log})
+	var handler http.Handler = srv
+	if demo {
+		u, err := demoUI(b, log)
+		if err != nil {
+			return err
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/ui/", u)
+		mux.Handle("/", srv)
+		handler = mux
+	}
 	l, err := net.Listen("tcp", fc.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := hs.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http", "err", err)
@@ -249,6 +260,7 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 	url := "http://" + l.Addr().String()
 	fmt.Fprintf(stdout, "orgsync broker listening on %s\n", url)
 	if demo {
+		fmt.Fprintf(stdout, "admin UI (demo login, demo only): %s/ui/\n", url)
 		fmt.Fprintf(stdout, "state in %s\nadministrator token: %s\n  curl -H 'Authorization: Bearer %s' %s/api/v1/clients\n",
 			fc.State, demoToken, demoToken, url)
 	}
