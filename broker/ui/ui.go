@@ -12,8 +12,9 @@
 // (no scripts at all). A session ends after IdleTimeout without use, or
 // on logout.
 //
-// Signing in: production uses the municipality's IdP (the Login handler,
-// e.g. SAML, gives the principal to Server.SignIn). The demo login
+// Signing in: production uses the municipality's IdP through SAML 2.0
+// (Server.SAML, crewjam/saml as the service provider; the IdP's attributes
+// are mapped onto roles and scopes by an AttributeMap). The demo login
 // (Server.Demo) offers a choice of demo principals and is marked as such
 // on every page; it exists only when Demo is set.
 //
@@ -110,8 +111,10 @@ type Server struct {
 	// Insecure drops the cookies' Secure flag (plain-HTTP demo on
 	// localhost only).
 	Insecure bool
-	// Login, when set, starts the IdP's sign-in (GET Prefix+"/login").
-	Login http.Handler
+	// SAML, when set, signs people in through the municipality's IdP:
+	// GET Prefix+"/login" goes to the IdP, POST Prefix+"/saml/acs" takes
+	// its response, GET Prefix+"/saml/metadata" is the SP's metadata.
+	SAML *SAML
 	// Demo, when not empty, enables the demo login with these users.
 	Demo []DemoUser
 
@@ -150,6 +153,11 @@ func New(s Server) (*Server, error) {
 		_, _ = w.Write(styleCSS)
 	})
 	m.HandleFunc("GET "+p+"/login", srv.login)
+	if srv.SAML != nil {
+		m.HandleFunc("GET "+p+"/saml/login", srv.samlLogin)
+		m.HandleFunc("POST "+p+"/saml/acs", srv.samlACS)
+		m.HandleFunc("GET "+p+"/saml/metadata", srv.samlMetadata)
+	}
 	m.HandleFunc("POST "+p+"/login/demo", srv.demoLogin)
 	for _, rt := range srv.routes() {
 		m.HandleFunc(rt.method+" "+p+rt.path, srv.wrap(rt))
@@ -282,8 +290,8 @@ func (s *Server) SignIn(w http.ResponseWriter, r *http.Request, p api.Principal)
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	if s.Login != nil && len(s.Demo) == 0 {
-		s.Login.ServeHTTP(w, r)
+	if s.SAML != nil && len(s.Demo) == 0 {
+		s.samlLogin(w, r)
 		return
 	}
 	if len(s.Demo) == 0 {

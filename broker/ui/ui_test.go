@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -543,5 +544,35 @@ func TestNothingShownWhenNotRecorded(t *testing.T) {
 	per, _ := e.snap.Person(e.child)
 	if code != http.StatusInternalServerError || strings.Contains(body, per.FamilyName) {
 		t.Errorf("class list with the recorder down: %d", code)
+	}
+}
+
+func TestAttributeMap(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		nameID string
+		attrs  map[string][]string
+		want   api.Principal
+		err    error
+	}{
+		{"teacher", "x", map[string][]string{"uid": {"l1"}, "orgsyncRole": {"teacher"}, "orgsyncInstitution": {"200001"}, "orgsyncClass": {"200001/G1", ""}},
+			api.Principal{ID: "l1", Kind: "person", Role: api.Teacher, Institutions: []string{"200001"}, Classes: []string{"200001/G1"}}, nil},
+		{"the strongest role wins", "n", map[string][]string{"orgsyncRole": {"parent", "municipal-admin"}},
+			api.Principal{ID: "n", Kind: "person", Role: api.MunicipalAdmin}, nil},
+		{"unknown role", "n", map[string][]string{"orgsyncRole": {"janitor"}}, api.Principal{}, ErrNoRole},
+		{"no role", "n", nil, api.Principal{}, ErrNoRole},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := testAttributeMap.Principal(c.nameID, c.attrs)
+			if !errors.Is(err, c.err) {
+				t.Fatalf("err %v, want %v", err, c.err)
+			}
+			if err == nil && !reflect.DeepEqual(p, c.want) {
+				t.Errorf("got %+v, want %+v", p, c.want)
+			}
+		})
+	}
+	if _, err := (AttributeMap{ID: "uid"}).Principal("", map[string][]string{}); err == nil {
+		t.Error("no ID: no error")
 	}
 }
