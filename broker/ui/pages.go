@@ -423,7 +423,11 @@ func (s *Server) classList(w http.ResponseWriter, r *http.Request, ss *session) 
 		cw.Flush()
 		return
 	}
-	s.render(w, r, ss, http.StatusOK, "classlist", map[string]any{"Group": g, "Members": rows, "Print": format == "print"})
+	data := map[string]any{"Group": g, "Members": rows, "Print": format == "print"}
+	if format != "print" {
+		s.passwordForm(r, ss, data, snap, rows, s.prefix()+"/classes/"+inst+"/"+gid+"/password")
+	}
+	s.render(w, r, ss, http.StatusOK, "classlist", data)
 }
 
 // classMembers are the persons whose main group or one of whose groups
@@ -466,5 +470,28 @@ func (s *Server) children(w http.ResponseWriter, r *http.Request, ss *session) {
 	if !s.record(w, r, ss, "own children", "children", ids) {
 		return
 	}
-	s.render(w, r, ss, http.StatusOK, "children", map[string]any{"Children": rows})
+	data := map[string]any{"Children": rows}
+	s.passwordForm(r, ss, data, snap, rows, s.prefix()+"/children/password")
+	s.render(w, r, ss, http.StatusOK, "children", data)
+}
+
+// passwordForm adds the pupil-password form's data when p may reset and
+// there are targets: the pupils among rows.
+func (s *Server) passwordForm(r *http.Request, ss *session, data map[string]any, snap *orgmodel.Snapshot, rows []personRow, action string) {
+	if len(s.Passwords) == 0 || !mayResetPasswords(&ss.principal) {
+		return
+	}
+	var pupils []personRow
+	for _, pr := range rows {
+		for _, a := range snap.Affiliations {
+			if a.PersonID == pr.ID && a.Kind() == orgmodel.Student && !slices.ContainsFunc(pupils, func(x personRow) bool { return x.ID == pr.ID }) {
+				pupils = append(pupils, pr)
+			}
+		}
+	}
+	if len(pupils) == 0 {
+		return
+	}
+	data["Reset"], data["Pupils"], data["Action"], data["Targets"] = true, pupils, action, s.passwordTargets()
+	data["Done"] = r.URL.Query().Get("done") == "password"
 }

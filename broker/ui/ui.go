@@ -115,6 +115,11 @@ type Server struct {
 	// GET Prefix+"/login" goes to the IdP, POST Prefix+"/saml/acs" takes
 	// its response, GET Prefix+"/saml/metadata" is the SP's metadata.
 	SAML *SAML
+	// Passwords are the targets a pupil's new password is written to
+	// (every target holding the pupil), and PasswordRules the policy by
+	// grade (default DefaultPasswordRules).
+	Passwords     []PasswordTarget
+	PasswordRules []PasswordRule
 	// Demo, when not empty, enables the demo login with these users.
 	Demo []DemoUser
 
@@ -237,6 +242,8 @@ func (s *Server) routes() []route {
 		{"GET", "/classes", roles(api.MunicipalAdmin, api.PrivacyOfficer, api.SchoolAdmin, api.Teacher), s.classes},
 		{"GET", "/classes/{institution}/{group}", roles(api.MunicipalAdmin, api.PrivacyOfficer, api.SchoolAdmin, api.Teacher), s.classList},
 		{"GET", "/children", roles(api.Parent), s.children},
+		{"POST", "/classes/{institution}/{group}/password", roles(api.MunicipalAdmin, api.SchoolAdmin, api.Teacher), s.classPassword},
+		{"POST", "/children/password", roles(api.Parent), s.childPassword},
 	}
 }
 
