@@ -3,6 +3,9 @@
 # tests (broker/ui): a real, independent IdP that the SP (crewjam/saml)
 # talks to as it would to a municipality's AD FS or OS2faktor.
 # apt: simplesamlphp php-cli php-xml php-mbstring openssl curl
+# The admin UI's browser tests (broker/ui TestBrowser: chromedp, headless)
+# sign in through this IdP with Debian's chromium:
+# apt: chromium
 #
 # usage: .ci/servers/simplesamlphp.sh start|stop|status
 #   start  idempotent; on first use writes a configuration (config.php,
@@ -142,7 +145,9 @@ start() {
 	fi
 	[ -d "$WWW" ] || { log "SimpleSAMLphp is not installed ($WWW missing)"; exit 1; }
 	setup
-	SIMPLESAMLPHP_CONFIG_DIR="$DIR/config" setsid php -S "127.0.0.1:$PORT" -t "$WWW" >"$LOG" 2>&1 </dev/null &
+	# Several workers: one browser keeping a connection open must not block
+	# another (the built-in server is single-threaded without them).
+	PHP_CLI_SERVER_WORKERS=4 SIMPLESAMLPHP_CONFIG_DIR="$DIR/config" setsid php -S "127.0.0.1:$PORT" -t "$WWW" >"$LOG" 2>&1 </dev/null &
 	echo $! >"$PIDFILE"
 	for _ in $(seq 1 100); do
 		if answers; then
@@ -160,7 +165,9 @@ start() {
 
 stop() {
 	if running; then
-		kill "$(cat "$PIDFILE")" 2>/dev/null || true
+		# setsid made the server the leader of its process group: stop
+		# it with its workers.
+		kill -- "-$(cat "$PIDFILE")" 2>/dev/null || kill "$(cat "$PIDFILE")" 2>/dev/null || true
 	fi
 	rm -f "$PIDFILE"
 }

@@ -376,11 +376,14 @@ type page struct {
 	CSRF    string
 	Path    string
 	Message string
-	Data    any
+	// Done is set after an action (POST/redirect/GET with ?done=1).
+	Done bool
+	Data any
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, ss *session, code int, name string, data any) {
-	pg := page{Prefix: s.prefix(), Lang: "da", Demo: len(s.Demo) > 0, Path: r.URL.RequestURI(), Data: data}
+	pg := page{Prefix: s.prefix(), Lang: "da", Demo: len(s.Demo) > 0, Path: r.URL.RequestURI(), Data: data,
+		Done: r.URL.Query().Get("done") == "1"}
 	if ss != nil {
 		pg.Lang, pg.User, pg.CSRF = ss.lang, &ss.principal, ss.csrf
 	}
