@@ -1,11 +1,13 @@
 package ui
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/orgsync/orgsync/broker"
 	"github.com/orgsync/orgsync/broker/api"
@@ -94,11 +96,14 @@ func (s *Server) pending(w http.ResponseWriter, r *http.Request, ss *session) {
 		s.errorPage(w, r, ss, http.StatusForbidden, "err.forbidden")
 		return
 	}
-	pd, err := s.Broker.Pending(r.Context(), r.PathValue("client"))
+	cached, err := s.pendingOf(r.Context(), r.PathValue("client"))
 	if err != nil {
 		s.failErr(w, r, ss, err)
 		return
 	}
+	pd := &broker.Pending{}
+	*pd = *cached.pd
+	pd.Locks = slices.Clone(pd.Locks)
 	p := &ss.principal
 	var changes []diff.Change
 	var persons []string
@@ -134,7 +139,7 @@ func (s *Server) pending(w http.ResponseWriter, r *http.Request, ss *session) {
 	}
 	st, _ := s.Broker.Status(pd.Client)
 	s.render(w, r, ss, http.StatusOK, "pending", map[string]any{"Pending": pd, "Changes": changes, "Filter": f,
-		"Actions": actionNames(), "Kinds": kinds, "Institutions": insts, "Status": st})
+		"Actions": actionNames(), "Kinds": kinds, "Institutions": insts, "Status": st, "ComputedAt": cached.at})
 }
 
 func (s *Server) pause(w http.ResponseWriter, r *http.Request, ss *session) {
@@ -164,6 +169,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, ss *session, what s
 		s.failErr(w, r, ss, err)
 		return
 	}
+	s.forgetPending()
 	s.Log.Info("ui: "+what, "principal", ss.principal.ID, "path", r.URL.Path)
 	http.Redirect(w, r, s.prefix()+back+"?done=1", http.StatusSeeOther)
 }
@@ -494,4 +500,48 @@ func (s *Server) passwordForm(r *http.Request, ss *session, data map[string]any,
 	}
 	data["Reset"], data["Pupils"], data["Action"], data["Targets"] = true, pupils, action, s.passwordTargets()
 	data["Done"] = r.URL.Query().Get("done") == "password"
+}
+
+// pendingEntry is a client's pending plan as computed at a time.
+type pendingEntry struct {
+	at      time.Time
+	snap    *orgmodel.Snapshot
+	attempt time.Time
+	paused  bool
+	pd      *broker.Pending
+}
+
+// pendingOf returns the client's pending changes. Computing them is a
+// plan against the target (Broker.Pending: about as long as a run's
+// planning), so the result is reused for PendingTTL while the snapshot,
+// the client's last run and its pause are the same; every action taken
+// through the UI forgets it. The page says when it was computed.
+func (s *Server) pendingOf(ctx context.Context, name string) (pendingEntry, error) {
+	st, err := s.Broker.Status(name)
+	if err != nil {
+		return pendingEntry{}, err
+	}
+	snap := s.Broker.Snapshot()
+	now := s.Clock()
+	s.pendingMu.Lock()
+	e, ok := s.pendings[name]
+	s.pendingMu.Unlock()
+	if ok && e.snap == snap && e.attempt.Equal(st.LastAttempt) && e.paused == st.Paused && now.Sub(e.at) < s.PendingTTL {
+		return e, nil
+	}
+	pd, err := s.Broker.Pending(ctx, name)
+	if err != nil {
+		return pendingEntry{}, err
+	}
+	e = pendingEntry{at: now, snap: snap, attempt: st.LastAttempt, paused: st.Paused, pd: pd}
+	s.pendingMu.Lock()
+	s.pendings[name] = e
+	s.pendingMu.Unlock()
+	return e, nil
+}
+
+func (s *Server) forgetPending() {
+	s.pendingMu.Lock()
+	clear(s.pendings)
+	s.pendingMu.Unlock()
 }

@@ -123,9 +123,15 @@ type Server struct {
 	// Demo, when not empty, enables the demo login with these users.
 	Demo []DemoUser
 
-	tmpl     *template.Template
-	sessions *sessions
-	mux      *http.ServeMux
+	// PendingTTL is how long a computed pending plan is reused while
+	// nothing changed (default 30 seconds; see pendingOf).
+	PendingTTL time.Duration
+
+	tmpl      *template.Template
+	sessions  *sessions
+	mux       *http.ServeMux
+	pendingMu *sync.Mutex
+	pendings  map[string]pendingEntry
 }
 
 type ctxKey struct{}
@@ -151,6 +157,10 @@ func New(s Server) (*Server, error) {
 	}
 	srv.tmpl = t
 	srv.sessions = &sessions{}
+	srv.pendingMu, srv.pendings = &sync.Mutex{}, map[string]pendingEntry{}
+	if srv.PendingTTL == 0 {
+		srv.PendingTTL = 30 * time.Second
+	}
 	p := srv.prefix()
 	m := http.NewServeMux()
 	m.HandleFunc("GET "+p+"/static/style.css", func(w http.ResponseWriter, _ *http.Request) {
