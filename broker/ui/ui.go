@@ -91,6 +91,17 @@ func (m *MemoryRecorder) Lookups() []Lookup {
 	return slices.Clone(m.lookups)
 }
 
+// LogRecorder records look-ups as structured log lines ("ui: look-up"),
+// for a deployment without the accountability log.
+type LogRecorder struct{ Log *slog.Logger }
+
+// Record implements Recorder.
+func (l LogRecorder) Record(ctx context.Context, lu Lookup) error {
+	l.Log.InfoContext(ctx, "ui: look-up", "actor", lu.Actor, "role", lu.Role, "purpose", lu.Purpose, "query", lu.Query,
+		"count", len(lu.Persons), "persons", lu.Persons, "ip", lu.SourceIP)
+	return nil
+}
+
 // DemoUser is a principal offered by the demo login.
 type DemoUser struct {
 	Label     string

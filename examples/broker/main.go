@@ -37,6 +37,7 @@ import (
 	"github.com/orgsync/orgsync/broker"
 	"github.com/orgsync/orgsync/broker/api"
 	"github.com/orgsync/orgsync/broker/mail"
+	"github.com/orgsync/orgsync/broker/ui"
 	"github.com/orgsync/orgsync/diff"
 	"github.com/orgsync/orgsync/orgmodel/synth"
 	"github.com/orgsync/orgsync/provision"
@@ -158,6 +159,7 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 	var (
 		clients []broker.Client
 		savers  = map[string]func() error{}
+		targets = map[string]diff.Target{}
 	)
 	for _, c := range fc.Clients {
 		t, save, taken, err := target(ctx, c, log, getenv)
@@ -178,6 +180,7 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 		if save != nil {
 			savers[c.Name] = save
 		}
+		targets[c.Name] = t
 	}
 	var alarms *mail.Alarms
 	notify := func(broker.Event) {}
@@ -237,11 +240,17 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 	}
 	srv := api.New(api.Server{Broker: b, Sources: src, Auth: tokens, Metrics: metrics, Log: log})
 	var handler http.Handler = srv
-	if demo {
-		u, err := demoUI(b, log)
-		if err != nil {
-			return err
-		}
+	var u *ui.Server
+	switch {
+	case demo:
+		u, err = demoUI(b, log)
+	case fc.UI != nil:
+		u, err = buildUI(ctx, fc.UI, b, targets, log)
+	}
+	if err != nil {
+		return err
+	}
+	if u != nil {
 		mux := http.NewServeMux()
 		mux.Handle("/ui/", u)
 		mux.Handle("/", srv)
