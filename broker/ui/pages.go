@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"html/template"
 	"net/http"
 	"slices"
 	"strings"
@@ -177,6 +178,10 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, ss *session, what s
 type instRow struct {
 	Number, Name string
 	HeadCount    int
+	// Previous is the head count of the export before the latest (-1:
+	// none yet); Trend the chart over the history.
+	Previous int
+	Trend    template.HTML
 }
 
 func (s *Server) institutions(w http.ResponseWriter, r *http.Request, ss *session) {
@@ -193,7 +198,12 @@ func (s *Server) institutions(w http.ResponseWriter, r *http.Request, ss *sessio
 		}
 		for _, i := range snap.Institutions {
 			if p.SeesInstitution(i.Number) {
-				rows = append(rows, instRow{i.Number, i.Name, len(count[i.Number])})
+				ir := instRow{Number: i.Number, Name: i.Name, HeadCount: len(count[i.Number]), Previous: -1}
+				if ser := s.HeadCounts.series(i.Number); len(ser) >= 2 {
+					ir.Previous = ser[len(ser)-2]
+					ir.Trend = trendSVG(ser, i.Number)
+				}
+				rows = append(rows, ir)
 			}
 		}
 	}

@@ -134,6 +134,9 @@ type Server struct {
 	// Demo, when not empty, enables the demo login with these users.
 	Demo []DemoUser
 
+	// HeadCounts, when set, gives the institutions page the head count of
+	// the previous export and a trend chart.
+	HeadCounts *HeadCounts
 	// PendingTTL is how long a computed pending plan is reused while
 	// nothing changed (default 30 seconds; see pendingOf).
 	PendingTTL time.Duration

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -574,5 +575,32 @@ func TestAttributeMap(t *testing.T) {
 	}
 	if _, err := (AttributeMap{ID: "uid"}).Principal("", map[string][]string{}); err == nil {
 		t.Error("no ID: no error")
+	}
+}
+
+func TestInstitutionsTrend(t *testing.T) {
+	e := newEnv(t)
+	hc := &HeadCounts{Max: 3, Clock: e.clk.Now}
+	e.srv.HeadCounts = hc
+	smaller := *e.snap
+	smaller.Affiliations = slices.DeleteFunc(slices.Clone(e.snap.Affiliations), func(a orgmodel.Affiliation) bool { return a.PersonID == e.child })
+	for range 3 {
+		hc.Accepted(nil, &smaller)
+	}
+	hc.Accepted(nil, e.snap)
+	if n := len(hc.series(e.inst)); n != 3 {
+		t.Errorf("series of %d points, want the last 3", n)
+	}
+	now := headCount(e.snap)[e.inst]
+	br := e.login(t, api.SchoolAdmin)
+	_, body := br.get("/ui/institutions")
+	if !strings.Contains(body, `<svg class="trend" role="img" aria-label="`+e.inst+`: `) {
+		t.Error("no trend chart")
+	}
+	if !strings.Contains(body, fmt.Sprintf("<td>%d</td><td>%d</td>", now, now-1)) {
+		t.Errorf("head count now %d against the previous export %d not shown", now, now-1)
+	}
+	if trendSVG([]int{5}, "x") != "" {
+		t.Error("a chart of one point")
 	}
 }

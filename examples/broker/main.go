@@ -39,6 +39,7 @@ import (
 	"github.com/orgsync/orgsync/broker/mail"
 	"github.com/orgsync/orgsync/broker/ui"
 	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/orgmodel"
 	"github.com/orgsync/orgsync/orgmodel/synth"
 	"github.com/orgsync/orgsync/provision"
 )
@@ -213,8 +214,12 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 	src := &broker.Sources{Broker: b, History: &snapstore.History{Store: history, Logger: log,
 		Guard: snapstore.Guard{MinShare: fc.Sources.Guard.MinShare, MinPrevious: fc.Sources.Guard.MinPrevious}},
 		Log: log, OnHold: metrics.GuardHold}
-	if alarms != nil {
-		src.OnAccepted = alarms.HeadCounts
+	heads := &ui.HeadCounts{} // the UI's head-count trend
+	src.OnAccepted = func(prev, next *orgmodel.Snapshot) {
+		heads.Accepted(prev, next)
+		if alarms != nil {
+			alarms.HeadCounts(prev, next)
+		}
 	}
 	switch {
 	case demo:
@@ -251,6 +256,7 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 		return err
 	}
 	if u != nil {
+		u.HeadCounts = heads
 		mux := http.NewServeMux()
 		mux.Handle("/ui/", u)
 		mux.Handle("/", srv)
