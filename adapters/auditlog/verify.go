@@ -56,6 +56,7 @@ type VerifyError struct {
 	Reason string
 }
 
+// Error says which record is bad and why.
 func (e *VerifyError) Error() string {
 	return fmt.Sprintf("auditlog: verify: record %d: %s", e.Seq, e.Reason)
 }

@@ -36,6 +36,8 @@ type fileConfig struct {
 	Sources sourceConfig   `yaml:"sources"`
 	Mail    *mailConfig    `yaml:"mail"`
 	Clients []clientConfig `yaml:"clients"`
+	// UI is the admin web UI behind SAML (none when absent).
+	UI *uiConfig `yaml:"ui"`
 }
 
 // tokenConfig is a principal authenticated by a bearer token.

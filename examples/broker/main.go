@@ -37,7 +37,9 @@ import (
 	"github.com/orgsync/orgsync/broker"
 	"github.com/orgsync/orgsync/broker/api"
 	"github.com/orgsync/orgsync/broker/mail"
+	"github.com/orgsync/orgsync/broker/ui"
 	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/orgmodel"
 	"github.com/orgsync/orgsync/orgmodel/synth"
 	"github.com/orgsync/orgsync/provision"
 )
@@ -156,6 +158,7 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 	var (
 		clients []broker.Client
 		savers  = map[string]func() error{}
+		targets = map[string]diff.Target{}
 	)
 	for _, c := range fc.Clients {
 		t, save, taken, err := target(ctx, c, log, getenv)
@@ -176,6 +179,7 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 		if save != nil {
 			savers[c.Name] = save
 		}
+		targets[c.Name] = t
 	}
 	var alarms *mail.Alarms
 	notify := func(broker.Event) {}
@@ -208,8 +212,12 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 	src := &broker.Sources{Broker: b, History: &snapstore.History{Store: history, Logger: log,
 		Guard: snapstore.Guard{MinShare: fc.Sources.Guard.MinShare, MinPrevious: fc.Sources.Guard.MinPrevious}},
 		Log: log, OnHold: metrics.GuardHold}
-	if alarms != nil {
-		src.OnAccepted = alarms.HeadCounts
+	heads := &ui.HeadCounts{} // the UI's head-count trend
+	src.OnAccepted = func(prev, next *orgmodel.Snapshot) {
+		heads.Accepted(prev, next)
+		if alarms != nil {
+			alarms.HeadCounts(prev, next)
+		}
 	}
 	switch {
 	case demo:
@@ -234,11 +242,29 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 		}
 	}
 	srv := api.New(api.Server{Broker: b, Sources: src, Auth: tokens, Metrics: metrics, Log: log})
+	var handler http.Handler = srv
+	var u *ui.Server
+	switch {
+	case demo:
+		u, err = demoUI(b, log)
+	case fc.UI != nil:
+		u, err = buildUI(ctx, fc.UI, b, targets, log)
+	}
+	if err != nil {
+		return err
+	}
+	if u != nil {
+		u.HeadCounts = heads
+		mux := http.NewServeMux()
+		mux.Handle("/ui/", u)
+		mux.Handle("/", srv)
+		handler = mux
+	}
 	l, err := net.Listen("tcp", fc.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := hs.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http", "err", err)
@@ -247,6 +273,7 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 	url := "http://" + l.Addr().String()
 	fmt.Fprintf(stdout, "orgsync broker listening on %s\n", url)
 	if demo {
+		fmt.Fprintf(stdout, "admin UI (demo login, demo only): %s/ui/\n", url)
 		fmt.Fprintf(stdout, "state in %s\nadministrator token: %s\n  curl -H 'Authorization: Bearer %s' %s/api/v1/clients\n",
 			fc.State, demoToken, demoToken, url)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -153,6 +154,15 @@ func TestSIGTERM(t *testing.T) {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	if resp, err := http.Get(url + "/ui/login"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("the demo's admin UI login: %v %v", resp, err)
+	} else {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), "DEMO") {
+			t.Error("the demo login is not marked as such")
+		}
 	}
 	if resp, err := http.Get(url + "/api/v1/clients"); err != nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("unauthenticated request: %v %v", resp, err)
