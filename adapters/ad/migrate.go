@@ -6,7 +6,7 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 
-	"github.com/orgsync/orgsync/migrate"
+	"github.com/orgsync/orgsync/orgmodel/migrate"
 )
 
 // Accounts returns every user account under Config.Domain for the

@@ -8,7 +8,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
 	"github.com/orgsync/orgsync/diff/attr"
-	"github.com/orgsync/orgsync/migrate"
+	"github.com/orgsync/orgsync/orgmodel/migrate"
 )
 
 // Accounts returns every user of the tenant for the migration report

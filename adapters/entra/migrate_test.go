@@ -8,7 +8,7 @@ import (
 
 	"github.com/orgsync/orgsync/adapters/entra"
 	"github.com/orgsync/orgsync/adapters/entra/graphfake"
-	"github.com/orgsync/orgsync/migrate"
+	"github.com/orgsync/orgsync/orgmodel/migrate"
 )
 
 // TestMigrationReport: the report against a tenant with a cloud account

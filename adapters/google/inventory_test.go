@@ -8,7 +8,7 @@ import (
 	"github.com/orgsync/orgsync/adapters/google/googlefake"
 	"github.com/orgsync/orgsync/diff/attr"
 	"github.com/orgsync/orgsync/diff/desired"
-	"github.com/orgsync/orgsync/inventory"
+	"github.com/orgsync/orgsync/diff/inventory"
 	"github.com/orgsync/orgsync/orgmodel/synth"
 )
 

@@ -7,7 +7,7 @@ import (
 	admin "google.golang.org/api/admin/directory/v1"
 
 	"github.com/orgsync/orgsync/diff/attr"
-	"github.com/orgsync/orgsync/migrate"
+	"github.com/orgsync/orgsync/orgmodel/migrate"
 )
 
 // Accounts returns every user of the domain for the migration report

@@ -8,7 +8,7 @@ import (
 
 	"github.com/orgsync/orgsync/adapters/google"
 	"github.com/orgsync/orgsync/adapters/google/googlefake"
-	"github.com/orgsync/orgsync/migrate"
+	"github.com/orgsync/orgsync/orgmodel/migrate"
 )
 
 // TestMigrationReport: the report against a Google domain with hand-made

@@ -12,7 +12,7 @@ import (
 	"github.com/orgsync/orgsync/adapters/memdir"
 	"github.com/orgsync/orgsync/diff"
 	"github.com/orgsync/orgsync/diff/attr"
-	"github.com/orgsync/orgsync/inventory"
+	"github.com/orgsync/orgsync/diff/inventory"
 	"github.com/orgsync/orgsync/orgmodel/synth"
 	"github.com/orgsync/orgsync/provision"
 )

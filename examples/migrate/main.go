@@ -42,7 +42,7 @@ import (
 	"github.com/orgsync/orgsync/adapters/ad"
 	"github.com/orgsync/orgsync/diff"
 	"github.com/orgsync/orgsync/internal/runner"
-	"github.com/orgsync/orgsync/migrate"
+	"github.com/orgsync/orgsync/orgmodel/migrate"
 	"github.com/orgsync/orgsync/provision"
 )
 

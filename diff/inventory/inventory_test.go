@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/orgsync/orgsync/diff/attr"
-	"github.com/orgsync/orgsync/inventory"
+	"github.com/orgsync/orgsync/diff/inventory"
 )
 
 func TestBuild(t *testing.T) {

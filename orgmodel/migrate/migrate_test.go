@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/orgsync/orgsync/migrate"
+	"github.com/orgsync/orgsync/orgmodel/migrate"
 )
 
 func TestCompare(t *testing.T) {
