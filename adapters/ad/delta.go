@@ -180,11 +180,21 @@ func (c *Client) readDelta(ctx context.Context) ([]diff.Object, error) {
 	// Tombstones of entries deleted since.
 	req := ldap.NewSearchRequest("CN=Deleted Objects,"+now.domain, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
 		"(&(isDeleted=TRUE)"+since+")", []string{"objectGUID"}, []ldap.Control{ldap.NewControlString(controlShowDeleted, true, "")})
+	tombstones := 0
 	err = c.search(ctx, req, func(e *ldap.Entry) error {
+		tombstones++
 		return gone(formatGUID(e.GetRawAttributeValue("objectGUID")), "")
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: deleted objects not readable: %v", ErrNoDelta, err)
+	}
+	if tombstones == 0 {
+		// An account that may not list the tombstones finds none, without
+		// an error: a deletion would go unseen. Trust "none deleted" only
+		// from an account that sees some tombstone.
+		if ok, err := c.seesTombstones(ctx, now.domain); err != nil || !ok {
+			return nil, fmt.Errorf("%w: no tombstone visible under CN=Deleted Objects (see docs/AD-RIGHTS.md)", ErrNoDelta)
+		}
 	}
 	// The changed entries that belong to the read: under Base as Read
 	// filters them, and managed strays under Domain.
@@ -248,4 +258,24 @@ func (c *Client) readDelta(ctx context.Context) ([]diff.Object, error) {
 	}
 	d.mark, d.byID, d.order, d.last = now, byID, kept, true
 	return c.resolve(raws), nil
+}
+
+// seesTombstones reports whether the account sees at least one tombstone
+// under CN=Deleted Objects of domain.
+func (c *Client) seesTombstones(ctx context.Context, domain string) (bool, error) {
+	found := false
+	err := c.do(ctx, func(conn *ldap.Conn) error {
+		res, err := conn.Search(ldap.NewSearchRequest("CN=Deleted Objects,"+domain, ldap.ScopeSingleLevel, ldap.NeverDerefAliases, 1, 0, false,
+			"(isDeleted=TRUE)", []string{"objectGUID"}, []ldap.Control{ldap.NewControlString(controlShowDeleted, true, "")}))
+		if ldap.IsErrorWithCode(err, ldap.LDAPResultSizeLimitExceeded) {
+			found = true
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		found = len(res.Entries) > 0
+		return nil
+	})
+	return found, err
 }
