@@ -7,11 +7,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/orgsync/orgsync/diff"
-	"github.com/orgsync/orgsync/naming"
 )
 
 // ErrNoDelta is returned (wrapped) by ReadDelta's inner steps when a delta
@@ -41,6 +41,9 @@ type deltaCache struct {
 	byID  map[string]raw
 	order []string // objectGUIDs in the order first read
 	last  bool     // the last read was a delta (for tests)
+	// sees is whether the account sees tombstones, asked once after
+	// each full read (the question is slow to answer on a busy domain).
+	sees, asked bool
 }
 
 func (d *deltaCache) reset() {
@@ -52,7 +55,7 @@ func (d *deltaCache) reset() {
 func (d *deltaCache) keep(m usnMark, raws []raw) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.ok, d.mark, d.last = true, m, false
+	d.ok, d.mark, d.last, d.asked = true, m, false, false
 	d.byID = make(map[string]raw, len(raws))
 	d.order = make([]string, 0, len(raws))
 	for _, r := range raws {
@@ -146,6 +149,9 @@ func (c *Client) readDelta(ctx context.Context) ([]diff.Object, error) {
 	if !strings.EqualFold(now.server, d.mark.server) || now.usn < d.mark.usn {
 		return nil, fmt.Errorf("%w: another domain controller (%s, was %s)", ErrNoDelta, now.server, d.mark.server)
 	}
+	t0 := time.Now()
+	var steps []any
+	step := func(name string) { steps = append(steps, name, time.Since(t0)) }
 	since := "(uSNChanged>=" + strconv.FormatInt(d.mark.usn+1, 10) + ")"
 	byID := make(map[string]raw, len(d.byID))
 	for id, r := range d.byID {
@@ -169,35 +175,9 @@ func (c *Client) readDelta(ctx context.Context) ([]diff.Object, error) {
 		delete(byID, id)
 		return nil
 	}
-	// Every entry of the domain that changed: dropped here, read again
-	// below if it still belongs to the read.
-	err = c.wireSearch(ctx, now.domain, since, []string{"objectGUID"}, func(e *wireEntry) error {
-		return gone(formatGUID(e.value("objectGUID")), e.dn)
-	})
-	if err != nil {
-		return nil, opError("read changes", "", now.domain, err)
-	}
-	// Tombstones of entries deleted since.
-	req := ldap.NewSearchRequest("CN=Deleted Objects,"+now.domain, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
-		"(&(isDeleted=TRUE)"+since+")", []string{"objectGUID"}, []ldap.Control{ldap.NewControlString(controlShowDeleted, true, "")})
-	tombstones := 0
-	err = c.search(ctx, req, func(e *ldap.Entry) error {
-		tombstones++
-		return gone(formatGUID(e.GetRawAttributeValue("objectGUID")), "")
-	})
-	if err != nil {
-		return nil, fmt.Errorf("%w: deleted objects not readable: %v", ErrNoDelta, err)
-	}
-	if tombstones == 0 {
-		// An account that may not list the tombstones finds none, without
-		// an error: a deletion would go unseen. Trust "none deleted" only
-		// from an account that sees some tombstone.
-		if ok, err := c.seesTombstones(ctx, now.domain); err != nil || !ok {
-			return nil, fmt.Errorf("%w: no tombstone visible under CN=Deleted Objects (see docs/AD-RIGHTS.md)", ErrNoDelta)
-		}
-	}
-	// The changed entries that belong to the read: under Base as Read
-	// filters them, and managed strays under Domain.
+	// One search over the domain, tombstones included: every entry that
+	// changed is dropped, and read again when it still belongs to the read
+	// (under Base as Read filters them, or a managed stray under Domain).
 	lower := map[string]string{}
 	add := func(r raw) {
 		if _, ok := d.byID[r.obj.ID]; !ok {
@@ -205,34 +185,67 @@ func (c *Client) readDelta(ctx context.Context) ([]diff.Object, error) {
 		}
 		byID[r.obj.ID] = r
 	}
-	err = c.wireSearch(ctx, c.cfg.Base, "(&"+since+c.readFilter()+")", c.readAttrs(), func(e *wireEntry) error {
-		r, ok, err := c.decode(ctx, e, lower)
-		if ok {
-			add(r)
+	strays := c.strayRoot()
+	adopt := c.adoptAttr()
+	attrs := append(c.readAttrs(), "isDeleted", "objectCategory")
+	tombstones := 0
+	req := ldap.NewSearchRequest(now.domain, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
+		since, attrs, []ldap.Control{ldap.NewControlString(controlShowDeleted, true, "")})
+	err = c.search(ctx, req, func(le *ldap.Entry) error {
+		e := toWire(le)
+		id := formatGUID(e.value("objectGUID"))
+		if strings.EqualFold(e.value("isDeleted"), "TRUE") {
+			tombstones++
+			return gone(id, "")
 		}
-		return err
-	})
-	if err != nil {
-		return nil, opError("read changes", "", c.cfg.Base, err)
-	}
-	if root := c.strayRoot(); root != "" {
-		filter := "(&" + since + "(" + c.cfg.Mark + "=" + naming.EscapeFilter(c.cfg.MarkPrefix) + "*))"
-		err = c.wireSearch(ctx, root, filter, c.readAttrs(), func(e *wireEntry) error {
-			if under(e.dn, c.cfg.Base) {
-				return nil
+		if err := gone(id, e.dn); err != nil {
+			return err
+		}
+		inBase := under(e.dn, c.cfg.Base)
+		if !inBase && (strays == "" || !under(e.dn, strays)) {
+			return nil
+		}
+		r, ok, err := c.decode(ctx, e, lower)
+		if err != nil || !ok {
+			return err
+		}
+		switch {
+		case inBase && r.obj.Managed:
+			add(r)
+		case inBase:
+			// an adoption candidate, as readFilter selects them
+			if adopt != "" && e.value(adopt) != "" && hasPrefixFold(e.value("objectCategory"), "CN=Person,") {
+				add(r)
 			}
-			r, ok, err := c.decode(ctx, e, lower)
-			if err != nil || !ok || !r.obj.Managed {
-				return err
-			}
+		case r.obj.Managed:
 			r.stray = true
 			add(r)
-			return nil
-		})
-		if err != nil {
-			return nil, opError("read changes outside the base", "", root, err)
+		}
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, ErrNoDelta) {
+			return nil, err
+		}
+		return nil, opError("read changes", "", now.domain, err)
+	}
+	step("changed")
+	if tombstones == 0 {
+		// An account that may not list the tombstones finds none, without
+		// an error: a deletion would go unseen. Trust "none deleted" only
+		// from an account that sees some tombstone.
+		if !d.asked {
+			ok, err := c.seesTombstones(ctx, now.domain)
+			if err != nil {
+				return nil, err
+			}
+			d.sees, d.asked = ok, true
+		}
+		if !d.sees {
+			return nil, fmt.Errorf("%w: no tombstone visible under CN=Deleted Objects (see docs/AD-RIGHTS.md)", ErrNoDelta)
 		}
 	}
+	step("entries")
 	// A user renamed or moved is a member of its groups under its new DN,
 	// which the server changed without touching the groups.
 	raws := make([]raw, 0, len(byID))
@@ -257,7 +270,10 @@ func (c *Client) readDelta(ctx context.Context) ([]diff.Object, error) {
 		raws = append(raws, r)
 	}
 	d.mark, d.byID, d.order, d.last = now, byID, kept, true
-	return c.resolve(raws), nil
+	out := c.resolve(raws)
+	step("resolved")
+	c.cfg.Logger.Debug("ad: delta read", append([]any{"entries", len(out), "usn", now.usn}, steps...)...)
+	return out, nil
 }
 
 // seesTombstones reports whether the account sees at least one tombstone
@@ -278,4 +294,17 @@ func (c *Client) seesTombstones(ctx context.Context, domain string) (bool, error
 		return nil
 	})
 	return found, err
+}
+
+// toWire turns a go-ldap entry into the form decode reads.
+func toWire(e *ldap.Entry) *wireEntry {
+	w := wireEntry{dn: e.DN, attrs: make([]wireAttr, len(e.Attributes))}
+	for i, a := range e.Attributes {
+		w.attrs[i] = wireAttr{name: a.Name, vals: a.Values}
+	}
+	return &w
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }

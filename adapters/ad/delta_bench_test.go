@@ -3,6 +3,7 @@ package ad_test
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -35,6 +36,7 @@ func BenchmarkDeltaRun(b *testing.B) {
 	}
 	conn := s.conn(b)
 	defer conn.Close()
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	opts := diff.Options{Now: time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)}
 	var dRead, dRun, fRead, fRun time.Duration
 	n := 0
@@ -44,7 +46,7 @@ func BenchmarkDeltaRun(b *testing.B) {
 		for i := range 10 {
 			dn := fmt.Sprintf("CN=Seed %06d,%s", (n*37+i*1999)%benchRead, base)
 			m := ldap.NewModifyRequest(dn, nil)
-			m.Replace("employeeNumber", []string{fmt.Sprintf("bench-%d-%d", n, i)})
+			m.Replace("employeeNumber", []string{fmt.Sprintf("bench-%s-%d-%d", run, n, i)})
 			if err := conn.Modify(m); err != nil {
 				b.Fatal(err)
 			}
