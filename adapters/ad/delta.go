@@ -14,9 +14,9 @@ import (
 	"github.com/orgsync/orgsync/diff"
 )
 
-// ErrNoDelta is returned (wrapped) by ReadDelta's inner steps when a delta
-// cannot stand in for a full read; ReadDelta itself then reads everything.
-var ErrNoDelta = errors.New("ad: no delta read possible")
+// errNoDelta says (wrapped, with the reason) that a delta cannot stand
+// in for a full read; ReadDelta then reads everything and logs why.
+var errNoDelta = errors.New("ad: no delta read possible")
 
 // controlShowDeleted is LDAP_SERVER_SHOW_DELETED_OID: a search sees
 // tombstones under CN=Deleted Objects.
@@ -92,24 +92,25 @@ func (c *Client) usnMark(ctx context.Context) (usnMark, error) {
 }
 
 // ReadDelta returns what Read would return now, reading only the entries
-// that changed since the last read of this Client: those with uSNChanged
-// above the highestCommittedUSN taken before that read, the tombstones of
-// deleted ones (with the show-deleted control, under CN=Deleted Objects),
-// and nothing else. The entries not changed come from the last read.
+// that changed since the last read of this Client: one paged search of the
+// domain for uSNChanged above the highestCommittedUSN taken before that
+// read, with the show-deleted control so that the tombstones of entries
+// deleted since come in the same answer. The entries not changed come from
+// the last read (kept in memory by Read and ReadDelta).
 //
 // It reads everything (as Read) when there is no earlier read, when the
 // server answering is not the one read last time (update sequence numbers
-// are per domain controller), when a managed container was renamed, moved
-// or deleted since (its descendants' DNs change without their uSNChanged),
-// or when a step fails; ErrNoDelta is logged with the reason. The service
-// account must be able to list CN=Deleted Objects (see docs/AD-RIGHTS.md);
-// where it may not, the search for tombstones fails and every delta read
-// is a full read.
+// are per domain controller), when Base is not in the domain's naming
+// context, when a managed container was renamed, moved or deleted since
+// (its descendants' DNs change without their uSNChanged), when the service
+// account sees no tombstone at all (it may not list CN=Deleted Objects, so
+// a deletion would go unseen; see docs/AD-RIGHTS.md), or when a step
+// fails; the reason is logged (errNoDelta).
 //
 // A delta read's objects are the objects a full read would have returned
-// at the same moment (tested against Samba); whoever relies on it still
-// runs a full read on a schedule (the nightly run), which also renews the
-// cache ReadDelta works from.
+// at the same moment (TestReadDeltaMatchesRead checks it against Samba,
+// plans included); whoever relies on it still runs a full read on a
+// schedule (the nightly run), which also renews what ReadDelta works from.
 func (c *Client) ReadDelta(ctx context.Context) ([]diff.Object, error) {
 	objs, err := c.readDelta(ctx)
 	if err == nil {
@@ -118,7 +119,7 @@ func (c *Client) ReadDelta(ctx context.Context) ([]diff.Object, error) {
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	if !errors.Is(err, ErrNoDelta) {
+	if !errors.Is(err, errNoDelta) {
 		c.cfg.Logger.Warn("ad: delta read failed; reading everything", "err", err)
 	} else {
 		c.cfg.Logger.Info("ad: reading everything", "reason", err)
@@ -140,14 +141,17 @@ func (c *Client) readDelta(ctx context.Context) ([]diff.Object, error) {
 	defer c.delta.mu.Unlock()
 	d := &c.delta
 	if !d.ok {
-		return nil, fmt.Errorf("%w: no earlier read", ErrNoDelta)
+		return nil, fmt.Errorf("%w: no earlier read", errNoDelta)
 	}
 	now, err := c.usnMark(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if !strings.EqualFold(now.server, d.mark.server) || now.usn < d.mark.usn {
-		return nil, fmt.Errorf("%w: another domain controller (%s, was %s)", ErrNoDelta, now.server, d.mark.server)
+		return nil, fmt.Errorf("%w: another domain controller (%s, was %s)", errNoDelta, now.server, d.mark.server)
+	}
+	if !under(c.cfg.Base, now.domain) {
+		return nil, fmt.Errorf("%w: base %s is not in the domain %s", errNoDelta, c.cfg.Base, now.domain)
 	}
 	t0 := time.Now()
 	var steps []any
@@ -168,7 +172,7 @@ func (c *Client) readDelta(ctx context.Context) ([]diff.Object, error) {
 		}
 		if dn != r.dn {
 			if r.obj.Kind == diff.Container && r.obj.Managed {
-				return fmt.Errorf("%w: managed container %s renamed, moved or deleted", ErrNoDelta, r.dn)
+				return fmt.Errorf("%w: managed container %s renamed, moved or deleted", errNoDelta, r.dn)
 			}
 			renamed[strings.ToLower(r.dn)] = dn
 		}
@@ -224,7 +228,7 @@ func (c *Client) readDelta(ctx context.Context) ([]diff.Object, error) {
 		return nil
 	})
 	if err != nil {
-		if errors.Is(err, ErrNoDelta) {
+		if errors.Is(err, errNoDelta) {
 			return nil, err
 		}
 		return nil, opError("read changes", "", now.domain, err)
@@ -242,7 +246,7 @@ func (c *Client) readDelta(ctx context.Context) ([]diff.Object, error) {
 			d.sees, d.asked = ok, true
 		}
 		if !d.sees {
-			return nil, fmt.Errorf("%w: no tombstone visible under CN=Deleted Objects (see docs/AD-RIGHTS.md)", ErrNoDelta)
+			return nil, fmt.Errorf("%w: no tombstone visible under CN=Deleted Objects (see docs/AD-RIGHTS.md)", errNoDelta)
 		}
 	}
 	step("entries")
