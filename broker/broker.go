@@ -44,7 +44,9 @@ type Leaser interface {
 type Client struct {
 	// Name identifies the client (unique; used in the API and the store).
 	Name string
-	// Target is the directory.
+	// Target is the directory. When it implements provision.DeltaReader
+	// (ad.Client; provision.Remember wraps any other target), the runs
+	// between two nightly full syncs read only what changed.
 	Target diff.Target
 	// Config is the pipeline's configuration: projection, usernames,
 	// thresholds, concurrency (Config.Concurrency), audit log. Its
@@ -54,7 +56,7 @@ type Client struct {
 	Delta time.Duration
 	// FullSyncHour is the hour of the day (0-23, the clock's location)
 	// of the nightly full sync, a run that happens even when the delta
-	// interval has not passed; -1 disables it.
+	// interval has not passed and reads the whole target; -1 disables it.
 	FullSyncHour int
 	// Taken, when set, lists usernames taken in the target beyond what
 	// Read returns (e.g. ad.Client.Usernames); see provision.Job.Taken.

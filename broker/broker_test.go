@@ -345,3 +345,51 @@ func TestApproveAppliesThatPlanNotALaterOne(t *testing.T) {
 		t.Errorf("the later leaver not disabled by the next run")
 	}
 }
+
+// deltaCounter is a memdir that offers a delta read and counts which
+// read a run used.
+type deltaCounter struct {
+	*memdir.Dir
+	mu          sync.Mutex
+	full, delta int
+}
+
+func (d *deltaCounter) Read(ctx context.Context) ([]diff.Object, error) {
+	d.mu.Lock()
+	d.full++
+	d.mu.Unlock()
+	return d.Dir.Read(ctx)
+}
+
+func (d *deltaCounter) ReadDelta(ctx context.Context) ([]diff.Object, error) {
+	d.mu.Lock()
+	d.delta++
+	d.mu.Unlock()
+	return d.Dir.Read(ctx)
+}
+
+// TestDeltaRunsReadDeltaFullSyncReadsAll: runs on the delta interval read
+// by ReadDelta, the nightly full sync by Read.
+func TestDeltaRunsReadDeltaFullSyncReadsAll(t *testing.T) {
+	ctx := context.Background()
+	snap := synth.Generate(synth.Tiny)
+	clk := &clock{t: time.Date(2025, 9, 1, 1, 30, 0, 0, time.UTC)}
+	target := &deltaCounter{Dir: memdir.New()}
+	b, err := broker.New(ctx, broker.Options{Clock: clk.Now, Log: quiet},
+		broker.Client{Name: "a", Target: target, Config: provision.Defaults(), Delta: 15 * time.Minute, FullSyncHour: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SetSnapshot(ctx, snap); err != nil {
+		t.Fatal(err)
+	}
+	b.Tick(ctx) // 01:30, a delta run
+	if target.delta != 1 || target.full != 0 {
+		t.Fatalf("delta run: %d delta reads, %d full reads; want 1, 0", target.delta, target.full)
+	}
+	clk.Add(30 * time.Minute)
+	b.Tick(ctx) // 02:00: the nightly full sync
+	if target.full != 1 || target.delta != 1 {
+		t.Fatalf("full sync: %d delta reads, %d full reads; want 1, 1", target.delta, target.full)
+	}
+}

@@ -221,6 +221,10 @@ func (b *Broker) run(ctx context.Context, name string, full bool) (*RunReport, e
 	var res *provision.Outcome
 	if err == nil {
 		j.Apply = true
+		// A delta run reads only what changed where the target can
+		// (provision.DeltaReader); the nightly full run reads everything,
+		// which also renews what the next delta reads from.
+		j.Delta = !full
 		res, err = j.Run(ctx)
 	}
 	rep.Duration = b.opt.Clock().Sub(now)

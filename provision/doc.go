@@ -40,6 +40,15 @@
 // run then skips planning and refuses with diff.ErrStalePlan when the
 // target changed since, touching nothing.
 //
+// Delta runs (Job.Delta) read the target by its ReadDelta when it is a
+// DeltaReader — ad.Client reads only the entries changed since its last
+// read — and cost what changed; a target without a delta read of its own
+// can be wrapped by Remember, which keeps the last-known actual state
+// between runs and folds in what was applied through it. Either way the
+// plan is the one a full read would give (for Remember: as long as nobody
+// changes the target behind its back), and a scheduled full run (Delta
+// false: the broker's nightly sync) re-validates it.
+//
 // The package does I/O (files for the snapshot, the state, the audit log,
 // the payroll export and the role catalogue) and reads the clock only for audit records
 // (Job.Clock); the core packages it wires stay pure. Command-line flags,

@@ -69,6 +69,11 @@ type Job struct {
 	// Primary overrides persons' primary institutions (person ID to
 	// institution number; see desired.Input.Primary).
 	Primary map[string]string
+	// Delta reads the target by its ReadDelta when it implements
+	// DeltaReader (ad.Client, or a target wrapped by Remember): a run
+	// that costs what changed. Leave it false for the scheduled full run
+	// (the nightly one), which also renews what the delta reads from.
+	Delta bool
 }
 
 // Outcome is what a Run did.
@@ -131,12 +136,12 @@ type run struct {
 }
 
 func (r *run) read(ctx context.Context) ([]diff.Object, error) {
-	r.log.Info("reading target")
-	actual, err := r.Target.Read(ctx)
+	r.log.Info("reading target", "delta", r.Delta)
+	actual, delta, err := r.readActual(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read target: %w", err)
 	}
-	r.log.Info("read target", "objects", len(actual))
+	r.log.Info("read target", "objects", len(actual), "delta", delta)
 	r.actual = actual
 	return actual, nil
 }

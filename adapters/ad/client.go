@@ -43,6 +43,7 @@ type Client struct {
 
 	state state
 	batch memberBatcher
+	delta deltaCache // the last read, for ReadDelta
 
 	limitsMu sync.RWMutex
 	limits   Limits // see LoadLimits

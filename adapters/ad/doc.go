@@ -75,7 +75,18 @@
 // values out of each message instead of building go-ldap's packet tree
 // (about a sixth of the client CPU); everything else goes through go-ldap.
 //
+// Reading what changed. ReadDelta returns what Read would, reading only
+// the entries whose uSNChanged is above the highestCommittedUSN the
+// Client's previous read started at (one search for the GUIDs of every
+// changed entry of the domain, one for the tombstones under CN=Deleted
+// Objects with the show-deleted control, one for the changed entries that
+// belong to the read) and taking the rest from that read. It reads
+// everything when it cannot be sure: no earlier read, another domain
+// controller answering, a managed OU renamed, moved or deleted, tombstones
+// not readable. provision.Job.Delta reads through it; keep a full run on a
+// schedule. The rights the service account needs are in docs/AD-RIGHTS.md.
+//
 // Not for: Kerberos/GSSAPI binds, Entra ID (see adapters/entra), DirSync
-// change tracking (Read is a full paged read) and OpenLDAP's generic
-// schema.
+// change tracking (ReadDelta polls uSNChanged instead, which needs no
+// domain-wide right) and OpenLDAP's generic schema.
 package ad

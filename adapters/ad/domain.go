@@ -117,9 +117,9 @@ func (c *Client) groupSAM(o *diff.Object) string {
 }
 
 // readStrays reads the managed objects under Config.Domain outside Base
-// (moved out by hand) and returns them as raw entries; objects whose Key
-// was also read under Base (seen) are skipped and logged.
-func (c *Client) readStrays(ctx context.Context, seen map[string]bool, lower map[string]string) ([]raw, error) {
+// (moved out by hand) and returns them as raw entries marked stray;
+// resolve skips (and logs) those whose Key was also read under Base.
+func (c *Client) readStrays(ctx context.Context, lower map[string]string) ([]raw, error) {
 	if c.cfg.Domain == "" || !under(c.cfg.Base, c.cfg.Domain) || strings.EqualFold(c.cfg.Domain, c.cfg.Base) {
 		return nil, nil
 	}
@@ -132,10 +132,6 @@ func (c *Client) readStrays(ctx context.Context, seen map[string]bool, lower map
 		r, ok, err := c.decode(ctx, e, lower)
 		if err != nil || !ok || !r.obj.Managed {
 			return err
-		}
-		if seen[r.obj.Key] {
-			c.cfg.Logger.Warn("ad: a managed object outside the base has the key of one inside it; ignored", "key", r.obj.Key, "dn", r.dn)
-			return nil
 		}
 		r.stray = true
 		out = append(out, r)

@@ -29,3 +29,11 @@ func GroupSAM(tmpl, name, key string) (string, error) {
 
 // DomainOf exposes domainOf.
 func DomainOf(dn string) string { return domainOf(dn) }
+
+// LastReadWasDelta reports whether the Client's last read was served by
+// ReadDelta from the changes alone.
+func LastReadWasDelta(c *Client) bool {
+	c.delta.mu.Lock()
+	defer c.delta.mu.Unlock()
+	return c.delta.last
+}

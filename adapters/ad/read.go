@@ -68,6 +68,9 @@ type raw struct {
 }
 
 func (c *Client) read(ctx context.Context) ([]diff.Object, error) {
+	// The update sequence number is taken before the search: a change
+	// made while it runs is read again by the next delta (ReadDelta).
+	mark, markErr := c.usnMark(ctx)
 	var raws []raw
 	lower := map[string]string{} // attribute name as sent → lower case
 	err := c.wireSearch(ctx, c.cfg.Base, c.readFilter(), c.readAttrs(), func(e *wireEntry) error {
@@ -81,22 +84,47 @@ func (c *Client) read(ctx context.Context) ([]diff.Object, error) {
 		// No base yet: nothing is managed. Creates will need it (EnsureBase).
 		c.cfg.Logger.Warn("ad: the base does not exist; reading it as empty", "base", c.cfg.Base)
 		c.state.replace(map[string]*entry{}, map[string]string{})
+		c.delta.reset()
 		return nil, nil
 	}
 	if err != nil {
+		c.delta.reset()
 		return nil, opError("read", "", c.cfg.Base, err)
 	}
-	seen := make(map[string]bool, len(raws))
-	for i := range raws {
-		if raws[i].obj.Managed {
-			seen[raws[i].obj.Key] = true
-		}
-	}
-	strays, err := c.readStrays(ctx, seen, lower)
+	strays, err := c.readStrays(ctx, lower)
 	if err != nil {
+		c.delta.reset()
 		return nil, err
 	}
 	raws = append(raws, strays...)
+	if markErr != nil {
+		c.cfg.Logger.Warn("ad: no update sequence number; the next delta read reads everything", "err", markErr)
+		c.delta.reset()
+	} else {
+		c.delta.keep(mark, raws)
+	}
+	return c.resolve(raws), nil
+}
+
+// resolve turns the raw entries of a read (in Base, and managed strays
+// found under Domain) into objects: parents, institutions and members are
+// resolved, and the Key → DN map Apply works from is replaced. A stray
+// with the Key of an object in Base is ignored. raws is not changed.
+func (c *Client) resolve(all []raw) []diff.Object {
+	seen := make(map[string]bool, len(all))
+	for i := range all {
+		if all[i].obj.Managed && !all[i].stray {
+			seen[all[i].obj.Key] = true
+		}
+	}
+	raws := make([]raw, 0, len(all))
+	for _, r := range all {
+		if r.stray && seen[r.obj.Key] {
+			c.cfg.Logger.Warn("ad: a managed object outside the base has the key of one inside it; ignored", "key", r.obj.Key, "dn", r.dn)
+			continue
+		}
+		raws = append(raws, r)
+	}
 
 	// DNs as the server sent them find their entries directly; a DN
 	// spelled differently (case, escaping) is looked up by its lower case,
@@ -210,7 +238,7 @@ func (c *Client) read(ctx context.Context) ([]diff.Object, error) {
 		out = append(out, o)
 	}
 	c.state.replace(byKey, unmanaged)
-	return out, nil
+	return out
 }
 
 // keepHandMove applies the hand-move rule to a managed user: a user found
