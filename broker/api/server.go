@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orgsync/orgsync/adapters/auditlog"
 	"github.com/orgsync/orgsync/adapters/localimport"
 	"github.com/orgsync/orgsync/adapters/snapstore"
 	"github.com/orgsync/orgsync/broker"
@@ -46,6 +47,14 @@ type Server struct {
 	// /api/v1/classroom/… answer 404).
 	Classroom *broker.ClassroomQueue
 	Log       *slog.Logger
+	// Audit records a look-up for every response that carries personal
+	// data (persons, plans, keep-alive entries, overrides, held
+	// snapshots, run reports); such requests then need a purpose
+	// (auditlog.PurposeHeader). nil records nothing.
+	Audit auditlog.Recorder
+	// AuditClient names the API in look-up records (default
+	// "broker-api").
+	AuditClient string
 	// Ready reports readiness (e.g. the first snapshot was loaded); nil
 	// is ready when the broker has a snapshot.
 	Ready func() bool
@@ -156,7 +165,7 @@ func (s *Server) wrap(rt Route) http.HandlerFunc {
 			writeError(w, http.StatusForbidden, "forbidden")
 			return
 		}
-		rt.handler(w, r, p)
+		s.withAudit(rt, p).ServeHTTP(w, r)
 	}
 }
 
@@ -261,6 +270,13 @@ func (s *Server) pending(w http.ResponseWriter, r *http.Request, p *Principal) {
 		pd.Refused = ""
 		pd.Locks = slices.DeleteFunc(pd.Locks, func(l broker.Lock) bool { return !p.SeesInstitution(l.Institution) })
 	}
+	var ids []string
+	if pd.Plan != nil {
+		ids = changePersons(pd.Plan.Changes)
+	}
+	if !s.returned(w, r, query(r), auditlog.Criteria{}, ids) {
+		return
+	}
 	writeJSON(w, http.StatusOK, pd)
 }
 
@@ -304,6 +320,13 @@ func (s *Server) approval(w http.ResponseWriter, r *http.Request, _ *Principal) 
 		fail(w, err)
 		return
 	}
+	var ids []string
+	if a.Saved != nil && a.Saved.Plan != nil {
+		ids = changePersons(a.Saved.Plan.Changes)
+	}
+	if !s.returned(w, r, query(r), auditlog.Criteria{}, ids) {
+		return
+	}
 	writeJSON(w, http.StatusOK, a)
 }
 
@@ -344,7 +367,7 @@ func personInScope(p *Principal, snap *orgmodel.Snapshot, person string) bool {
 	return false
 }
 
-func (s *Server) keepAlives(w http.ResponseWriter, _ *http.Request, p *Principal) {
+func (s *Server) keepAlives(w http.ResponseWriter, r *http.Request, p *Principal) {
 	snap := s.Broker.Snapshot()
 	out := []broker.KeepAlive{}
 	for _, k := range s.Broker.KeepAlives() {
@@ -353,6 +376,13 @@ func (s *Server) keepAlives(w http.ResponseWriter, _ *http.Request, p *Principal
 		}) {
 			out = append(out, k)
 		}
+	}
+	ids := make([]string, 0, len(out))
+	for _, k := range out {
+		ids = append(ids, k.PersonID)
+	}
+	if !s.returned(w, r, query(r), auditlog.Criteria{}, ids) {
+		return
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -383,10 +413,17 @@ func (s *Server) removeKeepAlive(w http.ResponseWriter, r *http.Request, p *Prin
 	s.act(w, r, p, "keep-alive removed", s.Broker.RemoveKeepAlive(r.Context(), r.PathValue("person")))
 }
 
-func (s *Server) primaries(w http.ResponseWriter, _ *http.Request, _ *Principal) {
+func (s *Server) primaries(w http.ResponseWriter, r *http.Request, _ *Principal) {
 	out := s.Broker.Primaries()
 	if out == nil {
 		out = []broker.Primary{}
+	}
+	ids := make([]string, 0, len(out))
+	for _, pr := range out {
+		ids = append(ids, pr.PersonID)
+	}
+	if !s.returned(w, r, query(r), auditlog.Criteria{}, ids) {
+		return
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -454,6 +491,13 @@ func (s *Server) persons(w http.ResponseWriter, r *http.Request, p *Principal) {
 		}
 		out = append(out, v)
 	}
+	ids := make([]string, 0, len(out))
+	for _, v := range out {
+		ids = append(ids, v.ID)
+	}
+	if !s.returned(w, r, query(r), auditlog.Criteria{Institution: inst}, ids) {
+		return
+	}
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -513,6 +557,10 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request, _ *Principal) {
 	}
 	if ps == nil {
 		ps = []snapstore.Proposal{}
+	}
+	// A held snapshot carries the persons of the institutions it holds.
+	if !s.returned(w, r, query(r), auditlog.Criteria{}, nil) {
+		return
 	}
 	writeJSON(w, http.StatusOK, ps)
 }
