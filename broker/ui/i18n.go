@@ -77,6 +77,7 @@ var messages = map[string][2]string{
 	"err.nosnapshot":       {"Der er endnu ingen data fra kilden.", "There is no data from the source yet."},
 	"err.action":           {"Ukendt handling i filteret. Intet er ændret.", "Unknown action in the filter. Nothing was changed."},
 	"err.kind":             {"Ukendt type i filteret (container, user eller group).", "Unknown kind in the filter (container, user or group)."},
+	"err.purposelist":      {"Vælg formålet med søgningen på listen.", "Choose the purpose of the search from the list."},
 	"err.purpose":          {"Angiv et formål med søgningen (mindst 5 tegn).", "Give the purpose of the search (at least 5 characters)."},
 	"err.query":            {"Søgningen skal have mindst 2 tegn.", "The search needs at least 2 characters."},
 	"err.person":           {"Ukendt person.", "Unknown person."},

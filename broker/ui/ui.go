@@ -20,7 +20,10 @@
 //
 // Every page that shows a person's data first records a look-up through
 // Recorder (actor, role, purpose, criteria, the persons shown, source
-// address); when recording fails, nothing is shown.
+// address); when recording fails, nothing is shown. AuditRecorder writes
+// them to the accountability log (package auditlog), whose purpose list
+// must then hold PagePurposes; Server.Purposes makes the search's purpose
+// a choice from that list.
 package ui
 
 import (
@@ -133,6 +136,10 @@ type Server struct {
 	PasswordRules []PasswordRule
 	// Demo, when not empty, enables the demo login with these users.
 	Demo []DemoUser
+	// Purposes, when set, is the list a search's purpose is chosen from
+	// (the accountability log's list, e.g. auditlog.DefaultPurposes);
+	// empty takes a free-text purpose of at least 5 characters.
+	Purposes []string
 
 	// HeadCounts, when set, gives the institutions page the head count of
 	// the previous export and a trend chart.
