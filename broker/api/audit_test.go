@@ -39,6 +39,8 @@ var apiExempt = map[string]string{
 	"POST /api/v1/guard/{id}/approve":          "an action: answers a status",
 	"GET /api/v1/classroom/requests":           "Google Classroom requests: course names and the requesting staff's ids, not the persons looked up",
 	"POST /api/v1/classroom/requests":          "an action: answers the queued request",
+	"GET /api/v1/audit/trail":                  "reading the log itself: recorded as an access by auditlog.Log.Authorize (TestAuditRoutes)",
+	"GET /api/v1/audit/anomalies":              "reading the log itself: recorded as an access by auditlog.Log.Authorize (TestAuditRoutes)",
 }
 
 // auditServer is the test API recording look-ups into mem, with a refused
@@ -62,9 +64,7 @@ func auditServer(t *testing.T, mem *auditlog.Memory) (*env, *api.Server, string)
 		t.Fatal(err)
 	}
 	e.clk.Add(3600e9)
-	if _, err := e.b.Run(ctx, "mem"); err != nil && !strings.Contains(err.Error(), "refused") {
-		t.Logf("refused run: %v", err)
-	}
+	_, _ = e.b.Run(ctx, "mem") // refused by the safety threshold: waits for approval
 	as := e.b.Approvals()
 	if len(as) == 0 {
 		t.Fatal("no refused plan to approve")

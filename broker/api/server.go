@@ -3,8 +3,13 @@
 // approvals, year-roll locks, keep-alive list, primary-institution
 // overrides, the import API for local
 // employees and externals, the guard's held institutions, Google Classroom
-// requests), health and
-// readiness, and Prometheus metrics. openapi.yaml describes it.
+// requests), the audit trail and the anomaly report (AuditAccess), health
+// and readiness, and Prometheus metrics. openapi.yaml describes it.
+//
+// With Server.Audit set, every response that carries personal data is
+// recorded as a look-up in the accountability log (auditlog.Middleware and
+// auditlog.Returned); the tests walk the route table with
+// audittest.CheckRoutes.
 //
 // Every route requires an authenticated principal (see Authenticator)
 // except /healthz, /readyz and /metrics. What a principal may do is its
@@ -55,6 +60,10 @@ type Server struct {
 	// AuditClient names the API in look-up records (default
 	// "broker-api").
 	AuditClient string
+	// AuditAccess serves the audit trail and the anomaly report to the
+	// privacy officer and the municipal administrator, as far as the
+	// log's review roles allow (nil: those routes answer 404).
+	AuditAccess *AuditAccess
 	// Ready reports readiness (e.g. the first snapshot was loaded); nil
 	// is ready when the broker has a snapshot.
 	Ready func() bool
@@ -130,6 +139,10 @@ func New(s Server) *Server {
 		{Method: "POST", Path: "/api/v1/guard/{id}/approve", Allow: admin, handler: srv.guardApprove},
 		{Method: "GET", Path: "/api/v1/classroom/requests", Allow: municipal, handler: srv.classroomRequests},
 		{Method: "POST", Path: "/api/v1/classroom/requests", Allow: admin, handler: srv.addClassroomRequest},
+		// The log decides who reads it (its review roles), and records
+		// every attempt: auditlog.Log.Authorize in the handlers.
+		{Method: "GET", Path: "/api/v1/audit/trail", Allow: anyone, handler: srv.auditTrail},
+		{Method: "GET", Path: "/api/v1/audit/anomalies", Allow: anyone, handler: srv.auditAnomalies},
 	}
 	srv.mux = http.NewServeMux()
 	for _, rt := range srv.routes {
