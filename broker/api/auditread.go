@@ -43,7 +43,7 @@ const maxTrail = 1000
 func (s *Server) authorizeAudit(w http.ResponseWriter, r *http.Request, p *Principal, what string) io.ReadCloser {
 	a := s.AuditAccess
 	if a == nil || a.Log == nil || a.Open == nil {
-		writeError(w, http.StatusNotFound, "no audit log configured")
+		writeError(w, http.StatusNotFound, ErrNoAuditLog.Error())
 		return nil
 	}
 	err := a.Log.Authorize(r.Context(), auditlog.Caller{Actor: auditlog.Actor{ID: p.ID}, Role: string(p.Role)}, what)
@@ -124,7 +124,7 @@ func (s *Server) auditAnomalies(w http.ResponseWriter, r *http.Request, p *Princ
 	}
 	var in func(time.Time) bool
 	if period := q.Get("period"); period != "" {
-		loc := s.AuditAccess.reportLocation()
+		loc := s.AuditAccess.Location()
 		f, err := anomaly.Month(period, loc)
 		if err != nil {
 			writeError(w, http.StatusBadRequest, "period: "+err.Error())
@@ -132,25 +132,20 @@ func (s *Server) auditAnomalies(w http.ResponseWriter, r *http.Request, p *Princ
 		}
 		in = f
 	}
-	rc := s.authorizeAudit(w, r, p, "anomaly report "+query(r))
-	if rc == nil {
+	rep, err := s.AuditAccess.Anomalies(r.Context(), auditlog.Caller{Actor: auditlog.Actor{ID: p.ID}, Role: string(p.Role)},
+		"anomaly report "+query(r), in, s.Broker.Snapshot())
+	switch {
+	case errors.Is(err, ErrNoAuditLog):
+		writeError(w, http.StatusNotFound, err.Error())
+		return
+	case errors.Is(err, auditlog.ErrForbidden):
+		writeError(w, http.StatusForbidden, err.Error())
+		return
+	case err != nil:
+		s.Log.Error("api: anomaly report", "principal", p.ID, "err", err)
+		writeError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	defer rc.Close()
-	events, actions, err := anomaly.Read(rc)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "audit log: "+err.Error())
-		return
-	}
-	if in != nil {
-		events = slices.DeleteFunc(events, func(e anomaly.Event) bool { return !in(e.Time) })
-	}
-	dir, err := s.auditDirectory(r.Context())
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	rep := anomaly.Analyze(events, actions, dir, s.AuditAccess.Report)
 	if format == "csv" {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		_ = rep.WriteCSV(w)
@@ -160,23 +155,59 @@ func (s *Server) auditAnomalies(w http.ResponseWriter, r *http.Request, p *Princ
 	_ = rep.WriteJSON(w)
 }
 
-func (a *AuditAccess) reportLocation() *time.Location {
+// ErrNoAuditLog: the server keeps no accountability log to read.
+var ErrNoAuditLog = errors.New("no audit log configured")
+
+// Anomalies asks the log whether the caller may read it (recording the
+// attempt under what; a refusal matches auditlog.ErrForbidden), reads it
+// and builds the anomaly report over the look-ups in the period in (nil:
+// all). snap gives the persons' scopes when Directory is nil. The API's
+// GET /api/v1/audit/anomalies and the admin UI's report page use it.
+func (a *AuditAccess) Anomalies(ctx context.Context, c auditlog.Caller, what string, in func(time.Time) bool, snap *orgmodel.Snapshot) (*anomaly.Report, error) {
+	if a == nil || a.Log == nil || a.Open == nil {
+		return nil, ErrNoAuditLog
+	}
+	if err := a.Log.Authorize(ctx, c, what); err != nil {
+		return nil, err
+	}
+	if err := a.Log.Flush(ctx); err != nil {
+		return nil, err
+	}
+	rc, err := a.Open(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	defer rc.Close()
+	events, actions, err := anomaly.Read(rc)
+	if err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	if in != nil {
+		events = slices.DeleteFunc(events, func(e anomaly.Event) bool { return !in(e.Time) })
+	}
+	dir := snapshotDirectory(snap)
+	if a.Directory != nil {
+		if dir, err = a.Directory(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return anomaly.Analyze(events, actions, dir, a.Report), nil
+}
+
+// Location is the report's time zone (Report.Location, default UTC).
+func (a *AuditAccess) Location() *time.Location {
 	if a == nil || a.Report.Location == nil {
 		return time.UTC
 	}
 	return a.Report.Location
 }
 
-// auditDirectory is AuditAccess.Directory, or the persons of the broker's
-// snapshot.
-func (s *Server) auditDirectory(ctx context.Context) (anomaly.Directory, error) {
-	if s.AuditAccess.Directory != nil {
-		return s.AuditAccess.Directory(ctx)
-	}
+// snapshotDirectory is the persons of snap (institutions, classes,
+// protection); it knows no staff.
+func snapshotDirectory(snap *orgmodel.Snapshot) anomaly.Directory {
 	dir := anomaly.Directory{Persons: map[string]anomaly.Person{}, Staff: map[string]anomaly.Staff{}}
-	snap := s.Broker.Snapshot()
 	if snap == nil {
-		return dir, nil
+		return dir
 	}
 	for _, per := range snap.Persons {
 		dir.Persons[per.ID] = anomaly.Person{ID: per.ID, Protected: per.Protected}
@@ -195,5 +226,5 @@ func (s *Server) auditDirectory(ctx context.Context) (anomaly.Directory, error) 
 		}
 		dir.Persons[a.PersonID] = ap
 	}
-	return dir, nil
+	return dir
 }
