@@ -2,8 +2,13 @@ package ui
 
 import (
 	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
 
 	"github.com/orgsync/orgsync/adapters/auditlog"
+	"github.com/orgsync/orgsync/adapters/auditlog/anomaly"
 )
 
 // PagePurposes are the purposes the pages record on their own (the search
@@ -41,4 +46,46 @@ func (a AuditRecorder) Record(ctx context.Context, l Lookup) error {
 		Count:    len(persons),
 		Client:   client,
 	})
+}
+
+// anomalies shows the anomaly report of the accountability log (a month
+// with ?period=YYYY-MM; CSV with ?format=csv). The log decides whether the
+// user's role may read it and records the attempt.
+func (s *Server) anomalies(w http.ResponseWriter, r *http.Request, ss *session) {
+	if s.Audit == nil {
+		s.errorPage(w, r, ss, http.StatusNotFound, "err.noaudit")
+		return
+	}
+	period := strings.TrimSpace(r.URL.Query().Get("period"))
+	data := map[string]any{"Period": period}
+	var in func(time.Time) bool
+	if period != "" {
+		f, err := anomaly.Month(period, s.Audit.Location())
+		if err != nil {
+			data["Error"] = "err.period"
+			s.render(w, r, ss, http.StatusBadRequest, "audit", data)
+			return
+		}
+		in = f
+	}
+	p := &ss.principal
+	rep, err := s.Audit.Anomalies(r.Context(), auditlog.Caller{Actor: auditlog.Actor{ID: p.ID}, Role: string(p.Role)},
+		"anomaly report (admin UI) "+r.URL.RequestURI(), in, s.Broker.Snapshot())
+	switch {
+	case errors.Is(err, auditlog.ErrForbidden):
+		s.errorPage(w, r, ss, http.StatusForbidden, "err.forbidden")
+		return
+	case err != nil:
+		s.Log.Error("ui: anomaly report", "principal", p.ID, "err", err)
+		s.errorPage(w, r, ss, http.StatusInternalServerError, "err.audit")
+		return
+	}
+	if r.URL.Query().Get("format") == "csv" {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="anomalies.csv"`)
+		_ = rep.WriteCSV(w)
+		return
+	}
+	data["Report"] = rep
+	s.render(w, r, ss, http.StatusOK, "audit", data)
 }

@@ -1,9 +1,14 @@
 package ui
 
 import (
+	"bytes"
+	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -29,27 +34,42 @@ var uiExempt = map[string]string{
 	"POST /ui/primary":                                "an action: redirects",
 	"GET /ui/classes":                                 "the index of classes in scope: class names, no persons",
 	"POST /ui/classes/{institution}/{group}/password": "sets a password: shows no data beyond the page the teacher came from (recorded there)",
+	"GET /ui/audit":                                   "reading the log itself: recorded as an access by auditlog.Log.Authorize (TestAnomalyPage)",
 	"POST /ui/children/password":                      "sets a password: shows no data beyond the page the parent came from (recorded there)",
 }
 
 // auditEnv is the test UI writing look-ups to mem through AuditRecorder,
 // with the search purposes chosen from the log's list.
 func auditEnv(t *testing.T, mem *auditlog.Memory) *env {
+	e, _ := auditEnvRoles(t, mem, []string{string(api.PrivacyOfficer), string(api.MunicipalAdmin)})
+	return e
+}
+
+// auditEnvRoles is auditEnv with a real log file (returned) whose review
+// roles are review, for the anomaly report.
+func auditEnvRoles(t *testing.T, mem *auditlog.Memory, review []string) (*env, string) {
 	t.Helper()
 	e := newEnv(t)
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	sink, err := auditlog.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sink.Close() })
+	lg := auditlog.New(sink, auditlog.Options{ReviewRoles: review, Clock: e.clk.Now})
 	var demo []DemoUser
 	for r, p := range e.users {
 		demo = append(demo, DemoUser{Label: string(r), Principal: p})
 	}
-	var err error
 	e.srv, err = New(Server{Broker: e.b, Recorder: AuditRecorder{Log: mem}, Log: quiet, Clock: e.clk.Now, Insecure: true, Demo: demo,
-		Purposes: auditlog.DefaultPurposes})
+		Purposes: auditlog.DefaultPurposes,
+		Audit:    &api.AuditAccess{Log: lg, Open: func(context.Context) (io.ReadCloser, error) { return os.Open(path) }}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.ts = httptest.NewServer(e.srv)
 	t.Cleanup(e.ts.Close)
-	return e
+	return e, path
 }
 
 // TestEveryPageRecordsLookups walks the UI's route table as a municipal
@@ -141,4 +161,40 @@ func TestSearchPurposeFromList(t *testing.T) {
 func (e *env) snapName() string {
 	per, _ := e.snap.Person(e.child)
 	return per.GivenName
+}
+
+// TestAnomalyPage: the privacy officer sees the anomaly report (and its
+// CSV); the municipal administrator, not a review role of this log, is
+// refused by the log; a teacher by the route; every attempt the log sees
+// is recorded in it.
+func TestAnomalyPage(t *testing.T) {
+	mem := &auditlog.Memory{Purposes: append(slices.Clone(auditlog.DefaultPurposes), PagePurposes...)}
+	e, path := auditEnvRoles(t, mem, []string{string(api.PrivacyOfficer)})
+	dpo := e.login(t, api.PrivacyOfficer)
+	code, body := dpo.get("/ui/audit")
+	if code != http.StatusOK || !strings.Contains(body, "<caption>Anomalirapport</caption>") || !strings.Contains(body, `href="/ui/audit"`) {
+		t.Fatalf("report page: %d\n%s", code, body)
+	}
+	if code, body := dpo.get("/ui/audit?format=csv&period=" + e.clk.Now().UTC().Format("2006-01")); code != http.StatusOK || !strings.HasPrefix(body, "kind,actor,") {
+		t.Errorf("csv: %d %q", code, body)
+	}
+	if code, body := dpo.get("/ui/audit?period=november"); code != http.StatusBadRequest || !strings.Contains(body, `role="alert"`) {
+		t.Errorf("bad period: %d", code)
+	}
+	if code, _ := e.login(t, api.MunicipalAdmin).get("/ui/audit"); code != http.StatusForbidden {
+		t.Errorf("municipal admin, not a review role: %d, want 403", code)
+	}
+	if code, _ := e.login(t, api.Teacher).get("/ui/audit"); code != http.StatusForbidden {
+		t.Errorf("teacher: %d, want 403", code)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(raw, []byte(`"type":"access"`)); n != 3 {
+		t.Errorf("%d access records, want 3 (two reports, one refusal):\n%s", n, raw)
+	}
+	if !bytes.Contains(raw, []byte(`"actor":"admin","role":"municipal-admin"`)) || !bytes.Contains(raw, []byte(`"denied":true`)) {
+		t.Errorf("the refusal is not recorded:\n%s", raw)
+	}
 }

@@ -136,6 +136,10 @@ type Server struct {
 	PasswordRules []PasswordRule
 	// Demo, when not empty, enables the demo login with these users.
 	Demo []DemoUser
+	// Audit, when set, gives the privacy officer and the municipal
+	// administrator the anomaly report (GET Prefix+"/audit", as far as
+	// the log's review roles allow; every attempt is recorded in the log).
+	Audit *api.AuditAccess
 	// Purposes, when set, is the list a search's purpose is chosen from
 	// (the accountability log's list, e.g. auditlog.DefaultPurposes);
 	// empty takes a free-text purpose of at least 5 characters.
@@ -267,6 +271,7 @@ func (s *Server) routes() []route {
 		{"GET", "/institutions", schoolOrMunicipal, s.institutions},
 		{"POST", "/locks/{institution}/release", roles(api.MunicipalAdmin, api.SchoolAdmin), s.release},
 		{"GET", "/keepalive", municipal, s.keepAlive},
+		{"GET", "/audit", municipal, s.anomalies},
 		{"GET", "/primary", municipal, s.primary},
 		{"POST", "/primary", admin, s.setPrimary},
 		{"GET", "/search", roles(api.MunicipalAdmin, api.PrivacyOfficer, api.SchoolAdmin, api.Teacher), s.search},

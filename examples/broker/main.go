@@ -280,6 +280,7 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 		if trail != nil {
 			u.Recorder = ui.AuditRecorder{Log: trail.log}
 			u.Purposes = trail.search
+			u.Audit = as.AuditAccess
 		}
 		mux := http.NewServeMux()
 		mux.Handle("/ui/", u)
