@@ -23,7 +23,8 @@
 // address); when recording fails, nothing is shown. AuditRecorder writes
 // them to the accountability log (package auditlog), whose purpose list
 // must then hold PagePurposes; Server.Purposes makes the search's purpose
-// a choice from that list.
+// a choice from that list. With Server.Audit the privacy officer (and the
+// municipal administrator where the log allows) see the anomaly report.
 package ui
 
 import (
