@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/orgsync/orgsync/adapters/auditlog"
 	"github.com/orgsync/orgsync/adapters/auditlog/audittest"
@@ -50,20 +51,15 @@ func auditEnv(t *testing.T, mem *auditlog.Memory) *env {
 func auditEnvRoles(t *testing.T, mem *auditlog.Memory, review []string) (*env, string) {
 	t.Helper()
 	e := newEnv(t)
-	path := filepath.Join(t.TempDir(), "audit.jsonl")
-	sink, err := auditlog.OpenFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sink.Close() })
-	lg := auditlog.New(sink, auditlog.Options{ReviewRoles: review, Clock: e.clk.Now})
+	access, path := newAuditAccess(t, e.clk.Now, review)
 	var demo []DemoUser
 	for r, p := range e.users {
 		demo = append(demo, DemoUser{Label: string(r), Principal: p})
 	}
+	var err error
 	e.srv, err = New(Server{Broker: e.b, Recorder: AuditRecorder{Log: mem}, Log: quiet, Clock: e.clk.Now, Insecure: true, Demo: demo,
 		Purposes: auditlog.DefaultPurposes,
-		Audit:    &api.AuditAccess{Log: lg, Open: func(context.Context) (io.ReadCloser, error) { return os.Open(path) }}})
+		Audit:    access})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,4 +193,18 @@ func TestAnomalyPage(t *testing.T) {
 	if !bytes.Contains(raw, []byte(`"actor":"admin","role":"municipal-admin"`)) || !bytes.Contains(raw, []byte(`"denied":true`)) {
 		t.Errorf("the refusal is not recorded:\n%s", raw)
 	}
+}
+
+// newAuditAccess is a log in a file of the test's own (returned) whose
+// review roles are review.
+func newAuditAccess(t *testing.T, clock func() time.Time, review []string) (*api.AuditAccess, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	sink, err := auditlog.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sink.Close() })
+	lg := auditlog.New(sink, auditlog.Options{ReviewRoles: review, Clock: clock})
+	return &api.AuditAccess{Log: lg, Open: func(context.Context) (io.ReadCloser, error) { return os.Open(path) }}, path
 }
