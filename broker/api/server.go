@@ -3,8 +3,13 @@
 // approvals, year-roll locks, keep-alive list, primary-institution
 // overrides, the import API for local
 // employees and externals, the guard's held institutions, Google Classroom
-// requests), health and
-// readiness, and Prometheus metrics. openapi.yaml describes it.
+// requests), the audit trail and the anomaly report (AuditAccess), health
+// and readiness, and Prometheus metrics. openapi.yaml describes it.
+//
+// With Server.Audit set, every response that carries personal data is
+// recorded as a look-up in the accountability log (auditlog.Middleware and
+// auditlog.Returned); the tests walk the route table with
+// audittest.CheckRoutes.
 //
 // Every route requires an authenticated principal (see Authenticator)
 // except /healthz, /readyz and /metrics. What a principal may do is its
@@ -24,6 +29,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orgsync/orgsync/adapters/auditlog"
 	"github.com/orgsync/orgsync/adapters/localimport"
 	"github.com/orgsync/orgsync/adapters/snapstore"
 	"github.com/orgsync/orgsync/broker"
@@ -46,6 +52,18 @@ type Server struct {
 	// /api/v1/classroom/… answer 404).
 	Classroom *broker.ClassroomQueue
 	Log       *slog.Logger
+	// Audit records a look-up for every response that carries personal
+	// data (persons, plans, keep-alive entries, overrides, held
+	// snapshots, run reports); such requests then need a purpose
+	// (auditlog.PurposeHeader). nil records nothing.
+	Audit auditlog.Recorder
+	// AuditClient names the API in look-up records (default
+	// "broker-api").
+	AuditClient string
+	// AuditAccess serves the audit trail and the anomaly report to the
+	// privacy officer and the municipal administrator, as far as the
+	// log's review roles allow (nil: those routes answer 404).
+	AuditAccess *AuditAccess
 	// Ready reports readiness (e.g. the first snapshot was loaded); nil
 	// is ready when the broker has a snapshot.
 	Ready func() bool
@@ -121,6 +139,10 @@ func New(s Server) *Server {
 		{Method: "POST", Path: "/api/v1/guard/{id}/approve", Allow: admin, handler: srv.guardApprove},
 		{Method: "GET", Path: "/api/v1/classroom/requests", Allow: municipal, handler: srv.classroomRequests},
 		{Method: "POST", Path: "/api/v1/classroom/requests", Allow: admin, handler: srv.addClassroomRequest},
+		// The log decides who reads it (its review roles), and records
+		// every attempt: auditlog.Log.Authorize in the handlers.
+		{Method: "GET", Path: "/api/v1/audit/trail", Allow: anyone, handler: srv.auditTrail},
+		{Method: "GET", Path: "/api/v1/audit/anomalies", Allow: anyone, handler: srv.auditAnomalies},
 	}
 	srv.mux = http.NewServeMux()
 	for _, rt := range srv.routes {
@@ -156,7 +178,7 @@ func (s *Server) wrap(rt Route) http.HandlerFunc {
 			writeError(w, http.StatusForbidden, "forbidden")
 			return
 		}
-		rt.handler(w, r, p)
+		s.withAudit(rt, p).ServeHTTP(w, r)
 	}
 }
 
@@ -261,6 +283,13 @@ func (s *Server) pending(w http.ResponseWriter, r *http.Request, p *Principal) {
 		pd.Refused = ""
 		pd.Locks = slices.DeleteFunc(pd.Locks, func(l broker.Lock) bool { return !p.SeesInstitution(l.Institution) })
 	}
+	var ids []string
+	if pd.Plan != nil {
+		ids = changePersons(pd.Plan.Changes)
+	}
+	if !s.returned(w, r, query(r), auditlog.Criteria{}, ids) {
+		return
+	}
 	writeJSON(w, http.StatusOK, pd)
 }
 
@@ -304,6 +333,13 @@ func (s *Server) approval(w http.ResponseWriter, r *http.Request, _ *Principal) 
 		fail(w, err)
 		return
 	}
+	var ids []string
+	if a.Saved != nil && a.Saved.Plan != nil {
+		ids = changePersons(a.Saved.Plan.Changes)
+	}
+	if !s.returned(w, r, query(r), auditlog.Criteria{}, ids) {
+		return
+	}
 	writeJSON(w, http.StatusOK, a)
 }
 
@@ -344,7 +380,7 @@ func personInScope(p *Principal, snap *orgmodel.Snapshot, person string) bool {
 	return false
 }
 
-func (s *Server) keepAlives(w http.ResponseWriter, _ *http.Request, p *Principal) {
+func (s *Server) keepAlives(w http.ResponseWriter, r *http.Request, p *Principal) {
 	snap := s.Broker.Snapshot()
 	out := []broker.KeepAlive{}
 	for _, k := range s.Broker.KeepAlives() {
@@ -353,6 +389,13 @@ func (s *Server) keepAlives(w http.ResponseWriter, _ *http.Request, p *Principal
 		}) {
 			out = append(out, k)
 		}
+	}
+	ids := make([]string, 0, len(out))
+	for _, k := range out {
+		ids = append(ids, k.PersonID)
+	}
+	if !s.returned(w, r, query(r), auditlog.Criteria{}, ids) {
+		return
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -383,10 +426,17 @@ func (s *Server) removeKeepAlive(w http.ResponseWriter, r *http.Request, p *Prin
 	s.act(w, r, p, "keep-alive removed", s.Broker.RemoveKeepAlive(r.Context(), r.PathValue("person")))
 }
 
-func (s *Server) primaries(w http.ResponseWriter, _ *http.Request, _ *Principal) {
+func (s *Server) primaries(w http.ResponseWriter, r *http.Request, _ *Principal) {
 	out := s.Broker.Primaries()
 	if out == nil {
 		out = []broker.Primary{}
+	}
+	ids := make([]string, 0, len(out))
+	for _, pr := range out {
+		ids = append(ids, pr.PersonID)
+	}
+	if !s.returned(w, r, query(r), auditlog.Criteria{}, ids) {
+		return
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -454,6 +504,13 @@ func (s *Server) persons(w http.ResponseWriter, r *http.Request, p *Principal) {
 		}
 		out = append(out, v)
 	}
+	ids := make([]string, 0, len(out))
+	for _, v := range out {
+		ids = append(ids, v.ID)
+	}
+	if !s.returned(w, r, query(r), auditlog.Criteria{Institution: inst}, ids) {
+		return
+	}
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -513,6 +570,10 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request, _ *Principal) {
 	}
 	if ps == nil {
 		ps = []snapstore.Proposal{}
+	}
+	// A held snapshot carries the persons of the institutions it holds.
+	if !s.returned(w, r, query(r), auditlog.Criteria{}, nil) {
+		return
 	}
 	writeJSON(w, http.StatusOK, ps)
 }

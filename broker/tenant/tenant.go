@@ -49,6 +49,11 @@ type Municipality struct {
 	// Sources, when set, builds its import API and guard (see
 	// api.Server.Sources) from its broker.
 	Sources func(*broker.Broker) *broker.Sources
+	// Audit, when set, is its own accountability log: its API records
+	// every look-up of personal data there (api.Server.Audit) and serves
+	// the audit trail and anomaly report from it to its review roles. It
+	// must not be another municipality's.
+	Audit *api.AuditAccess
 }
 
 // Options configure a Service; Store, Clock and Log are shared by the
@@ -122,6 +127,9 @@ func (s *Service) Add(ctx context.Context, m Municipality) error {
 				return fmt.Errorf("municipality %s: %w: audit log %s is municipality %s's", m.ID, ErrConfig, c.Config.AuditLog, id)
 			}
 		}
+		if m.Audit != nil && t.cfg.Audit != nil && m.Audit.Log != nil && m.Audit.Log == t.cfg.Audit.Log {
+			return fmt.Errorf("municipality %s: %w: its accountability log is municipality %s's", m.ID, ErrConfig, id)
+		}
 	}
 	prefix := "m/" + m.ID + "/"
 	opt := broker.Options{Store: Prefixed(s.opt.Store, prefix), Clock: s.opt.Clock, Log: s.opt.Log.With("municipality", m.ID)}
@@ -133,6 +141,9 @@ func (s *Service) Add(ctx context.Context, m Municipality) error {
 		return fmt.Errorf("municipality %s: %w", m.ID, err)
 	}
 	srv := api.Server{Broker: b, Auth: m.Auth, Log: opt.Log, Clock: s.opt.Clock}
+	if m.Audit != nil && m.Audit.Log != nil {
+		srv.Audit, srv.AuditAccess = m.Audit.Log, m.Audit
+	}
 	if m.Sources != nil {
 		srv.Sources = m.Sources(b)
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/orgsync/orgsync/adapters/ad"
 	"github.com/orgsync/orgsync/broker"
+	"github.com/orgsync/orgsync/broker/api"
 	"github.com/orgsync/orgsync/diff"
 	"github.com/orgsync/orgsync/orgmodel/synth"
 )
@@ -211,6 +212,7 @@ func TestBrowser(t *testing.T) {
 	e, password := newSAMLEnv(t)
 	adc, adcfg, upn := adPupil(t, e.child)
 	e.srv.Passwords = []PasswordTarget{DirectoryPasswords("Active Directory", adc)}
+	e.srv.Audit, _ = newAuditAccess(t, e.clk.Now, []string{string(api.PrivacyOfficer), string(api.MunicipalAdmin)})
 
 	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
@@ -331,6 +333,9 @@ func TestBrowser(t *testing.T) {
 		}
 		tb.run(chromedp.Navigate(base+"/ui/search?q=an&purpose=browser+test"), chromedp.WaitVisible(chromedp.CSS("table")))
 		tb.axe("search")
+		tb.run(chromedp.Navigate(base+"/ui/audit"), chromedp.WaitVisible(chromedp.CSS("table")))
+		tb.axe("anomaly report")
+		tb.screenshot("admin-anomalies")
 	})
 
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"html/template"
+	"strings"
 	"time"
 )
 
@@ -77,6 +78,7 @@ var messages = map[string][2]string{
 	"err.nosnapshot":       {"Der er endnu ingen data fra kilden.", "There is no data from the source yet."},
 	"err.action":           {"Ukendt handling i filteret. Intet er ændret.", "Unknown action in the filter. Nothing was changed."},
 	"err.kind":             {"Ukendt type i filteret (container, user eller group).", "Unknown kind in the filter (container, user or group)."},
+	"err.purposelist":      {"Vælg formålet med søgningen på listen.", "Choose the purpose of the search from the list."},
 	"err.purpose":          {"Angiv et formål med søgningen (mindst 5 tegn).", "Give the purpose of the search (at least 5 characters)."},
 	"err.query":            {"Søgningen skal have mindst 2 tegn.", "The search needs at least 2 characters."},
 	"err.person":           {"Ukendt person.", "Unknown person."},
@@ -101,6 +103,20 @@ var messages = map[string][2]string{
 	"pw.targets":           {"Adgangskoden skrives til:", "The password is written to:"},
 	"pw.never":             {"Adgangskoden vises og logges aldrig igen.", "The password is never shown or logged again."},
 	"pw.done":              {"Adgangskoden er skiftet.", "The password was changed."},
+	"audit":                {"Anomalirapport", "Anomaly report"},
+	"audit.intro":          {"Usædvanlige opslag i personoplysninger, sammenlignet med brugerens egne og kollegernes vaner. Din visning bliver logget.", "Unusual look-ups of personal data, compared with the user's own habits and their peers'. Your viewing is recorded."},
+	"audit.period":         {"Måned (ÅÅÅÅ-MM; tom: hele loggen)", "Month (YYYY-MM; empty: the whole log)"},
+	"audit.show":           {"Vis", "Show"},
+	"audit.csv":            {"Hent som CSV", "Download as CSV"},
+	"audit.events":         {"Opslag", "Look-ups"},
+	"audit.actors":         {"Brugere", "Users"},
+	"audit.finding":        {"Fund", "Finding"},
+	"audit.actor":          {"Bruger", "User"},
+	"audit.why":            {"Hvorfor", "Why"},
+	"audit.records":        {"Poster (løbenumre)", "Records (seq)"},
+	"err.noaudit":          {"Der føres ingen tilgangslog.", "No accountability log is kept."},
+	"err.period":           {"Angiv måneden som ÅÅÅÅ-MM.", "Give the month as YYYY-MM."},
+	"err.audit":            {"Loggen kunne ikke læses.", "The log could not be read."},
 	"role.municipal-admin": {"Kommunal administrator", "Municipal administrator"},
 	"role.school-admin":    {"Skoleadministrator", "School administrator"},
 	"role.teacher":         {"Lærer", "Teacher"},
@@ -130,5 +146,6 @@ var funcs = template.FuncMap{
 	},
 	"date": func(t time.Time) string { return t.Format("2006-01-02") },
 	"str":  func(v any) string { return fmt.Sprint(v) },
+	"seqs": func(v []int64) string { return strings.Trim(fmt.Sprint(v), "[]") },
 	"dict": func(lang string, rows []personRow) map[string]any { return map[string]any{"Lang": lang, "Rows": rows} },
 }

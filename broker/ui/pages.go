@@ -314,7 +314,7 @@ func row(snap *orgmodel.Snapshot, a orgmodel.Affiliation) personRow {
 func (s *Server) search(w http.ResponseWriter, r *http.Request, ss *session) {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	purpose := strings.TrimSpace(r.URL.Query().Get("purpose"))
-	data := map[string]any{"Q": q, "Purpose": purpose}
+	data := map[string]any{"Q": q, "Purpose": purpose, "Purposes": s.Purposes}
 	if !r.URL.Query().Has("q") {
 		s.render(w, r, ss, http.StatusOK, "search", data)
 		return
@@ -322,6 +322,8 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, ss *session) {
 	switch {
 	case len([]rune(q)) < 2:
 		data["Error"] = "err.query"
+	case len(s.Purposes) > 0 && !slices.Contains(s.Purposes, purpose):
+		data["Error"] = "err.purposelist"
 	case len([]rune(purpose)) < 5:
 		data["Error"] = "err.purpose"
 	}

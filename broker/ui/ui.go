@@ -20,7 +20,11 @@
 //
 // Every page that shows a person's data first records a look-up through
 // Recorder (actor, role, purpose, criteria, the persons shown, source
-// address); when recording fails, nothing is shown.
+// address); when recording fails, nothing is shown. AuditRecorder writes
+// them to the accountability log (package auditlog), whose purpose list
+// must then hold PagePurposes; Server.Purposes makes the search's purpose
+// a choice from that list. With Server.Audit the privacy officer (and the
+// municipal administrator where the log allows) see the anomaly report.
 package ui
 
 import (
@@ -133,6 +137,14 @@ type Server struct {
 	PasswordRules []PasswordRule
 	// Demo, when not empty, enables the demo login with these users.
 	Demo []DemoUser
+	// Audit, when set, gives the privacy officer and the municipal
+	// administrator the anomaly report (GET Prefix+"/audit", as far as
+	// the log's review roles allow; every attempt is recorded in the log).
+	Audit *api.AuditAccess
+	// Purposes, when set, is the list a search's purpose is chosen from
+	// (the accountability log's list, e.g. auditlog.DefaultPurposes);
+	// empty takes a free-text purpose of at least 5 characters.
+	Purposes []string
 
 	// HeadCounts, when set, gives the institutions page the head count of
 	// the previous export and a trend chart.
@@ -260,6 +272,7 @@ func (s *Server) routes() []route {
 		{"GET", "/institutions", schoolOrMunicipal, s.institutions},
 		{"POST", "/locks/{institution}/release", roles(api.MunicipalAdmin, api.SchoolAdmin), s.release},
 		{"GET", "/keepalive", municipal, s.keepAlive},
+		{"GET", "/audit", municipal, s.anomalies},
 		{"GET", "/primary", municipal, s.primary},
 		{"POST", "/primary", admin, s.setPrimary},
 		{"GET", "/search", roles(api.MunicipalAdmin, api.PrivacyOfficer, api.SchoolAdmin, api.Teacher), s.search},

@@ -38,6 +38,8 @@ type fileConfig struct {
 	Clients []clientConfig `yaml:"clients"`
 	// UI is the admin web UI behind SAML (none when absent).
 	UI *uiConfig `yaml:"ui"`
+	// Audit is the accountability log (see audit.go; none when absent).
+	Audit *auditConfig `yaml:"audit"`
 }
 
 // tokenConfig is a principal authenticated by a bearer token.
@@ -276,6 +278,7 @@ func parseConfig(b []byte) (*fileConfig, error) {
 			bad("sources.stil", "folder, or certFile and keyFile for the WS-17 service, are required")
 		}
 	}
+	fc.Audit.check(bad)
 	if g := fc.Sources.Guard; g.MinShare >= 1 {
 		bad("sources.guard.minShare", "want a share below 1, not %v", g.MinShare)
 	}

@@ -130,7 +130,14 @@ func demoConfig(dir string) (*fileConfig, string, error) {
 	_, _ = rand.Read(b)
 	tok := hex.EncodeToString(b)
 	fc := &fileConfig{Listen: "127.0.0.1:8080", State: dir, Tick: 2 * time.Second, Grace: 10 * time.Second,
-		Tokens: []tokenConfig{{TokenEnv: "demo", ID: "demo-admin", Kind: "person", Role: string(api.MunicipalAdmin)}}}
+		Tokens: []tokenConfig{{TokenEnv: "demo", ID: "demo-admin", Kind: "person", Role: string(api.MunicipalAdmin)}},
+		Audit:  &auditConfig{File: filepath.Join(dir, "audit.jsonl"), KeyFile: filepath.Join(dir, "audit.key")}}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, "", err
+	}
+	if err := demoAuditKey(fc.Audit.KeyFile); err != nil {
+		return nil, "", err
+	}
 	for _, n := range []string{"school-directory", "staff-directory"} {
 		cfg := provision.Defaults()
 		cfg.Usernames.Seed = 1
@@ -241,7 +248,22 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 			return err
 		}
 	}
-	srv := api.New(api.Server{Broker: b, Sources: src, Auth: tokens, Metrics: metrics, Log: log})
+	var trail *auditTrail
+	if fc.Audit != nil {
+		if trail, err = openAudit(fc.Audit); err != nil {
+			return err
+		}
+		defer func() {
+			if err := trail.close(context.Background()); err != nil {
+				log.Error("audit log: close", "err", err)
+			}
+		}()
+	}
+	as := api.Server{Broker: b, Sources: src, Auth: tokens, Metrics: metrics, Log: log}
+	if trail != nil {
+		as.Audit, as.AuditAccess = trail.log, trail.access()
+	}
+	srv := api.New(as)
 	var handler http.Handler = srv
 	var u *ui.Server
 	switch {
@@ -255,6 +277,11 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 	}
 	if u != nil {
 		u.HeadCounts = heads
+		if trail != nil {
+			u.Recorder = ui.AuditRecorder{Log: trail.log}
+			u.Purposes = trail.search
+			u.Audit = as.AuditAccess
+		}
 		mux := http.NewServeMux()
 		mux.Handle("/ui/", u)
 		mux.Handle("/", srv)
@@ -274,8 +301,8 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 	fmt.Fprintf(stdout, "orgsync broker listening on %s\n", url)
 	if demo {
 		fmt.Fprintf(stdout, "admin UI (demo login, demo only): %s/ui/\n", url)
-		fmt.Fprintf(stdout, "state in %s\nadministrator token: %s\n  curl -H 'Authorization: Bearer %s' %s/api/v1/clients\n",
-			fc.State, demoToken, demoToken, url)
+		fmt.Fprintf(stdout, "state in %s (accountability log: %s)\nadministrator token: %s\n  curl -H 'Authorization: Bearer %s' %s/api/v1/clients\n",
+			fc.State, fc.Audit.File, demoToken, demoToken, url)
 	}
 	log.Info("broker started", "url", url, "clients", len(clients))
 	done := make(chan struct{})

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"io"
@@ -15,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orgsync/orgsync/adapters/auditlog"
 	"github.com/orgsync/orgsync/provision"
 )
 
@@ -69,6 +72,11 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		{base + "database:\n  instance: a\n", "database.dsnEnv: required"},
 		{base + "database:\n  dsnEnv: X\n  leaseTTL: 10s\n", "database.leaseTTL: must be longer than tick"},
 		{base + "database:\n  dsnEnv: X\n  colour: red\n", "colour"},
+		{base + "audit:\n  keyFile: k\n", "audit.file: required"},
+		{base + "audit:\n  file: a.jsonl\n", "audit.keyFile: required"},
+		{base + "audit:\n  file: a\n  keyFile: k\n  reviewRoles: [boss]\n", "audit.reviewRoles[0]: unknown role \"boss\""},
+		{base + "audit:\n  file: a\n  keyFile: k\n  purposes: [\" \"]\n", "audit.purposes[0]"},
+		{base + "audit:\n  file: a\n  keyFile: k\n  colour: red\n", "colour"},
 	} {
 		_, err := parseConfig([]byte(tc.yaml))
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, provision.ErrConfig) {
@@ -167,6 +175,30 @@ func TestSIGTERM(t *testing.T) {
 	if resp, err := http.Get(url + "/api/v1/clients"); err != nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("unauthenticated request: %v %v", resp, err)
 	}
+	// Personal data needs a purpose and is recorded in the demo's
+	// accountability log; the administrator reads the anomaly report.
+	for _, c := range []struct {
+		path, purpose string
+		want          int
+	}{
+		{"/api/v1/keepalive", "", http.StatusBadRequest},
+		{"/api/v1/keepalive", "support case", http.StatusOK},
+		{"/api/v1/audit/anomalies?format=csv", "", http.StatusOK},
+	} {
+		req, _ := http.NewRequest("GET", url+c.path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		if c.purpose != "" {
+			req.Header.Set("X-Orgsync-Purpose", c.purpose)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("GET %s (purpose %q): %d, want %d", c.path, c.purpose, resp.StatusCode, c.want)
+		}
+	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -187,5 +219,19 @@ func TestSIGTERM(t *testing.T) {
 		if fi, err := os.Stat(filepath.Join(state, f)); err != nil || fi.Size() == 0 {
 			t.Errorf("state file %s: %v", f, err)
 		}
+	}
+	key, err := readAuditKey(filepath.Join(state, "audit.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(state, "audit.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := auditlog.Verify(bytes.NewReader(raw), auditlog.VerifyOptions{PublicKey: key.Public().(ed25519.PublicKey), Final: true}); err != nil {
+		t.Errorf("the demo's audit log does not verify: %v", err)
+	}
+	if !bytes.Contains(raw, []byte(`"purpose":"support case"`)) || !bytes.Contains(raw, []byte(`"what":"anomaly report`)) {
+		t.Errorf("the look-up or the report's access is not in the audit log:\n%s", raw)
 	}
 }

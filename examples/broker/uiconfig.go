@@ -118,7 +118,8 @@ func buildUI(ctx context.Context, c *uiConfig, b *broker.Broker, targets map[str
 		return nil, bad("keyFile: not a signing key")
 	}
 	sp := &saml.ServiceProvider{EntityID: meta.String(), Key: key, Certificate: kp.Leaf, IDPMetadata: md, AcsURL: acs, MetadataURL: meta}
-	// The look-ups go to the log until the accountability log is wired in.
+	// The look-ups go to the log lines unless serve wires in the
+	// accountability log ("audit").
 	return ui.New(ui.Server{Broker: b, Recorder: ui.LogRecorder{Log: log}, Log: log, IdleTimeout: c.IdleTimeout,
 		Insecure: base.Scheme != "https", SAML: &ui.SAML{SP: sp, Map: am}, Passwords: pw})
 }
