@@ -9,9 +9,10 @@
 //	broker -demo                       # a synthetic municipality, memdir clients, on localhost
 //	broker -config broker.yaml         # see broker.example.yaml
 //
-// This binary knows memdir and Active Directory clients (target). It never imports
-// adapters/entra, so its build does not compile the Microsoft Graph SDK;
-// a vendor's assembly adds target types in a main package of its own.
+// This binary knows memdir, Active Directory and Google Workspace clients
+// (target). Entra ID clients need a build with -tags entra (entra.go): the
+// default build never imports adapters/entra, so it does not compile the
+// Microsoft Graph SDK.
 package main
 
 import (
@@ -65,6 +66,13 @@ func target(ctx context.Context, c clientConfig, log *slog.Logger, getenv func(s
 	case "ad":
 		t, taken, err := dialAD(ctx, c, log, getenv)
 		return t, nil, taken, err
+	case "google":
+		t, err := dialGoogle(ctx, c, log, getenv)
+		return t, nil, nil, err
+	}
+	if e, ok := extraTargets[c.Type]; ok {
+		t, err := e.dial(ctx, c, log, getenv)
+		return t, nil, nil, err
 	}
 	return nil, nil, nil, fmt.Errorf("%w: client %s: unknown type %q", provision.ErrConfig, c.Name, c.Type)
 }
