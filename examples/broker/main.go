@@ -53,7 +53,8 @@ func main() {
 }
 
 // target builds a client's target by its type: the target, a function
-// that saves it after a run (memdir), and the usernames taken beyond what
+// run after each run and at shutdown (memdir: save; entra: make the
+// pending teams), and the usernames taken beyond what
 // it reads (AD: the whole domain).
 func target(ctx context.Context, c clientConfig, log *slog.Logger, getenv func(string) string) (diff.Target, func() error, func(context.Context) ([]string, error), error) {
 	switch c.Type {
@@ -71,8 +72,8 @@ func target(ctx context.Context, c clientConfig, log *slog.Logger, getenv func(s
 		return t, nil, nil, err
 	}
 	if e, ok := extraTargets[c.Type]; ok {
-		t, err := e.dial(ctx, c, log, getenv)
-		return t, nil, nil, err
+		t, after, err := e.dial(ctx, c, log, getenv)
+		return t, after, nil, err
 	}
 	return nil, nil, nil, fmt.Errorf("%w: client %s: unknown type %q", provision.ErrConfig, c.Name, c.Type)
 }

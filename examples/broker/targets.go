@@ -20,8 +20,9 @@ type extraTarget struct {
 	defaults func(*clientConfig)
 	// check validates the client's section; errors name the key.
 	check func(key string, c clientConfig) []error
-	// dial connects the client.
-	dial func(ctx context.Context, c clientConfig, log *slog.Logger, getenv func(string) string) (diff.Target, error)
+	// dial connects the client; after is run after each of its runs
+	// (may be nil).
+	dial func(ctx context.Context, c clientConfig, log *slog.Logger, getenv func(string) string) (t diff.Target, after func() error, err error)
 }
 
 // extraTargets are the client types added by build tags, by type.
