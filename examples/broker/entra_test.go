@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -87,5 +88,38 @@ func TestEntraConfigErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, provision.ErrConfig) {
 			t.Errorf("config\n%s\nerror %v, want one naming %q", tc.yaml, err, tc.want)
 		}
+	}
+}
+
+// TestExampleEntraClientParses: the commented entra client of
+// broker.example.yaml parses in the entra build.
+func TestExampleEntraClientParses(t *testing.T) {
+	b, err := os.ReadFile("broker.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(b), "\n")
+	in := false
+	for i, l := range lines {
+		if strings.HasPrefix(l, "  # - name: entra") {
+			in = true
+		}
+		if in && !strings.HasPrefix(l, "  # ") {
+			break
+		}
+		if in {
+			lines[i] = "  " + strings.TrimPrefix(l, "  # ")
+		}
+	}
+	if !in {
+		t.Fatal("no entra client in broker.example.yaml")
+	}
+	fc, err := parseConfig([]byte(strings.Join(lines, "\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := fc.Clients[len(fc.Clients)-1]
+	if c.Type != "entra" || c.Entra.TenantID == "" || c.Entra.AppID == "" || c.Concurrency != 64 {
+		t.Errorf("entra client: %+v", c)
 	}
 }
