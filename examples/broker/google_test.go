@@ -11,6 +11,7 @@ import (
 
 	"github.com/orgsync/orgsync/adapters/google/googlefake"
 	"github.com/orgsync/orgsync/broker"
+	"github.com/orgsync/orgsync/diff/desired"
 	"github.com/orgsync/orgsync/orgmodel/synth"
 	"github.com/orgsync/orgsync/provision"
 )
@@ -42,6 +43,9 @@ clients:
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	c := fc.Clients[0]
+	if c.Projection.Layout != desired.InstitutionsLast {
+		t.Errorf("layout %q, want google-sync's default %q", c.Projection.Layout, desired.InstitutionsLast)
+	}
 	tgt, _, _, err := target(ctx, c, log, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
