@@ -88,7 +88,8 @@ type guardConfig struct {
 // clientConfig is one entry of "clients": the pipeline's settings inline.
 type clientConfig struct {
 	Name string `yaml:"name"`
-	// Type is the target: "memdir" or "ad".
+	// Type is the target: "memdir", "ad", "google", or "entra" (only in a
+	// build with -tags entra, see entra.go).
 	Type         string        `yaml:"type"`
 	Delta        time.Duration `yaml:"delta"`
 	FullSyncHour *int          `yaml:"fullSyncHour"`
@@ -96,6 +97,11 @@ type clientConfig struct {
 	Path string `yaml:"path"`
 	// AD is the "ad" section of an AD client.
 	AD *adConfig `yaml:"ad"`
+	// Google is the "google" section of a Google Workspace client.
+	Google *googleConfig `yaml:"google"`
+	// Entra is the "entra" section of an Entra ID client (entra.go; in
+	// the default build any map, as such a client is an error there).
+	Entra *entraConfig `yaml:"entra"`
 
 	provision.Config `yaml:",inline"`
 }
@@ -121,7 +127,7 @@ type mailConfig struct {
 }
 
 // targetTypes are the client types this binary knows (see newTarget).
-var targetTypes = map[string]bool{"memdir": true, "ad": true}
+var targetTypes = map[string]bool{"memdir": true, "ad": true, "google": true}
 
 // parseConfig reads the YAML: an unknown key or a bad value is an error
 // naming it.
@@ -142,6 +148,7 @@ func parseConfig(b []byte) (*fileConfig, error) {
 	}
 	for i := range raw.Clients {
 		c := clientConfig{Config: provision.Defaults()}
+		clientDefaults(raw.Clients[i], &c)
 		if err := raw.Clients[i].Decode(&c); err != nil {
 			return nil, fmt.Errorf("%w: clients[%d]: %w", provision.ErrConfig, i, err)
 		}
@@ -193,7 +200,9 @@ func parseConfig(b []byte) (*fileConfig, error) {
 			bad(key+".name", "%q is used twice", c.Name)
 		}
 		names[c.Name] = true
-		if !targetTypes[c.Type] {
+		if c.Type == "entra" && !targetTypes["entra"] {
+			bad(key+".type", "entra needs the broker built with the Microsoft Graph SDK: go build -tags entra ./examples/broker")
+		} else if !targetTypes[c.Type] {
 			bad(key+".type", "unknown type %q (this build knows %s)", c.Type, strings.Join(sortedTypes(), ", "))
 		}
 		if c.Type == "memdir" && c.Path == "" {
@@ -212,6 +221,7 @@ func parseConfig(b []byte) (*fileConfig, error) {
 		if c.Type != "ad" && c.AD != nil {
 			bad(key+".ad", "only for a client of type ad")
 		}
+		errs = append(errs, checkClient(key, c)...)
 		if c.Snapshot != "" || c.State != "" {
 			bad(key, "snapshot and state are not per client in the broker: the broker gives both (see sources and state)")
 		}

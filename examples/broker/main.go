@@ -9,9 +9,10 @@
 //	broker -demo                       # a synthetic municipality, memdir clients, on localhost
 //	broker -config broker.yaml         # see broker.example.yaml
 //
-// This binary knows memdir and Active Directory clients (target). It never imports
-// adapters/entra, so its build does not compile the Microsoft Graph SDK;
-// a vendor's assembly adds target types in a main package of its own.
+// This binary knows memdir, Active Directory and Google Workspace clients
+// (target). Entra ID clients need a build with -tags entra (entra.go): the
+// default build never imports adapters/entra, so it does not compile the
+// Microsoft Graph SDK.
 package main
 
 import (
@@ -52,7 +53,8 @@ func main() {
 }
 
 // target builds a client's target by its type: the target, a function
-// that saves it after a run (memdir), and the usernames taken beyond what
+// run after each run and at shutdown (memdir: save; entra: make the
+// pending teams), and the usernames taken beyond what
 // it reads (AD: the whole domain).
 func target(ctx context.Context, c clientConfig, log *slog.Logger, getenv func(string) string) (diff.Target, func() error, func(context.Context) ([]string, error), error) {
 	switch c.Type {
@@ -65,6 +67,13 @@ func target(ctx context.Context, c clientConfig, log *slog.Logger, getenv func(s
 	case "ad":
 		t, taken, err := dialAD(ctx, c, log, getenv)
 		return t, nil, taken, err
+	case "google":
+		t, err := dialGoogle(ctx, c, log, getenv)
+		return t, nil, nil, err
+	}
+	if e, ok := extraTargets[c.Type]; ok {
+		t, after, err := e.dial(ctx, c, log, getenv)
+		return t, after, nil, err
 	}
 	return nil, nil, nil, fmt.Errorf("%w: client %s: unknown type %q", provision.ErrConfig, c.Name, c.Type)
 }

@@ -30,8 +30,11 @@ func TestExampleConfigParses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(fc.Clients) != 2 || fc.Clients[1].AD == nil || fc.Clients[1].AD.Base == "" {
+	if len(fc.Clients) != 3 || fc.Clients[1].AD == nil || fc.Clients[1].AD.Base == "" {
 		t.Errorf("ad client: %+v", fc.Clients)
+	}
+	if g := fc.Clients[2].Google; g == nil || g.Domain == "" || g.Subject == "" || g.Drives.Model == "" {
+		t.Errorf("google client: %+v", fc.Clients[2])
 	}
 	c := fc.Clients[0]
 	if c.Delta != 15*time.Minute || *c.FullSyncHour != 2 || c.Usernames.Standard != "name+digits:2" || fc.Mail.StaleAfter != 24*time.Hour {

@@ -85,9 +85,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 	if fl.Snapshot != "" {
 		fc.Snapshot = fl.Snapshot
 	}
-	opts, err := fc.Google.options(ctx, getenv)
+	opts, err := google.ClientOptions(ctx, fc.Google.Config, fc.Google.KeyFile, fc.Google.Subject, getenv)
 	if err != nil {
-		return fail(err)
+		return fail(fmt.Errorf("%w: %w", provision.ErrConfig, err))
 	}
 	fc.Google.Config.Logger = log
 	client, err := google.New(ctx, fc.Google.Config, append(opts, extra...)...)
@@ -103,27 +103,4 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 	fmt.Fprintf(stderr, "google-sync: %d requests, %d retried, %d rate-limited, %s waiting for the rate limiter\n",
 		st.Requests, st.Retries, st.Throttled, st.Waited.Round(time.Millisecond))
 	return runner.ExitOK
-}
-
-// options returns the credentials option.
-func (g googleConfig) options(ctx context.Context, getenv func(string) string) ([]option.ClientOption, error) {
-	if g.Endpoint != "" && g.KeyFile == "" {
-		return []option.ClientOption{option.WithoutAuthentication()}, nil
-	}
-	path := g.KeyFile
-	if path == "" {
-		path = getenv("ORGSYNC_GOOGLE_KEY_FILE")
-	}
-	if path == "" {
-		return nil, fmt.Errorf("%w: google: no service account key: set google.keyFile or $ORGSYNC_GOOGLE_KEY_FILE", provision.ErrConfig)
-	}
-	key, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("%w: google.keyFile: %w", provision.ErrConfig, err)
-	}
-	o, err := google.DelegatedCredentialsFor(ctx, key, g.Subject, g.Config.Scopes())
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", provision.ErrConfig, err)
-	}
-	return []option.ClientOption{o}, nil
 }
