@@ -29,8 +29,8 @@ import (
 
 	"github.com/orgsync/orgsync/adapters/ad"
 	"github.com/orgsync/orgsync/diff/attr"
-	"github.com/orgsync/orgsync/internal/runner"
 	"github.com/orgsync/orgsync/diff/inventory"
+	"github.com/orgsync/orgsync/internal/runner"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
