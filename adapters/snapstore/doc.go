@@ -12,6 +12,11 @@
 //     result and returns the events (history.Changes), proposals and year
 //     change (history.DetectYearChange); Approve lets a held institution
 //     through at the next commit.
+//   - Purger and Minimiser, which keep the stored history within the
+//     retention: a person gone from every source is purged from every
+//     snapshot (history.Gone), and a snapshot replaced long ago loses its
+//     protected fields (history.Minimise); each run that changes anything
+//     writes one count-only audit record.
 //
 // The domain types (Event, Guard, Proposal, Approval, YearChange, ...) live
 // in orgmodel/history; snapstore re-exports them under the same names so

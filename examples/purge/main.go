@@ -2,10 +2,13 @@
 // source once the retention period has ended: from the snapshot history
 // (a snapstore folder, as written by stil-import -store), from the
 // provision state file, with one purge record in the audit log (when and
-// how many, never who).
+// how many, never who). It also minimises the history: a stored snapshot
+// replaced by a newer one more than -protected-months ago (default 13)
+// loses its protected fields (CPR numbers, addresses, protected names and
+// phone numbers), with one record of how many fields were removed.
 //
 //	purge -history /var/lib/orgsync/history -state state.json -audit audit.jsonl
-//	purge -history DIR -months 13 -dry-run
+//	purge -history DIR -months 13 -protected-months 13 -dry-run
 //
 // Run it daily from a scheduler; a run that finds nobody writes nothing.
 // Exit codes: 0 done, 1 error, 4 bad flags.
@@ -48,13 +51,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 	state := fs.String("state", "", "the provision state file to purge as well")
 	auditPath := fs.String("audit", "", "the audit log to append the purge record to")
 	months := fs.Int("months", history.DefaultRetentionMonths, "retention after a person left every source, in months")
-	dry := fs.Bool("dry-run", false, "report how many persons are due, change nothing")
+	protectedMonths := fs.Int("protected-months", history.DefaultProtectedMonths,
+		"how long a replaced snapshot keeps CPR numbers, addresses and protected names, in months; 0 keeps them")
+	dry := fs.Bool("dry-run", false, "report how many persons and snapshots are due, change nothing")
 	actor := fs.String("actor", "orgsync-purge", "the audit record's actor")
 	if err := fs.Parse(args); err != nil {
 		return runner.ExitInput
 	}
-	if *dir == "" || *months <= 0 {
-		fmt.Fprintln(stderr, "purge: -history is required and -months must be positive")
+	if *dir == "" || *months <= 0 || *protectedMonths < 0 {
+		fmt.Fprintln(stderr, "purge: -history is required, -months must be positive and -protected-months not negative")
 		return runner.ExitInput
 	}
 	fail := func(err error) int {
@@ -66,6 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 		return fail(err)
 	}
 	p := &snapstore.Purger{Store: store, Months: *months, Actor: *actor}
+	m := &snapstore.Minimiser{Store: store, Months: *protectedMonths, DryRun: *dry, Actor: *actor}
 	if *dry {
 		p.Store = dryStore{store}
 	} else {
@@ -82,7 +88,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 			if err != nil {
 				return fail(err)
 			}
-			p.Auditor = a
+			p.Auditor, m.Auditor = a, a
 		}
 	}
 	res, err := p.Purge(ctx, now)
@@ -94,5 +100,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 		verb = "due for purging (dry run, nothing changed):"
 	}
 	fmt.Fprintf(stdout, "%s %d persons gone from every source for %d months; %d stored snapshots\n", verb, len(res.Persons), *months, res.Snapshots)
+	if *protectedMonths == 0 {
+		return runner.ExitOK
+	}
+	// After the purge, so that the fields of the persons purged are not
+	// counted again (a dry run purges nothing and counts them).
+	mr, err := m.Minimise(ctx, now)
+	if err != nil {
+		return fail(err)
+	}
+	verb = "minimised"
+	if *dry {
+		verb = "due for minimising (dry run, nothing changed):"
+	}
+	f := mr.Fields
+	fmt.Fprintf(stdout, "%s %d stored snapshots replaced more than %d months ago: %d CPR numbers, %d addresses, %d protected names, %d protected phone numbers\n",
+		verb, mr.Snapshots, *protectedMonths, f.CPR, f.Addresses, f.Names, f.Phones)
 	return runner.ExitOK
 }

@@ -15,6 +15,11 @@
 //     removed, for an administrator to approve (Approval).
 //   - DetectYearChange: a change of school year between two snapshots, per
 //     institution, which is the caller's cue to run the year roll.
+//   - Gone and Without: the persons whose retention ended and a snapshot
+//     without them (purging); MinimiseDue and Minimise: the stored
+//     snapshots replaced long enough ago and a snapshot without its
+//     protected fields — CPR numbers, addresses, protected names and
+//     phone numbers (minimising the history).
 //
 // It is part of the pure core: no I/O, no clock (callers pass now). Storing
 // snapshots, proposals and approvals is adapters/snapstore's job, which
