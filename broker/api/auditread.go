@@ -31,6 +31,11 @@ type AuditAccess struct {
 	// scopes; nil takes the persons (institutions, classes, protection)
 	// from the broker's snapshot and knows no staff.
 	Directory func(ctx context.Context) (anomaly.Directory, error)
+	// Staff, when set, learns every principal's role and scope as it
+	// authenticates and gives them to the anomaly report (in place of
+	// the staff of Directory). Without it, or without Directory's staff,
+	// the report knows no actor's scope.
+	Staff *StaffDirectory
 	// Report holds the report's thresholds and working hours.
 	Report anomaly.Config
 }
@@ -188,6 +193,11 @@ func (a *AuditAccess) Anomalies(ctx context.Context, c auditlog.Caller, what str
 	dir := snapshotDirectory(snap)
 	if a.Directory != nil {
 		if dir, err = a.Directory(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if a.Staff != nil {
+		if dir.Staff, err = a.Staff.Staff(ctx); err != nil {
 			return nil, err
 		}
 	}

@@ -173,6 +173,9 @@ func (s *Server) wrap(rt Route) http.HandlerFunc {
 			writeError(w, http.StatusUnauthorized, "authentication required")
 			return
 		}
+		if err := s.AuditAccess.observe(r.Context(), p, s.Clock()); err != nil {
+			s.Log.Warn("api: staff directory", "principal", p.ID, "err", err)
+		}
 		if !rt.Allow(p, r) {
 			s.Log.Info("api: forbidden", "principal", p.ID, "role", p.Role, "method", r.Method, "path", r.URL.Path)
 			writeError(w, http.StatusForbidden, "forbidden")

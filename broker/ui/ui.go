@@ -327,6 +327,9 @@ func (s *Server) SignIn(w http.ResponseWriter, r *http.Request, p api.Principal)
 	if strings.HasPrefix(r.Header.Get("Accept-Language"), "en") {
 		lang = "en"
 	}
+	if err := s.Audit.ObserveSignIn(r.Context(), &p, s.Clock()); err != nil {
+		s.Log.Warn("ui: staff directory", "principal", p.ID, "err", err)
+	}
 	ss := s.sessions.create(p, lang, s.Clock())
 	http.SetCookie(w, s.cookie(sessionCookie, ss.id, 0))
 	s.Log.Info("ui: signed in", "principal", p.ID, "role", p.Role)

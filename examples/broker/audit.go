@@ -12,8 +12,10 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/orgsync/orgsync/adapters/auditlog"
+	"github.com/orgsync/orgsync/broker"
 	"github.com/orgsync/orgsync/broker/api"
 	"github.com/orgsync/orgsync/broker/ui"
 	"github.com/orgsync/orgsync/provision"
@@ -152,4 +154,19 @@ func demoAuditKey(path string) error {
 		return err
 	}
 	return os.WriteFile(path, []byte(hex.EncodeToString(priv.Seed())+"\n"), 0o600)
+}
+
+// staffDirectory is the anomaly report's knowledge of who may see what:
+// the broker's own principals, from the configured tokens at start and
+// from every sign-in and request later (api.StaffDirectory, kept in the
+// broker's store under "audit/staff/").
+func staffDirectory(ctx context.Context, store broker.Store, tokens api.Tokens) (*api.StaffDirectory, error) {
+	d := &api.StaffDirectory{Store: store}
+	now := time.Now()
+	for _, p := range tokens {
+		if err := d.Observe(ctx, &p, now); err != nil {
+			return nil, fmt.Errorf("audit: %w", err)
+		}
+	}
+	return d, nil
 }

@@ -271,6 +271,9 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 	as := api.Server{Broker: b, Sources: src, Auth: tokens, Metrics: metrics, Log: log}
 	if trail != nil {
 		as.Audit, as.AuditAccess = trail.log, trail.access()
+		if as.AuditAccess.Staff, err = staffDirectory(ctx, store, tokens); err != nil {
+			return err
+		}
 	}
 	srv := api.New(as)
 	var handler http.Handler = srv

@@ -54,6 +54,9 @@ type Staff struct {
 	// Classes narrows the scope to these classes (empty: the whole of
 	// the institutions).
 	Classes []string `json:"classes,omitempty"`
+	// Persons are persons in scope besides the institutions and classes
+	// (a parent's children).
+	Persons []string `json:"persons,omitempty"`
 	// Wide is a municipality-wide scope (central support).
 	Wide bool      `json:"wide,omitempty"`
 	Left time.Time `json:"left,omitzero"`
@@ -258,7 +261,7 @@ func Analyze(events []Event, actions []Action, dir Directory, cfg Config) *Repor
 
 // inScope reports whether a person is within the actor's scope.
 func inScope(st Staff, p Person) bool {
-	if st.Wide {
+	if st.Wide || (p.ID != "" && slices.Contains(st.Persons, p.ID)) {
 		return true
 	}
 	if !intersects(st.Institutions, p.Institutions) {
