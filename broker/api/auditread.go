@@ -15,6 +15,7 @@ import (
 
 	"github.com/orgsync/orgsync/adapters/auditlog"
 	"github.com/orgsync/orgsync/adapters/auditlog/anomaly"
+	"github.com/orgsync/orgsync/broker"
 	"github.com/orgsync/orgsync/orgmodel"
 )
 
@@ -36,6 +37,9 @@ type AuditAccess struct {
 	// the staff of Directory). Without it, or without Directory's staff,
 	// the report knows no actor's scope.
 	Staff *StaffDirectory
+	// SpotChecks keeps the spot checks (the broker's store, under
+	// "audit/spotcheck/<id>"); nil: the spot check routes answer 404.
+	SpotChecks broker.Store
 	// Report holds the report's thresholds and working hours.
 	Report anomaly.Config
 }

@@ -144,6 +144,7 @@ func New(s Server) *Server {
 		{Method: "GET", Path: "/api/v1/audit/trail", Allow: anyone, handler: srv.auditTrail},
 		{Method: "GET", Path: "/api/v1/audit/anomalies", Allow: anyone, handler: srv.auditAnomalies},
 	}
+	srv.routes = append(srv.routes, spotCheckRoutes(srv)...)
 	srv.mux = http.NewServeMux()
 	for _, rt := range srv.routes {
 		srv.mux.HandleFunc(rt.Method+" "+rt.Path, srv.wrap(rt))

@@ -271,6 +271,7 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 	as := api.Server{Broker: b, Sources: src, Auth: tokens, Metrics: metrics, Log: log}
 	if trail != nil {
 		as.Audit, as.AuditAccess = trail.log, trail.access()
+		as.AuditAccess.SpotChecks = store
 		if as.AuditAccess.Staff, err = staffDirectory(ctx, store, tokens); err != nil {
 			return err
 		}

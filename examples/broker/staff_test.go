@@ -10,10 +10,13 @@ import (
 
 // TestStaffDirectoryFromTokens: the broker's anomaly report knows every
 // configured token's role and scope from the start, kept in the broker's
-// store.
+// store (the file store: keys with "/" and "@").
 func TestStaffDirectoryFromTokens(t *testing.T) {
 	ctx := context.Background()
-	store := &broker.MemoryStore{}
+	store, err := broker.OpenFileStore(t.TempDir()) // the state folder's store
+	if err != nil {
+		t.Fatal(err)
+	}
 	d, err := staffDirectory(ctx, store, api.Tokens{
 		"0123456789abcdef": {ID: "leder@skolen.dk", Kind: "person", Role: api.SchoolAdmin, Institutions: []string{"280101"}},
 		"fedcba9876543210": {ID: "it-drift@kommune.dk", Kind: "person", Role: api.MunicipalAdmin},
