@@ -87,6 +87,11 @@ type Outcome struct {
 	// State is the deployment state the plan was computed with: saved
 	// before an apply, and kept in a SavedPlan for a later apply.
 	State *State
+	// ProtectedNamesShown is the number of name-protected persons the
+	// plan shows by their real names (projection.ignoreNameProtection).
+	// A SavedPlan keeps it, so that applying it later puts the choice on
+	// record as a direct apply does.
+	ProtectedNamesShown int
 }
 
 // Run executes the pipeline: load the snapshot and the state, read the
@@ -202,6 +207,7 @@ func (r *run) planAndApply(ctx context.Context) (*Outcome, error) {
 		fmt.Fprintf(r.out, "NOTICE: name protection is ignored for this target (projection.ignoreNameProtection): %d name-protected person(s) are shown by their real names. An apply records this in the audit log.\n\n", r.shownProtected)
 		r.log.Warn("name protection ignored for this target", "persons", r.shownProtected)
 	}
+	res.ProtectedNamesShown = r.shownProtected
 	want, err := proj.Build(snap, desired.Input{At: r.Now, Usernames: st.Usernames, ClassIDs: st.ClassIDs, Extra: extra, Primary: r.Primary})
 	if err != nil {
 		return nil, err
@@ -233,7 +239,11 @@ func (r *run) applySaved(ctx context.Context) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Outcome{Plan: sp.Plan, State: sp.State}
+	res := &Outcome{Plan: sp.Plan, State: sp.State, ProtectedNamesShown: sp.ProtectedNamesShown}
+	if r.shownProtected = sp.ProtectedNamesShown; r.shownProtected > 0 {
+		fmt.Fprintf(r.out, "NOTICE: the saved plan ignores name protection (projection.ignoreNameProtection): %d name-protected person(s) are shown by their real names. An apply records this in the audit log.\n\n", r.shownProtected)
+		r.log.Warn("name protection ignored by the saved plan", "persons", r.shownProtected)
+	}
 	if err := sp.Plan.CheckCurrent(actual); err != nil {
 		fmt.Fprintf(r.out, "Refused: %v\nNothing was applied. Make a new plan and review it.\n", err)
 		return res, fmt.Errorf("apply saved plan: %w", err)

@@ -22,6 +22,9 @@ type SavedPlan struct {
 	Plan *diff.Plan `json:"plan"`
 	// State is the state the plan was computed with.
 	State *State `json:"state"`
+	// ProtectedNamesShown is Outcome.ProtectedNamesShown of the run that
+	// made the plan: applying the plan records it in the audit log.
+	ProtectedNamesShown int `json:"protectedNamesShown,omitempty"`
 }
 
 // WriteSavedPlan writes what a run planned to path as a SavedPlan,
@@ -30,7 +33,7 @@ func WriteSavedPlan(path string, o *Outcome) error {
 	if o == nil || o.Plan == nil || o.State == nil {
 		return fmt.Errorf("write saved plan %s: nothing was planned", path)
 	}
-	return saveJSON(path, SavedPlan{Plan: o.Plan, State: o.State})
+	return saveJSON(path, SavedPlan{Plan: o.Plan, State: o.State, ProtectedNamesShown: o.ProtectedNamesShown})
 }
 
 // ReadSavedPlan reads a file written by WriteSavedPlan and checks the
