@@ -9,6 +9,7 @@
 //
 //	purge -history /var/lib/orgsync/history -state state.json -audit audit.jsonl
 //	purge -history DIR -months 13 -protected-months 13 -dry-run
+//	purge -dsn-env ORGSYNC_DSN -audit audit.jsonl   # the broker's history in MariaDB
 //
 // Run it daily from a scheduler; a run that finds nobody writes nothing.
 // Exit codes: 0 done, 1 error, 4 bad flags.
@@ -16,6 +17,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"flag"
 	"fmt"
 	"io"
@@ -23,6 +25,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	_ "github.com/go-sql-driver/mysql"
 
 	"github.com/orgsync/orgsync/adapters/snapstore"
 	"github.com/orgsync/orgsync/diff"
@@ -47,7 +51,8 @@ func (dryStore) Replace(context.Context, string, *orgmodel.Snapshot) error { ret
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.Time) int {
 	fs := flag.NewFlagSet("purge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("history", "", "the snapshot history folder (required)")
+	dir := fs.String("history", "", "the snapshot history folder (this or -dsn-env is required)")
+	dsnEnv := fs.String("dsn-env", "", "the environment variable holding the MariaDB DSN of a snapshot history kept in the database (examples/broker's database section)")
 	state := fs.String("state", "", "the provision state file to purge as well")
 	auditPath := fs.String("audit", "", "the audit log to append the purge record to")
 	months := fs.Int("months", history.DefaultRetentionMonths, "retention after a person left every source, in months")
@@ -58,17 +63,37 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 	if err := fs.Parse(args); err != nil {
 		return runner.ExitInput
 	}
-	if *dir == "" || *months <= 0 || *protectedMonths < 0 {
-		fmt.Fprintln(stderr, "purge: -history is required, -months must be positive and -protected-months not negative")
+	if (*dir == "") == (*dsnEnv == "") || *months <= 0 || *protectedMonths < 0 {
+		fmt.Fprintln(stderr, "purge: one of -history and -dsn-env is required, -months must be positive and -protected-months not negative")
 		return runner.ExitInput
 	}
 	fail := func(err error) int {
 		fmt.Fprintln(stderr, "purge:", err)
 		return runner.ExitError
 	}
-	store, err := snapstore.OpenFiles(*dir)
-	if err != nil {
-		return fail(err)
+	var store snapstore.Rewritable
+	if *dsnEnv != "" {
+		dsn := os.Getenv(*dsnEnv)
+		if dsn == "" {
+			fmt.Fprintf(stderr, "purge: -dsn-env: $%s is empty\n", *dsnEnv)
+			return runner.ExitInput
+		}
+		db, err := sql.Open("mysql", dsn)
+		if err != nil {
+			return fail(err)
+		}
+		defer db.Close()
+		sq, err := snapstore.OpenSQL(ctx, db)
+		if err != nil {
+			return fail(err)
+		}
+		store = sq
+	} else {
+		fst, err := snapstore.OpenFiles(*dir)
+		if err != nil {
+			return fail(err)
+		}
+		store = fst
 	}
 	p := &snapstore.Purger{Store: store, Months: *months, Actor: *actor}
 	m := &snapstore.Minimiser{Store: store, Months: *protectedMonths, DryRun: *dry, Actor: *actor}
