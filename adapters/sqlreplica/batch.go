@@ -69,11 +69,11 @@ func (r *Replica) runBatch(ctx context.Context, batch []*pending) {
 
 // tryBatch carries out the whole batch in one transaction, or nothing.
 func (r *Replica) tryBatch(ctx context.Context, batch []*pending) error {
-	tx, err := r.db.BeginTx(ctx, nil)
+	tx, err := r.begin(ctx)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback() //nolint:errcheck
+	defer r.rollback(tx)
 	creates := map[*table][]*diff.Object{}
 	var order []*table
 	var adds, removes []diff.Change
@@ -110,7 +110,7 @@ func (r *Replica) tryBatch(ctx context.Context, batch []*pending) error {
 	if err := memberChanges(ctx, tx, adds, removes); err != nil {
 		return err
 	}
-	return tx.Commit()
+	return r.commit(tx)
 }
 
 // memberChanges carries out AddMember and RemoveMember changes together:
@@ -118,7 +118,7 @@ func (r *Replica) tryBatch(ctx context.Context, batch []*pending) error {
 // member exists, then one statement adds and one removes. Any check that
 // fails is an error, and the caller then applies each change alone to find
 // which.
-func memberChanges(ctx context.Context, tx *sql.Tx, adds, removes []diff.Change) error {
+func memberChanges(ctx context.Context, tx *wtx, adds, removes []diff.Change) error {
 	if len(adds)+len(removes) == 0 {
 		return nil
 	}
@@ -167,7 +167,7 @@ func memberChanges(ctx context.Context, tx *sql.Tx, adds, removes []diff.Change)
 
 // countKeys runs a COUNT query over a set of keys: q either ends in "IN "
 // (the list is appended) or holds %[1]s where the list goes.
-func countKeys(ctx context.Context, tx *sql.Tx, q string, keys map[string]bool) (int, error) {
+func countKeys(ctx context.Context, tx *wtx, q string, keys map[string]bool) (int, error) {
 	list := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(keys)), ", ") + ")"
 	args := make([]any, 0, len(keys))
 	for k := range keys {
@@ -185,7 +185,7 @@ func countKeys(ctx context.Context, tx *sql.Tx, q string, keys map[string]bool) 
 }
 
 // insertMany writes new managed rows with multi-row INSERTs.
-func (r *Replica) insertMany(ctx context.Context, tx *sql.Tx, t *table, objs []*diff.Object) error {
+func (r *Replica) insertMany(ctx context.Context, tx *wtx, t *table, objs []*diff.Object) error {
 	cols := []string{"obj_key", "managed", "name", "institution", "disabled", "disabled_date"}
 	for _, c := range t.cols {
 		cols = append(cols, c.name)
@@ -221,15 +221,52 @@ func (r *Replica) insertMany(ctx context.Context, tx *sql.Tx, t *table, objs []*
 			}
 		}
 		q := "INSERT INTO " + t.name + " (" + strings.Join(cols, ", ") + ") VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", len(chunk)), ", ")
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
 			return exists(temporary(err))
+		}
+		if err := insertedIDs(ctx, tx, t, res, chunk); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
+// insertedIDs records the ids of the rows a multi-row INSERT wrote. The
+// database gives the first id (LAST_INSERT_ID); the others are not
+// necessarily consecutive (innodb_autoinc_lock_mode 2,
+// auto_increment_increment), but all are at least the first, so one range
+// scan of the primary key finds them, and rows of others in that range
+// are told apart by obj_key.
+func insertedIDs(ctx context.Context, tx *wtx, t *table, res sql.Result, objs []*diff.Object) error {
+	first, err := res.LastInsertId()
+	if err != nil {
+		return nil // the rows are read again by key (see remember)
+	}
+	want := make(map[string]bool, len(objs))
+	for _, o := range objs {
+		want[o.Key] = true
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT id, obj_key FROM "+t.name+" WHERE id >= ?", first)
+	if err != nil {
+		return temporary(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var key sql.NullString
+		if err := rows.Scan(&id, &key); err != nil {
+			return err
+		}
+		if want[key.String] {
+			tx.inserted(key.String, id)
+		}
+	}
+	return temporary0(rows.Err())
+}
+
 // insertMembers writes the memberships of new groups.
-func insertMembers(ctx context.Context, tx *sql.Tx, groups []*diff.Object) error {
+func insertMembers(ctx context.Context, tx *wtx, groups []*diff.Object) error {
 	var args []any
 	flush := func() error {
 		if len(args) == 0 {

@@ -80,7 +80,9 @@ func loadDataFiles(t testing.TB, dir string, objs []diff.Object) string {
 // BenchmarkReplica60k times, in one run on the same MariaDB, the first
 // load of a 60,000-person municipality through Sync, the same rows loaded
 // with the mariadb client and LOAD DATA LOCAL INFILE into an empty schema,
-// and a Sync after 1 % of the persons changed. Run with -benchtime 1x.
+// and a Sync after 1 % of the persons changed: by the same Replica (a
+// long-lived process, delta read) and by a new one (full read). Run with
+// -benchtime 1x.
 // ORGSYNC_REPLICA_BENCH_PERSONS overrides the size.
 func BenchmarkReplica60k(b *testing.B) {
 	persons := 60_000
@@ -153,6 +155,24 @@ func BenchmarkReplica60k(b *testing.B) {
 		}
 		update := time.Since(start)
 		updateCPU := processCPU() - cpu
+		if st := r.LastRead(); st.Full {
+			b.Errorf("the update read every table (%s), want a delta read", st.Reason)
+		}
+		// The same update by a process that starts afresh (a cron job):
+		// it reads every table.
+		r2, err := Open(ctx, db, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := 0; i < len(s2.Persons); i += 100 {
+			s2.Persons[i].Email = fmt.Sprintf("newer%d@example.dk", i)
+		}
+		start = time.Now()
+		if _, _, err := Sync(ctx, r2, &s2, at, SyncOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		updateFull := time.Since(start)
+		b.ReportMetric(updateFull.Seconds(), "update1pct-fullread-s")
 		b.ReportMetric(loadData.Seconds(), "loaddata-s")
 		b.ReportMetric(first.Seconds(), "firstload-s")
 		b.ReportMetric(update.Seconds(), "update1pct-s")

@@ -69,6 +69,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 	if err != nil {
 		return fail(err)
 	}
+	for _, w := range e.Warnings {
+		log.Warn("asm: left out of the upload", "what", w)
+	}
 	if *dry {
 		for _, n := range asm.FileNames {
 			fmt.Fprintf(stdout, "%s: %d row(s)\n", n, len(e.Rows[n]))
