@@ -77,6 +77,8 @@ func (r *Replica) tryBatch(ctx context.Context, batch []*pending) error {
 	creates := map[*table][]*diff.Object{}
 	var order []*table
 	var adds, removes []diff.Change
+	updates := map[updateShape][]diff.Change{}
+	var shapes []updateShape
 	for _, p := range batch {
 		if p.t.kind == diff.Group && p.c.Action == diff.AddMember {
 			adds = append(adds, p.c)
@@ -93,7 +95,20 @@ func (r *Replica) tryBatch(ctx context.Context, batch []*pending) error {
 			creates[p.t] = append(creates[p.t], p.c.After)
 			continue
 		}
+		if p.c.Action == diff.Update && len(p.c.Attrs) > 0 {
+			sh := updateShape{p.t, shapeOf(p.c)}
+			if updates[sh] == nil {
+				shapes = append(shapes, sh)
+			}
+			updates[sh] = append(updates[sh], p.c)
+			continue
+		}
 		if err := r.apply(ctx, tx, p.t, p.c); err != nil {
+			return err
+		}
+	}
+	for _, sh := range shapes {
+		if err := r.updateMany(ctx, tx, sh.t, updates[sh]); err != nil {
 			return err
 		}
 	}
@@ -111,6 +126,79 @@ func (r *Replica) tryBatch(ctx context.Context, batch []*pending) error {
 		return err
 	}
 	return r.commit(tx)
+}
+
+// updateShape groups the Updates of a batch that set the same columns of
+// the same table.
+type updateShape struct {
+	t    *table
+	cols string // the attribute names, comma-separated
+}
+
+func shapeOf(c diff.Change) string {
+	names := make([]string, len(c.Attrs))
+	for i, a := range c.Attrs {
+		names[i] = a.Name
+	}
+	return strings.Join(names, ",")
+}
+
+// updateMany carries out Updates that set the same columns of the same
+// table with one statement per 1,000 rows instead of one per row: a
+// locking count checks that every row is there and managed (else the
+// batch fails and its changes are applied alone, which names the one
+// missing), then one UPDATE sets each column with a CASE over obj_key.
+func (r *Replica) updateMany(ctx context.Context, tx *wtx, t *table, cs []diff.Change) error {
+	if len(cs) == 1 {
+		return r.apply(ctx, tx, t, cs[0])
+	}
+	for start := 0; start < len(cs); start += 1000 {
+		chunk := cs[start:min(start+1000, len(cs))]
+		keys := make(map[string]bool, len(chunk))
+		for _, c := range chunk {
+			if c.After != nil && c.After.Parent != "" {
+				return fmt.Errorf("%w: parent %q (the replica has no containers)", diff.ErrNotFound, c.After.Parent)
+			}
+			keys[c.Key] = true
+		}
+		if len(keys) != len(chunk) { // a key twice: let each change go alone
+			return fmt.Errorf("%w: a key is updated twice in one batch", diff.ErrInvalidPlan)
+		}
+		if n, err := countKeys(ctx, tx, "SELECT COUNT(*) FROM "+t.name+" WHERE managed = 1 AND obj_key IN ", keys, " FOR UPDATE"); err != nil || n != len(keys) {
+			return fmt.Errorf("%w: a row of the batch is missing or unmanaged (%v)", diff.ErrNotFound, err)
+		}
+		var sets []string
+		var args []any
+		for i, ac := range chunk[0].Attrs {
+			col := column{attr: ac.Name, name: "disabled_date", typ: date}
+			if ac.Name != diff.AttrDisabledDate {
+				var ok bool
+				if col, ok = t.col(ac.Name); !ok || col.protected && !r.opt.WriteProtected {
+					return fmt.Errorf("%w: %s has no column %q", diff.ErrConstraint, t.name, ac.Name)
+				}
+			}
+			var b strings.Builder
+			b.WriteString(col.name + " = CASE obj_key")
+			for _, c := range chunk {
+				v, err := value(col, c.Attrs[i].After)
+				if err != nil {
+					return err
+				}
+				b.WriteString(" WHEN ? THEN ?")
+				args = append(args, c.Key, v)
+			}
+			b.WriteString(" END")
+			sets = append(sets, b.String())
+		}
+		in := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ") + ")"
+		for _, c := range chunk {
+			args = append(args, c.Key)
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE "+t.name+" SET "+strings.Join(sets, ", ")+" WHERE managed = 1 AND obj_key IN "+in, args...); err != nil {
+			return temporary(err)
+		}
+	}
+	return nil
 }
 
 // memberChanges carries out AddMember and RemoveMember changes together:
@@ -166,8 +254,8 @@ func memberChanges(ctx context.Context, tx *wtx, adds, removes []diff.Change) er
 }
 
 // countKeys runs a COUNT query over a set of keys: q either ends in "IN "
-// (the list is appended) or holds %[1]s where the list goes.
-func countKeys(ctx context.Context, tx *wtx, q string, keys map[string]bool) (int, error) {
+// (the list is appended, then tail) or holds %[1]s where the list goes.
+func countKeys(ctx context.Context, tx *wtx, q string, keys map[string]bool, tail ...string) (int, error) {
 	list := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(keys)), ", ") + ")"
 	args := make([]any, 0, len(keys))
 	for k := range keys {
@@ -177,7 +265,7 @@ func countKeys(ctx context.Context, tx *wtx, q string, keys map[string]bool) (in
 		q = fmt.Sprintf(q, list)
 		args = append(args, args...)
 	} else {
-		q += list
+		q += list + strings.Join(tail, "")
 	}
 	var n int
 	err := tx.QueryRowContext(ctx, q, args...).Scan(&n)

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/internal/mariadbtest"
 	"github.com/orgsync/orgsync/orgmodel/synth"
 )
 
@@ -98,15 +98,12 @@ func BenchmarkReplica60k(b *testing.B) {
 	ctx := context.Background()
 	for b.Loop() {
 		// LOAD DATA into an empty schema.
-		dbL := newDB(b)
+		tdb := mariadbtest.New(b, "orgsync_replica_")
+		dbL := tdb.DB
 		if err := Migrate(ctx, dbL); err != nil {
 			b.Fatal(err)
 		}
-		var name string
-		if err := dbL.QueryRow("SELECT DATABASE()").Scan(&name); err != nil {
-			b.Fatal(err)
-		}
-		cfg, _ := mysql.ParseDSN(os.Getenv("ORGSYNC_MYSQL_DSN"))
+		name, cfg := tdb.Name, tdb.Config
 		host, port, _ := strings.Cut(cfg.Addr, ":")
 		dir := b.TempDir()
 		start := time.Now()

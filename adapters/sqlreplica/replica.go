@@ -60,15 +60,18 @@ func (r *Replica) Prepare(desired []diff.Object) []diff.Object {
 		if t == nil {
 			continue
 		}
-		o = o.Clone()
-		o.Attrs = slices.DeleteFunc(o.Attrs, func(a diff.Attr) bool {
+		drop := func(a diff.Attr) bool {
 			if a.Name == diff.AttrDisabledDate {
 				return false
 			}
 			c, ok := t.col(a.Name)
 			return !ok || c.protected && !r.opt.WriteProtected
-		})
-		out = append(out, o)
+		}
+		if slices.ContainsFunc(o.Attrs, drop) {
+			o = o.Clone()
+			o.Attrs = slices.DeleteFunc(o.Attrs, drop)
+		}
+		out = append(out, o) // shares memory with desired when nothing is dropped
 	}
 	return out
 }

@@ -37,7 +37,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/orgsync/orgsync/adapters/sqlreplica"
 	"github.com/orgsync/orgsync/diff"
-	"github.com/orgsync/orgsync/orgmodel"
+	"github.com/orgsync/orgsync/internal/runner"
 )
 
 func main() {
@@ -103,12 +103,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now func(
 // once runs one sync: read the snapshot, plan, apply (or print the plan).
 func once(ctx context.Context, r *sqlreplica.Replica, snapPath string, opt sqlreplica.SyncOptions, stdout, stderr io.Writer, now time.Time) int {
 	fail := func(err error) int { fmt.Fprintln(stderr, "sql-replica:", err); return 1 }
-	f, err := os.Open(snapPath)
-	if err != nil {
-		return fail(err)
-	}
-	snap, err := orgmodel.ReadSnapshotJSON(f)
-	f.Close()
+	snap, err := runner.ReadSnapshot(snapPath)
 	if err != nil {
 		return fail(err)
 	}

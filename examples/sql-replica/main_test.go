@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -11,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
+	"github.com/orgsync/orgsync/internal/mariadbtest"
 	"github.com/orgsync/orgsync/orgmodel/synth"
 )
 
@@ -32,31 +31,8 @@ func TestSchema(t *testing.T) {
 // the dry run shows the plan and writes no row, -apply writes it, and a
 // second dry run has nothing to do.
 func TestDryRunThenApply(t *testing.T) {
-	dsn := os.Getenv("ORGSYNC_MYSQL_DSN")
-	if dsn == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("ORGSYNC_MYSQL_DSN not set in CI")
-		}
-		t.Skip("ORGSYNC_MYSQL_DSN not set; run .ci/servers/mariadb.sh start")
-	}
-	cfg, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, err := sql.Open("mysql", cfg.FormatDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	name := "orgsync_example_replica"
-	if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Exec("DROP DATABASE " + name) })
-	cfg.DBName = name
+	tdb := mariadbtest.New(t, "orgsync_example_replica_")
+	cfg := tdb.Config
 	s := synth.Generate(synth.Tiny)
 	p := filepath.Join(t.TempDir(), "snap.json")
 	b, _ := json.Marshal(s)
@@ -73,14 +49,14 @@ func TestDryRunThenApply(t *testing.T) {
 		t.Errorf("dry run does not show the person rows:\n%.2000s", out.String())
 	}
 	var n int
-	if err := admin.QueryRow("SELECT COUNT(*) FROM " + name + ".persons").Scan(&n); err != nil || n != 0 {
+	if err := tdb.QueryRow("SELECT COUNT(*) FROM persons").Scan(&n); err != nil || n != 0 {
 		t.Fatalf("dry run wrote %d persons (%v)", n, err)
 	}
 	out.Reset()
 	if code := run(context.Background(), append(args, "-apply"), &out, &errb, func() time.Time { return now }); code != 0 {
 		t.Fatalf("apply: exit %d: %s", code, errb.String())
 	}
-	if err := admin.QueryRow("SELECT COUNT(*) FROM " + name + ".persons").Scan(&n); err != nil || n != len(s.Persons) {
+	if err := tdb.QueryRow("SELECT COUNT(*) FROM persons").Scan(&n); err != nil || n != len(s.Persons) {
 		t.Fatalf("apply wrote %d persons, want %d (%v)", n, len(s.Persons), err)
 	}
 	out.Reset()
