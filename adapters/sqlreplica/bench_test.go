@@ -146,11 +146,27 @@ func BenchmarkReplica60k(b *testing.B) {
 		s2.Persons = slices.Clip(s2.Persons)
 		start = time.Now()
 		cpu := processCPU()
-		plan2, _, err := Sync(ctx, r, &s2, at, SyncOptions{})
+		// Sync's steps, timed one by one.
+		desired := r.Prepare(Objects(&s2, at, r.opt))
+		tProject := time.Now()
+		actual, err := r.Read(ctx)
 		if err != nil {
 			b.Fatal(err)
 		}
+		tRead := time.Now()
+		plan2, err := diff.Compute(desired, actual, diff.Options{Now: at})
+		if err != nil {
+			b.Fatal(err)
+		}
+		tPlan := time.Now()
+		if rep, err := diff.Apply(ctx, r, plan2, diff.ApplyOptions{Concurrency: 4096}); err != nil || rep.Failed > 0 {
+			b.Fatal(err)
+		}
 		update := time.Since(start)
+		b.ReportMetric(tProject.Sub(start).Seconds(), "update-project-s")
+		b.ReportMetric(tRead.Sub(tProject).Seconds(), "update-read-s")
+		b.ReportMetric(tPlan.Sub(tRead).Seconds(), "update-plan-s")
+		b.ReportMetric(time.Since(tPlan).Seconds(), "update-apply-s")
 		updateCPU := processCPU() - cpu
 		if st := r.LastRead(); st.Full {
 			b.Errorf("the update read every table (%s), want a delta read", st.Reason)

@@ -24,6 +24,7 @@ import (
 
 	"github.com/orgsync/orgsync/adapters/asm"
 	"github.com/orgsync/orgsync/internal/runner"
+	"github.com/orgsync/orgsync/provision"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -55,7 +56,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	fail := func(err error) int { fmt.Fprintln(stderr, "asm-upload:", err); return 1 }
 
-	snap, err := runner.ReadSnapshot(*snapPath)
+	snap, err := provision.LoadSnapshot(*snapPath)
 	if err != nil {
 		return fail(err)
 	}

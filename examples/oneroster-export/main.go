@@ -22,6 +22,7 @@ import (
 	"github.com/orgsync/orgsync/adapters/oneroster"
 	"github.com/orgsync/orgsync/adapters/oneroster/orcheck"
 	"github.com/orgsync/orgsync/internal/runner"
+	"github.com/orgsync/orgsync/provision"
 )
 
 func main() {
@@ -43,7 +44,7 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer, now time.Ti
 		return 2
 	}
 	fail := func(err error) int { fmt.Fprintln(stderr, "oneroster-export:", err); return 1 }
-	snap, err := runner.ReadSnapshot(*snapPath)
+	snap, err := provision.LoadSnapshot(*snapPath)
 	if err != nil {
 		return fail(err)
 	}

@@ -37,7 +37,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/orgsync/orgsync/adapters/sqlreplica"
 	"github.com/orgsync/orgsync/diff"
-	"github.com/orgsync/orgsync/internal/runner"
+	"github.com/orgsync/orgsync/provision"
 )
 
 func main() {
@@ -103,7 +103,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now func(
 // once runs one sync: read the snapshot, plan, apply (or print the plan).
 func once(ctx context.Context, r *sqlreplica.Replica, snapPath string, opt sqlreplica.SyncOptions, stdout, stderr io.Writer, now time.Time) int {
 	fail := func(err error) int { fmt.Fprintln(stderr, "sql-replica:", err); return 1 }
-	snap, err := runner.ReadSnapshot(snapPath)
+	snap, err := provision.LoadSnapshot(snapPath)
 	if err != nil {
 		return fail(err)
 	}

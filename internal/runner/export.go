@@ -5,24 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-
-	"github.com/orgsync/orgsync/orgmodel"
 )
-
-// ReadSnapshot reads the snapshot JSON file of a binary's -snapshot flag.
-func ReadSnapshot(path string) (*orgmodel.Snapshot, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	s, err := orgmodel.ReadSnapshotJSON(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return s, nil
-}
 
 // errEnough stops a preview's write once it has its lines.
 var errEnough = errors.New("runner: preview has its lines")

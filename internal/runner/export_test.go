@@ -2,15 +2,10 @@ package runner
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/orgsync/orgsync/orgmodel/synth"
 )
 
 func TestPreviewFiles(t *testing.T) {
@@ -39,32 +34,5 @@ func TestPreviewFiles(t *testing.T) {
 	bad := func(io.Writer, string) error { return io.ErrUnexpectedEOF }
 	if err := PreviewFiles(io.Discard, []string{"c.csv"}, func(string) int { return 0 }, bad, 3); err == nil || !strings.Contains(err.Error(), "c.csv") {
 		t.Errorf("failing write: err = %v", err)
-	}
-}
-
-func TestReadSnapshot(t *testing.T) {
-	dir := t.TempDir()
-	s := synth.Generate(synth.Tiny)
-	b, err := json.Marshal(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	good := filepath.Join(dir, "snap.json")
-	if err := os.WriteFile(good, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	got, err := ReadSnapshot(good)
-	if err != nil || len(got.Persons) != len(s.Persons) {
-		t.Fatalf("ReadSnapshot: %v, %d persons", err, len(got.Persons))
-	}
-	bad := filepath.Join(dir, "bad.json")
-	if err := os.WriteFile(bad, []byte("{"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ReadSnapshot(bad); err == nil || !strings.Contains(err.Error(), "bad.json") {
-		t.Errorf("bad JSON: err = %v, want one naming the file", err)
-	}
-	if _, err := ReadSnapshot(filepath.Join(dir, "missing.json")); !os.IsNotExist(err) {
-		t.Errorf("missing file: err = %v", err)
 	}
 }
