@@ -16,6 +16,10 @@
 // always when someone else has written to the replica. Each run prints
 // whether it read fully or by delta, and how long it took.
 //
+// The account needs the TRIGGER privilege besides the usual ones (schema
+// migration 3 puts triggers on the tables that count others' writes; with
+// binary logging on, also SUPER or log_bin_trust_function_creators=1).
+//
 // The DSN can come from ORGSYNC_MYSQL_DSN. -write-protected writes CPR
 // numbers, addresses and real names of name-protected persons (an explicit
 // decision; off by default). Exit codes: 0 done (or nothing to do), 1
