@@ -362,7 +362,7 @@ func (e *Export) WriteZip(w io.Writer, mtime time.Time) error {
 }
 
 // Zip builds the export and returns the whole archive, or an error and no
-// archive.
+// archive. Build and WriteZip do the same and keep Export.Warnings.
 func Zip(s *orgmodel.Snapshot, opt Options, mtime time.Time) ([]byte, error) {
 	e, err := Build(s, opt)
 	if err != nil {

@@ -52,7 +52,9 @@ func Open(ctx context.Context, db *sql.DB, opt Options) (*Replica, error) {
 
 // Prepare drops the attributes a row does not store (protected columns
 // when Options.WriteProtected is off, and anything the table lacks) and
-// objects of kinds the replica has no table for.
+// objects of kinds the replica has no table for. The objects it returns
+// share their Members and unchanged Attrs with the input (neither is ever
+// modified in place).
 func (r *Replica) Prepare(desired []diff.Object) []diff.Object {
 	out := make([]diff.Object, 0, len(desired))
 	for _, o := range desired {
@@ -68,10 +70,9 @@ func (r *Replica) Prepare(desired []diff.Object) []diff.Object {
 			return !ok || c.protected && !r.opt.WriteProtected
 		}
 		if slices.ContainsFunc(o.Attrs, drop) {
-			o = o.Clone()
-			o.Attrs = slices.DeleteFunc(o.Attrs, drop)
+			o.Attrs = slices.DeleteFunc(slices.Clone(o.Attrs), drop)
 		}
-		out = append(out, o) // shares memory with desired when nothing is dropped
+		out = append(out, o) // Members and unchanged Attrs are shared with desired
 	}
 	return out
 }
