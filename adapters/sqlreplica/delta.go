@@ -38,7 +38,10 @@ import (
 // memberships.
 //
 // A change whose outcome is unknown (the connection broke during the
-// commit) makes the next Read a full read.
+// commit) makes the next Read a full read. Read may run while changes are
+// applied (a preview of the plan during a run): the counters then differ
+// from what the Replica expects and the read is a full one, never a wrong
+// one.
 
 // stampOrgsync is the replica_stamps row of orgsync's own transactions.
 const stampOrgsync = "~orgsync"
