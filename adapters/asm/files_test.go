@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/orgsync/orgsync/internal/exporttest"
 	"github.com/orgsync/orgsync/orgmodel"
 	"github.com/orgsync/orgsync/orgmodel/synth"
 )
@@ -327,30 +328,7 @@ func FuzzParseHostKey(f *testing.F) {
 func TestOptionalColumns(t *testing.T) {
 	s := synth.Generate(synth.Config{Seed: 5, Persons: 400, Schools: 2, Daycares: -1, FUs: -1})
 	at := synth.ReferenceTime(s.SchoolYear)
-	var class orgmodel.Group
-	for _, g := range s.Groups {
-		if g.Type == orgmodel.Hovedgruppe {
-			class = g
-			break
-		}
-	}
-	var teacher orgmodel.Affiliation
-	for _, a := range s.Affiliations {
-		if a.Kind() == orgmodel.Employee && s.AffiliationInstitution(a) == class.Institution {
-			teacher = a
-			break
-		}
-	}
-	var ids []string
-	for i := range 17 {
-		p := s.Persons[0]
-		p.ID = fmt.Sprintf("t%02d", i)
-		s.Persons = append(s.Persons, p)
-		a := teacher
-		a.PersonID, a.GroupIDs, a.MainGroupID = p.ID, []string{class.ID}, ""
-		s.Affiliations = append(s.Affiliations, a)
-		ids = append(ids, p.ID)
-	}
+	s, class, ids := exporttest.ExtraTeachers(s, 17, "t")
 	// A pupil also at the other school.
 	var pupil orgmodel.Affiliation
 	var other string

@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
+	"github.com/orgsync/orgsync/internal/exporttest"
 	"github.com/orgsync/orgsync/orgmodel"
 	"github.com/orgsync/orgsync/orgmodel/synth"
 )
@@ -125,31 +124,7 @@ func TestUpload(t *testing.T) {
 // takes is written with 15 and the dry run says who was left out.
 func TestDryRunWarnsOfCutInstructors(t *testing.T) {
 	s := synth.Generate(synth.Tiny)
-	var class orgmodel.Group
-	for _, g := range s.Groups {
-		if g.Type == orgmodel.Hovedgruppe {
-			class = g
-			break
-		}
-	}
-	var teacher orgmodel.Affiliation
-	for _, a := range s.Affiliations {
-		if a.Kind() == orgmodel.Employee && s.AffiliationInstitution(a) == class.Institution {
-			teacher = a
-			break
-		}
-	}
-	persons, affs := slices.Clone(s.Persons), slices.Clone(s.Affiliations)
-	for i := range 17 {
-		p := s.Persons[0]
-		p.ID = fmt.Sprintf("zz%02d", i)
-		persons = append(persons, p)
-		a := teacher
-		a.PersonID, a.GroupIDs, a.MainGroupID = p.ID, []string{class.ID}, ""
-		affs = append(affs, a)
-	}
-	s2 := &orgmodel.Snapshot{SchoolYear: s.SchoolYear, Institutions: s.Institutions, Units: s.Units, Persons: persons,
-		Affiliations: affs, Groups: s.Groups, Contacts: s.Contacts, Managers: s.Managers}
+	s2, _, _ := exporttest.ExtraTeachers(s, 17, "zz")
 	p := writeSnapshot(t, s2)
 	var out, errb bytes.Buffer
 	if code := run(context.Background(), []string{"-snapshot", p, "-dry-run"}, &out, &errb, synth.ReferenceTime(s.SchoolYear)); code != 0 {
