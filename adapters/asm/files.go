@@ -10,8 +10,17 @@
 // the model's person ID, unique across both files, and a person who is both
 // a student and an employee appears once, as a student); every main group
 // (Hovedgruppe) and subject team (Hold) at a location is one course and one
-// class, its instructors are the employees linked to the group (at most
-// three, in ID order) and its roster the students linked to it. Names are
+// class, its instructors are the employees linked to the group (in ID
+// order) and its roster the students linked to it.
+//
+// Apple's files have optional extra columns: a class's fourth to 15th
+// instructor go in instructor_id_4 … instructor_id_15, and a student's or
+// employee's further locations in location_id_2 … location_id_999. Build
+// adds these columns to a file's header only when a row needs them (a
+// municipality whose classes have at most three teachers gets exactly the
+// basic headers). Beyond Apple's maximum (MaxInstructors, MaxLocations) a
+// row is cut and Export.Warnings says who was left out, rather than
+// dropping them silently. Names are
 // those of Person.Disclosable, so a protected person's alias names leave
 // orgsync unless Options.IgnoreProtection is set.
 //
@@ -60,6 +69,16 @@ var Headers = map[string][]string{
 	RostersFile:   {"roster_id", "class_id", "student_id"},
 }
 
+// Apple's maxima of the optional columns.
+const (
+	// MaxInstructors is the most instructors a class can have
+	// (instructor_id … instructor_id_15).
+	MaxInstructors = 15
+	// MaxLocations is the most locations a student or employee can have
+	// (location_id … location_id_999).
+	MaxLocations = 999
+)
+
 // FileNames lists the six files in archive order.
 var FileNames = []string{LocationsFile, StudentsFile, StaffFile, CoursesFile, ClassesFile, RostersFile}
 
@@ -79,6 +98,19 @@ type Options struct {
 // rows excluded, in a stable order.
 type Export struct {
 	Rows map[string][][]string
+	// Extra are the optional columns a file needs beyond Headers (e.g.
+	// instructor_id_4), appended to its header in this order; each row of
+	// the file has a value (maybe empty) for every column of Header.
+	Extra map[string][]string
+	// Warnings name what Apple's format could not take (a class with more
+	// than MaxInstructors instructors, a person with more than
+	// MaxLocations locations) and was left out of the files.
+	Warnings []string
+}
+
+// Header returns the header row of a file: Headers and the Extra columns.
+func (e *Export) Header(name string) []string {
+	return append(slices.Clip(Headers[name]), e.Extra[name]...)
 }
 
 // Build maps the snapshot to the six files and checks every row. On error
@@ -89,7 +121,7 @@ func Build(s *orgmodel.Snapshot, opt Options) (*Export, error) {
 	default:
 		return nil, fmt.Errorf("%w: password_policy %q is not 4, 6, 8 or blank", ErrInvalid, opt.PasswordPolicy)
 	}
-	e := &Export{Rows: map[string][][]string{}}
+	e := &Export{Rows: map[string][][]string{}, Extra: map[string][]string{}}
 	active := func(a *orgmodel.Affiliation) bool { return opt.At.IsZero() || a.Valid.Contains(opt.At) }
 
 	locations := map[string]bool{}
@@ -110,8 +142,8 @@ func Build(s *orgmodel.Snapshot, opt Options) (*Export, error) {
 	// Per person: the first location of a student affiliation (else of an
 	// employee one), the grade level, and the groups with their role.
 	type pinfo struct {
-		student, staff string // location
-		level          string
+		students, staff []string // locations, first seen first
+		level           string
 	}
 	persons := map[string]*pinfo{}
 	type gmember struct{ students, teachers []string }
@@ -131,11 +163,14 @@ func Build(s *orgmodel.Snapshot, opt Options) (*Export, error) {
 			pi = &pinfo{}
 			persons[a.PersonID] = pi
 		}
-		if kind == orgmodel.Student && pi.student == "" {
-			pi.student, pi.level = in, a.Level
+		if kind == orgmodel.Student && len(pi.students) == 0 {
+			pi.level = a.Level
 		}
-		if kind == orgmodel.Employee && pi.staff == "" {
-			pi.staff = in
+		if kind == orgmodel.Student && !slices.Contains(pi.students, in) {
+			pi.students = append(pi.students, in)
+		}
+		if kind == orgmodel.Employee && !slices.Contains(pi.staff, in) {
+			pi.staff = append(pi.staff, in)
 		}
 		groups := a.GroupIDs
 		if a.MainGroupID != "" && !slices.Contains(groups, a.MainGroupID) {
@@ -178,11 +213,15 @@ func Build(s *orgmodel.Snapshot, opt Options) (*Export, error) {
 				return nil, fmt.Errorf("%w: %s: %s contains a line break", ErrInvalid, who, field)
 			}
 		}
-		if pi.student != "" {
+		if len(pi.students) > 0 {
 			students[p.ID] = true
-			e.add(StudentsFile, p.ID, d.UNIID, d.GivenName, "", d.FamilyName, pi.level, d.Email, d.Username, opt.PasswordPolicy, pi.student)
+			locs := e.cut(who, "locations", pi.students, MaxLocations)
+			e.add(StudentsFile, append([]string{p.ID, d.UNIID, d.GivenName, "", d.FamilyName, pi.level, d.Email, d.Username, opt.PasswordPolicy, locs[0]}, locs[1:]...)...)
+			e.extra(StudentsFile, "location_id_", 2, len(locs)-1)
 		} else {
-			e.add(StaffFile, p.ID, d.UNIID, d.GivenName, "", d.FamilyName, d.Email, d.Username, pi.staff)
+			locs := e.cut(who, "locations", pi.staff, MaxLocations)
+			e.add(StaffFile, append([]string{p.ID, d.UNIID, d.GivenName, "", d.FamilyName, d.Email, d.Username, locs[0]}, locs[1:]...)...)
+			e.extra(StaffFile, "location_id_", 2, len(locs)-1)
 		}
 	}
 
@@ -204,15 +243,44 @@ func Build(s *orgmodel.Snapshot, opt Options) (*Export, error) {
 		}
 		teachers := slices.Compact(slices.Sorted(slices.Values(m.teachers)))
 		teachers = slices.DeleteFunc(teachers, func(id string) bool { return students[id] })
-		inst := make([]string, 3)
+		teachers = e.cut(who, "instructors", teachers, MaxInstructors)
+		inst := make([]string, max(3, len(teachers)))
 		copy(inst, teachers)
 		e.add(CoursesFile, "course-"+id, g.ID, g.Name, g.Institution)
-		e.add(ClassesFile, "class-"+id, g.ID, "course-"+id, inst[0], inst[1], inst[2], g.Institution)
+		e.add(ClassesFile, append([]string{"class-" + id, g.ID, "course-" + id, inst[0], inst[1], inst[2], g.Institution}, inst[3:]...)...)
+		e.extra(ClassesFile, "instructor_id_", 4, len(inst)-3)
 		for _, st := range slices.Compact(slices.Sorted(slices.Values(m.students))) {
 			e.add(RostersFile, "roster-"+id+"-"+st, "class-"+id, st)
 		}
 	}
+	// Every row has a value for every column of its file's header.
+	for name, rows := range e.Rows {
+		n := len(e.Header(name))
+		for i, r := range rows {
+			if len(r) < n {
+				rows[i] = append(r, make([]string, n-len(r))...)
+			}
+		}
+	}
 	return e, nil
+}
+
+// cut returns at most limit values, and a warning naming the ones left
+// out.
+func (e *Export) cut(who, what string, vals []string, limit int) []string {
+	if len(vals) <= limit {
+		return vals
+	}
+	e.Warnings = append(e.Warnings, fmt.Sprintf("%s has %d %s, Apple takes %d; left out: %s", who, len(vals), what, limit, strings.Join(vals[limit:], ", ")))
+	return vals[:limit]
+}
+
+// extra makes sure the file's header has the optional columns
+// prefix+first … prefix+(first+n-1), in order.
+func (e *Export) extra(file, prefix string, first, n int) {
+	for have := len(e.Extra[file]); have < n; have++ {
+		e.Extra[file] = append(e.Extra[file], fmt.Sprintf("%s%d", prefix, first+have))
+	}
 }
 
 func (e *Export) add(file string, fields ...string) {
@@ -245,10 +313,10 @@ func Quote(v string) string {
 
 // WriteFile writes one file of the export (header first, \n line ends).
 func (e *Export) WriteFile(w io.Writer, name string) error {
-	hdr, ok := Headers[name]
-	if !ok {
+	if _, ok := Headers[name]; !ok {
 		return fmt.Errorf("asm: unknown file %q", name)
 	}
+	hdr := e.Header(name)
 	var b bytes.Buffer
 	line := func(fields []string) {
 		for i, f := range fields {
@@ -294,7 +362,7 @@ func (e *Export) WriteZip(w io.Writer, mtime time.Time) error {
 }
 
 // Zip builds the export and returns the whole archive, or an error and no
-// archive.
+// archive. Build and WriteZip do the same and keep Export.Warnings.
 func Zip(s *orgmodel.Snapshot, opt Options, mtime time.Time) ([]byte, error) {
 	e, err := Build(s, opt)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/orgsync/orgsync/internal/exporttest"
 	"github.com/orgsync/orgsync/orgmodel"
 	"github.com/orgsync/orgsync/orgmodel/synth"
 )
@@ -84,6 +86,13 @@ var idRE = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
 // rules independently of the writer: headers, \n line ends, UTF-8,
 // required fields, identifier characters, unique person and roster ids,
 // and that every reference resolves.
+// extraRE are the optional columns Apple allows after a file's header.
+var extraRE = map[string]*regexp.Regexp{
+	StudentsFile: regexp.MustCompile(`^location_id_([2-9]|[1-9][0-9]{1,2})$`),
+	StaffFile:    regexp.MustCompile(`^location_id_([2-9]|[1-9][0-9]{1,2})$`),
+	ClassesFile:  regexp.MustCompile(`^instructor_id_([4-9]|1[0-5])$`),
+}
+
 func TestFormatRules(t *testing.T) {
 	s := synth.Generate(synth.Config{Seed: 3, Persons: 3000})
 	data, err := Zip(s, Options{At: synth.ReferenceTime(s.SchoolYear)}, fixedTime)
@@ -103,8 +112,19 @@ func TestFormatRules(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if diff := cmp.Diff(Headers[name], recs[0]); diff != "" {
+		if diff := cmp.Diff(Headers[name], recs[0][:min(len(recs[0]), len(Headers[name]))]); diff != "" {
 			t.Errorf("%s header (-want +got):\n%s", name, diff)
+		}
+		// Optional columns follow in order: location_id_2, location_id_3,
+		// ... or instructor_id_4, instructor_id_5, ...
+		prefix, first := "location_id_", 2
+		if name == ClassesFile {
+			prefix, first = "instructor_id_", 4
+		}
+		for i, h := range recs[0][len(Headers[name]):] {
+			if !extraRE[name].MatchString(h) || h != fmt.Sprintf("%s%d", prefix, first+i) {
+				t.Errorf("%s: optional column %d is %q", name, i+1, h)
+			}
 		}
 		rows[name] = recs[1:]
 		ids[name] = map[string]bool{}
@@ -139,7 +159,7 @@ func TestFormatRules(t *testing.T) {
 		if !ids[CoursesFile][rec[2]] || !ids[LocationsFile][rec[6]] {
 			t.Errorf("class %v points at an unknown course or location", rec)
 		}
-		for _, in := range rec[3:6] {
+		for _, in := range append(rec[3:6:6], rec[7:]...) {
 			if in != "" && !ids[StaffFile][in] {
 				t.Errorf("class %s: instructor %s not in staff", rec[0], in)
 			}
@@ -299,4 +319,98 @@ func FuzzParseHostKey(f *testing.F) {
 			t.Fatal("no key and no error")
 		}
 	})
+}
+
+// TestOptionalColumns: a class with more than three instructors fills
+// instructor_id_4 …, one with more than Apple's 15 is cut to 15 with a
+// warning naming the teachers left out, and a pupil at two schools gets
+// location_id_2.
+func TestOptionalColumns(t *testing.T) {
+	s := synth.Generate(synth.Config{Seed: 5, Persons: 400, Schools: 2, Daycares: -1, FUs: -1})
+	at := synth.ReferenceTime(s.SchoolYear)
+	s, class, ids := exporttest.ExtraTeachers(s, 17, "t")
+	// A pupil also at the other school.
+	var pupil orgmodel.Affiliation
+	var other string
+	for _, in := range s.Institutions {
+		if in.Type == orgmodel.School && in.Number != class.Institution {
+			other = in.Number
+		}
+	}
+	for _, a := range s.Affiliations {
+		if a.Kind() == orgmodel.Student && s.AffiliationInstitution(a) == class.Institution {
+			pupil = a
+			break
+		}
+	}
+	second := pupil
+	second.Institution, second.UnitID, second.MainGroupID, second.GroupIDs = other, "", "", nil
+	s.Affiliations = append(s.Affiliations, second)
+	s = fresh(s)
+
+	e, err := Build(s, Options{At: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr := e.Header(ClassesFile)
+	if got := hdr[len(hdr)-1]; got != "instructor_id_15" {
+		t.Errorf("classes.csv header ends in %q, want instructor_id_15", got)
+	}
+	var row []string
+	for _, r := range e.Rows[ClassesFile] {
+		if r[0] == "class-"+class.Institution+"-"+class.ID {
+			row = r
+		}
+	}
+	if len(row) != len(hdr) {
+		t.Fatalf("class row %v has %d fields, header %d", row, len(row), len(hdr))
+	}
+	n := 0
+	for i, h := range hdr {
+		if strings.HasPrefix(h, "instructor_id") && row[i] != "" {
+			n++
+		}
+	}
+	if n != MaxInstructors {
+		t.Errorf("class has %d instructors written, want %d", n, MaxInstructors)
+	}
+	if len(e.Warnings) != 1 || !strings.Contains(e.Warnings[0], "group "+class.Key()) || !strings.HasSuffix(e.Warnings[0], ids[15]+", "+ids[16]) {
+		t.Errorf("warnings = %q, want one naming group %s and who was left out", e.Warnings, class.Key())
+	}
+	if got := e.Header(StudentsFile); got[len(got)-1] != "location_id_2" {
+		t.Errorf("students.csv header = %v, want location_id_2 last", got)
+	}
+	found := false
+	for _, r := range e.Rows[StudentsFile] {
+		if r[0] == pupil.PersonID {
+			found = r[9] == class.Institution && r[10] == other
+		}
+	}
+	if !found {
+		t.Errorf("pupil %s: not at %s and %s", pupil.PersonID, class.Institution, other)
+	}
+	// Every row of every file has the header's width, and the zip carries
+	// the optional columns.
+	for name, rows := range e.Rows {
+		for _, r := range rows {
+			if len(r) != len(e.Header(name)) {
+				t.Fatalf("%s row %v: %d fields, header %d", name, r, len(r), len(e.Header(name)))
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := e.WriteFile(&b, ClassesFile); err != nil {
+		t.Fatal(err)
+	}
+	if first, _, _ := strings.Cut(b.String(), "\n"); !strings.HasSuffix(first, ",location_id,instructor_id_4,instructor_id_5,instructor_id_6,instructor_id_7,instructor_id_8,instructor_id_9,instructor_id_10,instructor_id_11,instructor_id_12,instructor_id_13,instructor_id_14,instructor_id_15") {
+		t.Errorf("classes.csv header line = %q", first)
+	}
+}
+
+// fresh returns a copy of the snapshot without its lookup indexes (built
+// before the test changed it).
+func fresh(s *orgmodel.Snapshot) *orgmodel.Snapshot {
+	c := orgmodel.Snapshot{SchoolYear: s.SchoolYear, Institutions: s.Institutions, Units: s.Units, Persons: s.Persons,
+		Affiliations: s.Affiliations, Groups: s.Groups, Contacts: s.Contacts, Managers: s.Managers}
+	return &c
 }

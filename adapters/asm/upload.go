@@ -247,11 +247,23 @@ func rename(fs *sftp.Client, tmp, final string) error {
 }
 
 // BuildAndUpload builds the whole archive in memory and uploads it. A bad
-// row stops it before any connection is made: nothing is uploaded.
+// row stops it before any connection is made: nothing is uploaded. What
+// Apple's format could not take (Export.Warnings) is logged to c.Logger.
 func BuildAndUpload(ctx context.Context, s *orgmodel.Snapshot, opt Options, c SFTP, mtime time.Time) error {
-	data, err := Zip(s, opt, mtime)
+	e, err := Build(s, opt)
 	if err != nil {
 		return err
 	}
-	return Upload(ctx, c, data)
+	var b bytes.Buffer
+	if err := e.WriteZip(&b, mtime); err != nil {
+		return err
+	}
+	log := c.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	for _, w := range e.Warnings {
+		log.WarnContext(ctx, "asm: left out of the upload", "what", w)
+	}
+	return Upload(ctx, c, b.Bytes())
 }

@@ -69,14 +69,16 @@ func (r *Replica) runBatch(ctx context.Context, batch []*pending) {
 
 // tryBatch carries out the whole batch in one transaction, or nothing.
 func (r *Replica) tryBatch(ctx context.Context, batch []*pending) error {
-	tx, err := r.db.BeginTx(ctx, nil)
+	tx, err := r.begin(ctx)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback() //nolint:errcheck
+	defer r.rollback(tx)
 	creates := map[*table][]*diff.Object{}
 	var order []*table
 	var adds, removes []diff.Change
+	updates := map[updateShape][]diff.Change{}
+	var shapes []updateShape
 	for _, p := range batch {
 		if p.t.kind == diff.Group && p.c.Action == diff.AddMember {
 			adds = append(adds, p.c)
@@ -93,7 +95,20 @@ func (r *Replica) tryBatch(ctx context.Context, batch []*pending) error {
 			creates[p.t] = append(creates[p.t], p.c.After)
 			continue
 		}
+		if p.c.Action == diff.Update && len(p.c.Attrs) > 0 {
+			sh := updateShape{p.t, shapeOf(p.c)}
+			if updates[sh] == nil {
+				shapes = append(shapes, sh)
+			}
+			updates[sh] = append(updates[sh], p.c)
+			continue
+		}
 		if err := r.apply(ctx, tx, p.t, p.c); err != nil {
+			return err
+		}
+	}
+	for _, sh := range shapes {
+		if err := r.updateMany(ctx, tx, sh.t, updates[sh]); err != nil {
 			return err
 		}
 	}
@@ -110,7 +125,80 @@ func (r *Replica) tryBatch(ctx context.Context, batch []*pending) error {
 	if err := memberChanges(ctx, tx, adds, removes); err != nil {
 		return err
 	}
-	return tx.Commit()
+	return r.commit(tx)
+}
+
+// updateShape groups the Updates of a batch that set the same columns of
+// the same table.
+type updateShape struct {
+	t    *table
+	cols string // the attribute names, comma-separated
+}
+
+func shapeOf(c diff.Change) string {
+	names := make([]string, len(c.Attrs))
+	for i, a := range c.Attrs {
+		names[i] = a.Name
+	}
+	return strings.Join(names, ",")
+}
+
+// updateMany carries out Updates that set the same columns of the same
+// table with one statement per 1,000 rows instead of one per row: a
+// locking count checks that every row is there and managed (else the
+// batch fails and its changes are applied alone, which names the one
+// missing), then one UPDATE sets each column with a CASE over obj_key.
+func (r *Replica) updateMany(ctx context.Context, tx *wtx, t *table, cs []diff.Change) error {
+	if len(cs) == 1 {
+		return r.apply(ctx, tx, t, cs[0])
+	}
+	for start := 0; start < len(cs); start += 1000 {
+		chunk := cs[start:min(start+1000, len(cs))]
+		keys := make(map[string]bool, len(chunk))
+		for _, c := range chunk {
+			if c.After != nil && c.After.Parent != "" {
+				return fmt.Errorf("%w: parent %q (the replica has no containers)", diff.ErrNotFound, c.After.Parent)
+			}
+			keys[c.Key] = true
+		}
+		if len(keys) != len(chunk) { // a key twice: let each change go alone
+			return fmt.Errorf("%w: a key is updated twice in one batch", diff.ErrInvalidPlan)
+		}
+		if n, err := countKeys(ctx, tx, "SELECT COUNT(*) FROM "+t.name+" WHERE managed = 1 AND obj_key IN ", keys, " FOR UPDATE"); err != nil || n != len(keys) {
+			return fmt.Errorf("%w: a row of the batch is missing or unmanaged (%v)", diff.ErrNotFound, err)
+		}
+		var sets []string
+		var args []any
+		for i, ac := range chunk[0].Attrs {
+			col := column{attr: ac.Name, name: "disabled_date", typ: date}
+			if ac.Name != diff.AttrDisabledDate {
+				var ok bool
+				if col, ok = t.col(ac.Name); !ok || col.protected && !r.opt.WriteProtected {
+					return fmt.Errorf("%w: %s has no column %q", diff.ErrConstraint, t.name, ac.Name)
+				}
+			}
+			var b strings.Builder
+			b.WriteString(col.name + " = CASE obj_key")
+			for _, c := range chunk {
+				v, err := value(col, c.Attrs[i].After)
+				if err != nil {
+					return err
+				}
+				b.WriteString(" WHEN ? THEN ?")
+				args = append(args, c.Key, v)
+			}
+			b.WriteString(" END")
+			sets = append(sets, b.String())
+		}
+		in := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ") + ")"
+		for _, c := range chunk {
+			args = append(args, c.Key)
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE "+t.name+" SET "+strings.Join(sets, ", ")+" WHERE managed = 1 AND obj_key IN "+in, args...); err != nil {
+			return temporary(err)
+		}
+	}
+	return nil
 }
 
 // memberChanges carries out AddMember and RemoveMember changes together:
@@ -118,7 +206,7 @@ func (r *Replica) tryBatch(ctx context.Context, batch []*pending) error {
 // member exists, then one statement adds and one removes. Any check that
 // fails is an error, and the caller then applies each change alone to find
 // which.
-func memberChanges(ctx context.Context, tx *sql.Tx, adds, removes []diff.Change) error {
+func memberChanges(ctx context.Context, tx *wtx, adds, removes []diff.Change) error {
 	if len(adds)+len(removes) == 0 {
 		return nil
 	}
@@ -166,8 +254,8 @@ func memberChanges(ctx context.Context, tx *sql.Tx, adds, removes []diff.Change)
 }
 
 // countKeys runs a COUNT query over a set of keys: q either ends in "IN "
-// (the list is appended) or holds %[1]s where the list goes.
-func countKeys(ctx context.Context, tx *sql.Tx, q string, keys map[string]bool) (int, error) {
+// (the list is appended, then tail) or holds %[1]s where the list goes.
+func countKeys(ctx context.Context, tx *wtx, q string, keys map[string]bool, tail ...string) (int, error) {
 	list := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(keys)), ", ") + ")"
 	args := make([]any, 0, len(keys))
 	for k := range keys {
@@ -177,7 +265,7 @@ func countKeys(ctx context.Context, tx *sql.Tx, q string, keys map[string]bool) 
 		q = fmt.Sprintf(q, list)
 		args = append(args, args...)
 	} else {
-		q += list
+		q += list + strings.Join(tail, "")
 	}
 	var n int
 	err := tx.QueryRowContext(ctx, q, args...).Scan(&n)
@@ -185,7 +273,7 @@ func countKeys(ctx context.Context, tx *sql.Tx, q string, keys map[string]bool) 
 }
 
 // insertMany writes new managed rows with multi-row INSERTs.
-func (r *Replica) insertMany(ctx context.Context, tx *sql.Tx, t *table, objs []*diff.Object) error {
+func (r *Replica) insertMany(ctx context.Context, tx *wtx, t *table, objs []*diff.Object) error {
 	cols := []string{"obj_key", "managed", "name", "institution", "disabled", "disabled_date"}
 	for _, c := range t.cols {
 		cols = append(cols, c.name)
@@ -221,15 +309,52 @@ func (r *Replica) insertMany(ctx context.Context, tx *sql.Tx, t *table, objs []*
 			}
 		}
 		q := "INSERT INTO " + t.name + " (" + strings.Join(cols, ", ") + ") VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", len(chunk)), ", ")
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
 			return exists(temporary(err))
+		}
+		if err := insertedIDs(ctx, tx, t, res, chunk); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
+// insertedIDs records the ids of the rows a multi-row INSERT wrote. The
+// database gives the first id (LAST_INSERT_ID); the others are not
+// necessarily consecutive (innodb_autoinc_lock_mode 2,
+// auto_increment_increment), but all are at least the first, so one range
+// scan of the primary key finds them, and rows of others in that range
+// are told apart by obj_key.
+func insertedIDs(ctx context.Context, tx *wtx, t *table, res sql.Result, objs []*diff.Object) error {
+	first, err := res.LastInsertId()
+	if err != nil {
+		return nil // the rows are read again by key (see remember)
+	}
+	want := make(map[string]bool, len(objs))
+	for _, o := range objs {
+		want[o.Key] = true
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT id, obj_key FROM "+t.name+" WHERE id >= ?", first)
+	if err != nil {
+		return temporary(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var key sql.NullString
+		if err := rows.Scan(&id, &key); err != nil {
+			return err
+		}
+		if want[key.String] {
+			tx.inserted(key.String, id)
+		}
+	}
+	return temporary0(rows.Err())
+}
+
 // insertMembers writes the memberships of new groups.
-func insertMembers(ctx context.Context, tx *sql.Tx, groups []*diff.Object) error {
+func insertMembers(ctx context.Context, tx *wtx, groups []*diff.Object) error {
 	var args []any
 	flush := func() error {
 		if len(args) == 0 {

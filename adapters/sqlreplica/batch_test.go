@@ -73,3 +73,63 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 		t.Errorf("read %d users and %d members, want 200 and 49", users, members)
 	}
 }
+
+// TestUpdateMany: Updates of the same columns in one batch are written by
+// one statement; a missing row makes the batch fall back to one change at
+// a time, so that only its own change fails.
+func TestUpdateMany(t *testing.T) {
+	ctx := context.Background()
+	db := newDB(t)
+	r, err := Open(ctx, db, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batch []*pending
+	for i := range 5 {
+		o := &diff.Object{Kind: diff.User, Key: fmt.Sprintf("person/u%d", i), Name: "U", Attrs: diff.Attrs{{Name: "email", Value: "old"}, {Name: "birthDate", Value: "2000-01-02"}}}
+		if i < 4 { // u4 is never created
+			if err := r.Apply(ctx, diff.Change{Action: diff.Create, Kind: diff.User, Key: o.Key, After: o}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := diff.Change{Action: diff.Update, Kind: diff.User, Key: o.Key, Attrs: []diff.AttrChange{
+			{Name: "birthDate", Before: "2000-01-02", After: ""}, {Name: "email", Before: "old", After: fmt.Sprintf("new%d", i)}}}
+		batch = append(batch, &pending{c: c, t: tableOf[diff.User], done: make(chan error, 1)})
+	}
+	run := func(batch []*pending) []error {
+		r.runBatch(ctx, batch)
+		errs := make([]error, len(batch))
+		for i, p := range batch {
+			errs[i] = <-p.done
+		}
+		return errs
+	}
+	// Without the missing row: one transaction (orgsync counts its
+	// transactions in replica_stamps), every row updated.
+	txs := func() int { return count(t, db, "SELECT writes FROM replica_stamps WHERE tbl = ?", stampOrgsync) }
+	before := txs()
+	for i, err := range run(batch[:4]) {
+		if err != nil {
+			t.Errorf("update u%d: %v", i, err)
+		}
+	}
+	if n := txs() - before; n != 1 {
+		t.Errorf("the batch took %d transactions, want 1", n)
+	}
+	if n := count(t, db, "SELECT COUNT(*) FROM persons WHERE email LIKE 'new%' AND birth_date IS NULL"); n != 4 {
+		t.Errorf("%d rows updated, want 4", n)
+	}
+	// With it: only its change fails.
+	for _, p := range batch {
+		p.c.Attrs[1].After += "x"
+	}
+	errs := run(batch)
+	for i, err := range errs {
+		if (i == 4) != errors.Is(err, diff.ErrNotFound) {
+			t.Errorf("update u%d: err = %v", i, err)
+		}
+	}
+	if n := count(t, db, "SELECT COUNT(*) FROM persons WHERE email LIKE 'new%x'"); n != 4 {
+		t.Errorf("%d rows updated after the fallback, want 4", n)
+	}
+}

@@ -57,6 +57,30 @@
 // is rolled back and its changes are applied one by one, each in its own
 // transaction, so every change has its own outcome.
 //
+// # Delta reads
+//
+// Reading a 60,000-person replica (some 225,000 rows and memberships)
+// takes longer than the few hundred changes of an ordinary day. A Replica
+// therefore remembers the rows between runs: what it read, with every
+// change it applied folded in (a new row with the id the INSERT gave it, a
+// membership added or removed, a deleted row gone; an updated row is read
+// again by key, as the database stored it). A long-lived process (the
+// broker, or sql-replica -every) then reads only replica_stamps and the few
+// rows it changed, not the tables. Replica.LastRead says which kind of
+// read the last run did.
+//
+// Others may write to the replica too. Triggers (migration 3) count, per
+// table, every row written by anyone but orgsync in replica_stamps;
+// orgsync's own transactions set the session variable @orgsync_replica,
+// which the triggers skip, and count themselves in the row "~orgsync", so
+// that a second orgsync process is noticed too. When a counter differs
+// from what the Replica expects, the next Read reads every table (a full
+// read); so does every Options.FullReadEvery-th read (default 100), the
+// first read of a process, and the read after a change whose outcome is
+// unknown (the connection broke during a commit). A test checks that the
+// rows and the plan of delta reads equal those of full reads over rounds
+// of random changes and foreign writes.
+//
 // # Migrations
 //
 // Open runs Migrate: the schema_migrations table records the versions
@@ -64,4 +88,13 @@
 // IF NOT EXISTS), so one interrupted half-way runs again. Migrations only
 // go forward; a database with a newer schema than the program is refused
 // (ErrSchema). Concurrent migrators are serialised by a named lock.
+//
+// Privileges: the account needs SELECT, INSERT, UPDATE, DELETE, CREATE,
+// INDEX and, for migration 3's triggers, TRIGGER on the replica's
+// database. With binary logging on (replication, point-in-time recovery),
+// MariaDB and MySQL also ask whoever creates a trigger for the SUPER
+// privilege unless the server runs with log_bin_trust_function_creators=1;
+// a DBA can instead run the migration once (sql-replica -schema prints the
+// DDL, triggers in DELIMITER blocks for the mysql client) and insert its
+// version into schema_migrations.
 package sqlreplica

@@ -24,6 +24,10 @@ func TestMigrate(t *testing.T) {
 	if got := count(t, db, "SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = DATABASE() AND index_name = 'memberships_member'"); got == 0 {
 		t.Error("index memberships_member missing")
 	}
+	// Migration 3 put three triggers on every table.
+	if got, want := count(t, db, "SELECT COUNT(*) FROM information_schema.triggers WHERE trigger_schema = DATABASE() AND trigger_name LIKE '%\\_stamp\\_%'"), 3*len(stampTables()); got != want {
+		t.Errorf("%d stamp triggers, want %d", got, want)
+	}
 	// A half-done migration 2 (index created, version not recorded) runs again.
 	if _, err := db.Exec("DELETE FROM schema_migrations WHERE version = 2"); err != nil {
 		t.Fatal(err)

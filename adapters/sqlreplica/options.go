@@ -11,4 +11,8 @@ type Options struct {
 	// instead of grouping the changes applied concurrently into one
 	// transaction (slower; for comparison and debugging).
 	NoGroupCommit bool
+	// FullReadEvery makes every FullReadEvery-th Read a full read of every
+	// table even when the replica_stamps show no foreign writes (see
+	// delta.go); 0 means 100, 1 turns delta reads off.
+	FullReadEvery int
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/orgsync/orgsync/diff"
-	"golang.org/x/sync/errgroup"
 )
 
 // ErrSchema: the database's schema is newer than this program.
@@ -23,6 +22,12 @@ var ErrSchema = errors.New("sqlreplica: schema version")
 type Replica struct {
 	db  *sql.DB
 	opt Options
+
+	// What Read remembers between runs (delta.go).
+	memMu        sync.Mutex
+	mem          *memory
+	forgetReason string
+	lastRead     ReadStats
 
 	mu       sync.Mutex
 	pending  []*pending // changes waiting for the next batch
@@ -47,7 +52,9 @@ func Open(ctx context.Context, db *sql.DB, opt Options) (*Replica, error) {
 
 // Prepare drops the attributes a row does not store (protected columns
 // when Options.WriteProtected is off, and anything the table lacks) and
-// objects of kinds the replica has no table for.
+// objects of kinds the replica has no table for. The objects it returns
+// share their Members and unchanged Attrs with the input (neither is ever
+// modified in place).
 func (r *Replica) Prepare(desired []diff.Object) []diff.Object {
 	out := make([]diff.Object, 0, len(desired))
 	for _, o := range desired {
@@ -55,89 +62,54 @@ func (r *Replica) Prepare(desired []diff.Object) []diff.Object {
 		if t == nil {
 			continue
 		}
-		o = o.Clone()
-		o.Attrs = slices.DeleteFunc(o.Attrs, func(a diff.Attr) bool {
+		drop := func(a diff.Attr) bool {
 			if a.Name == diff.AttrDisabledDate {
 				return false
 			}
 			c, ok := t.col(a.Name)
 			return !ok || c.protected && !r.opt.WriteProtected
-		})
-		out = append(out, o)
+		}
+		if slices.ContainsFunc(o.Attrs, drop) {
+			o.Attrs = slices.DeleteFunc(slices.Clone(o.Attrs), drop)
+		}
+		out = append(out, o) // Members and unchanged Attrs are shared with desired
 	}
 	return out
 }
 
-// Read returns every row of every table as an object. Rows without
-// obj_key (added by hand, not by orgsync) are returned unmanaged, with an
-// empty Key and their id.
-func (r *Replica) Read(ctx context.Context) ([]diff.Object, error) {
-	// The tables are read at the same time, each on its own connection.
-	var members map[string][]string
-	objs := make([][]diff.Object, len(tables))
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		var err error
-		members, err = r.readMembers(gctx)
-		return err
-	})
-	for i, t := range tables {
-		g.Go(func() error {
-			var err error
-			objs[i], err = r.readTable(gctx, t)
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	n := 0
-	for _, o := range objs {
-		n += len(o)
-	}
-	out := make([]diff.Object, 0, n)
-	for _, o := range objs {
-		for i := range o {
-			if o[i].Kind == diff.Group && o[i].Key != "" {
-				o[i].Members = members[o[i].Key]
-			}
-		}
-		out = append(out, o...)
-	}
-	return out, nil
-}
-
-// readMembers returns the members of every group, sorted.
-func (r *Replica) readMembers(ctx context.Context) (map[string][]string, error) {
+// readMembers returns the members of the groups (all, or those the
+// where clause selects), each group's sorted.
+func (r *Replica) readMembers(ctx context.Context, where string, args []any) (map[string][]string, error) {
 	members := map[string][]string{}
-	rows, err := r.db.QueryContext(ctx, "SELECT group_key, member_key FROM memberships ORDER BY group_key, member_key")
+	rows, err := r.db.QueryContext(ctx, "SELECT group_key, member_key FROM memberships "+where, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlreplica: read memberships: %w", err)
+		return nil, fmt.Errorf("sqlreplica: read memberships: %w", temporary(err))
 	}
 	defer rows.Close()
 	var g, m sql.RawBytes
-	var cur string
 	for rows.Next() {
 		if err := rows.Scan(&g, &m); err != nil {
 			return nil, fmt.Errorf("sqlreplica: read memberships: %w", err)
 		}
-		if string(g) != cur {
-			cur = string(g)
-		}
-		members[cur] = append(members[cur], string(m))
+		k := r.intern(g)
+		members[k] = append(members[k], string(m))
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlreplica: read memberships: %w", err)
+		return nil, fmt.Errorf("sqlreplica: read memberships: %w", temporary(err))
+	}
+	for _, ms := range members {
+		slices.Sort(ms)
 	}
 	return members, nil
 }
 
-func (r *Replica) readTable(ctx context.Context, t *table) ([]diff.Object, error) {
+// readTable reads the rows of t (all, or those the where clause selects).
+func (r *Replica) readTable(ctx context.Context, t *table, where string, args []any) ([]diff.Object, error) {
 	cols := []string{"id", "obj_key", "name", "institution", "disabled", "disabled_date", "managed"}
 	for _, c := range t.cols {
 		cols = append(cols, c.name)
 	}
-	rows, err := r.db.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM "+t.name+" ORDER BY id")
+	rows, err := r.db.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM "+t.name+" "+where+" ORDER BY id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlreplica: read %s: %w", t.name, err)
 	}
@@ -265,23 +237,27 @@ func (r *Replica) Apply(ctx context.Context, c diff.Change) error {
 	if c.Action != diff.Create && c.Action != diff.Adopt && c.Before != nil && (!c.Before.Managed || c.Before.Key == "") {
 		return fmt.Errorf("sqlreplica: %s %s %q: %w", c.Action, t.name, c.Before.Name, diff.ErrUnmanaged)
 	}
+	var err error
 	if r.opt.NoGroupCommit {
-		return r.applyAlone(ctx, t, c)
+		err = r.applyAlone(ctx, t, c)
+	} else {
+		err = r.enqueue(ctx, t, c)
 	}
-	return r.enqueue(ctx, t, c)
+	r.remember(t, c, err)
+	return err
 }
 
 // applyAlone carries out one change in a transaction of its own.
 func (r *Replica) applyAlone(ctx context.Context, t *table, c diff.Change) error {
-	tx, err := r.db.BeginTx(ctx, nil)
+	tx, err := r.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("sqlreplica: %s %s: %w", c.Action, c.Key, temporary(err))
 	}
-	defer tx.Rollback() //nolint:errcheck
+	defer r.rollback(tx)
 	if err := r.apply(ctx, tx, t, c); err != nil {
 		return fmt.Errorf("sqlreplica: %s %s %s: %w", c.Action, t.name, c.Key, err)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := r.commit(tx); err != nil {
 		return fmt.Errorf("sqlreplica: %s %s %s: commit: %w", c.Action, t.name, c.Key, temporary(err))
 	}
 	return nil
@@ -304,7 +280,7 @@ func temporary(err error) error {
 	return errors.Join(diff.ErrTemporary, err)
 }
 
-func (r *Replica) apply(ctx context.Context, tx *sql.Tx, t *table, c diff.Change) error {
+func (r *Replica) apply(ctx context.Context, tx *wtx, t *table, c diff.Change) error {
 	switch c.Action {
 	case diff.Create:
 		if c.After == nil {
@@ -429,14 +405,14 @@ func temporary0(err error) error {
 
 // affected turns "no row changed" into ErrNotFound or ErrUnmanaged, or nil
 // when the row exists and already had the values.
-func (r *Replica) affected(ctx context.Context, tx *sql.Tx, t *table, key string, res sql.Result) error {
+func (r *Replica) affected(ctx context.Context, tx *wtx, t *table, key string, res sql.Result) error {
 	if n, err := res.RowsAffected(); err == nil && n > 0 {
 		return nil
 	}
 	return r.managedRow(ctx, tx, t, key)
 }
 
-func (r *Replica) managedRow(ctx context.Context, tx *sql.Tx, t *table, key string) error {
+func (r *Replica) managedRow(ctx context.Context, tx *wtx, t *table, key string) error {
 	var managed bool
 	err := tx.QueryRowContext(ctx, "SELECT managed FROM "+t.name+" WHERE obj_key = ?", key).Scan(&managed)
 	switch {
@@ -477,7 +453,7 @@ func (r *Replica) assignments(t *table, o *diff.Object, all bool) ([]string, []a
 }
 
 // insert writes one new row (and a group's memberships).
-func (r *Replica) insert(ctx context.Context, tx *sql.Tx, t *table, o *diff.Object, key string, managed bool) error {
+func (r *Replica) insert(ctx context.Context, tx *wtx, t *table, o *diff.Object, key string, managed bool) error {
 	sets, args, err := r.assignments(t, o, true)
 	if err != nil {
 		return err
@@ -487,8 +463,12 @@ func (r *Replica) insert(ctx context.Context, tx *sql.Tx, t *table, o *diff.Obje
 		k = nil
 	}
 	q := "INSERT INTO " + t.name + " SET obj_key = ?, managed = ?, " + strings.Join(sets, ", ")
-	if _, err := tx.ExecContext(ctx, q, append([]any{k, managed}, args...)...); err != nil {
+	res, err := tx.ExecContext(ctx, q, append([]any{k, managed}, args...)...)
+	if err != nil {
 		return exists(temporary(err))
+	}
+	if id, err := res.LastInsertId(); err == nil && key != "" {
+		tx.inserted(key, id)
 	}
 	if t.kind == diff.Group && key != "" {
 		return r.setMembers(ctx, tx, key, o.Members)
@@ -504,7 +484,7 @@ func exists(err error) error {
 	return err
 }
 
-func (r *Replica) setMembers(ctx context.Context, tx *sql.Tx, key string, members []string) error {
+func (r *Replica) setMembers(ctx context.Context, tx *wtx, key string, members []string) error {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM memberships WHERE group_key = ?", key); err != nil {
 		return temporary(err)
 	}
@@ -529,10 +509,11 @@ func (r *Replica) SeedUnmanaged(ctx context.Context, o diff.Object) error {
 	if t == nil {
 		return fmt.Errorf("sqlreplica: no table for kind %q", o.Kind)
 	}
-	tx, err := r.db.BeginTx(ctx, nil)
+	stx, err := r.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
+	tx := &wtx{Tx: stx}
 	defer tx.Rollback() //nolint:errcheck
 	if err := r.insert(ctx, tx, t, &o, "", false); err != nil {
 		return err

@@ -162,6 +162,42 @@ var migrations = []migration{
 			"CREATE INDEX IF NOT EXISTS contacts_student ON contacts (student_id)",
 		}
 	}},
+	{3, "replica_stamps: triggers count the writes of others (needs the TRIGGER privilege)", stampStatements},
+}
+
+// stampTables are the tables whose writes the triggers of migration 3
+// count: every table of the model and memberships.
+func stampTables() []string {
+	names := make([]string, 0, len(tables)+1)
+	for _, t := range tables {
+		names = append(names, t.name)
+	}
+	return append(names, "memberships")
+}
+
+// stampStatements create replica_stamps and, on every table, one trigger
+// per kind of write that counts the rows written by anyone but orgsync:
+// orgsync's transactions set the session variable @orgsync_replica (see
+// Replica.begin), everything else (a person with a SQL client, another
+// program) leaves it NULL. orgsync's own transactions are counted in the
+// row "~orgsync" by orgsync itself, so that a second orgsync process
+// writing the same replica is noticed too. Read compares the counters to
+// decide whether the rows it remembers are still the replica's (see
+// delta.go).
+func stampStatements() []string {
+	s := []string{`CREATE TABLE IF NOT EXISTS replica_stamps (
+  tbl VARCHAR(64) NOT NULL PRIMARY KEY,
+  writes BIGINT NOT NULL DEFAULT 0
+) ENGINE=InnoDB`}
+	for _, name := range stampTables() {
+		for _, ev := range []string{"INSERT", "UPDATE", "DELETE"} {
+			s = append(s, fmt.Sprintf("CREATE TRIGGER IF NOT EXISTS %s_stamp_%s AFTER %s ON %s FOR EACH ROW "+
+				"IF @orgsync_replica IS NULL THEN "+
+				"INSERT INTO replica_stamps (tbl, writes) VALUES ('%s', 1) ON DUPLICATE KEY UPDATE writes = writes + 1; "+
+				"END IF", name, strings.ToLower(ev[:3]), ev, name, name))
+		}
+	}
+	return s
 }
 
 // SchemaVersion is the version Migrate brings a database to.
@@ -219,6 +255,10 @@ func Schema() string {
 	for _, m := range migrations {
 		fmt.Fprintf(&b, "-- migration %d: %s\n", m.version, m.name)
 		for _, s := range m.stmts() {
+			if strings.Contains(s, ";") { // a trigger's compound body
+				b.WriteString("DELIMITER //\n" + s + " //\nDELIMITER ;\n")
+				continue
+			}
 			b.WriteString(s)
 			b.WriteString(";\n")
 		}

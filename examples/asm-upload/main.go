@@ -23,7 +23,8 @@ import (
 	"time"
 
 	"github.com/orgsync/orgsync/adapters/asm"
-	"github.com/orgsync/orgsync/orgmodel"
+	"github.com/orgsync/orgsync/internal/runner"
+	"github.com/orgsync/orgsync/provision"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -55,12 +56,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	fail := func(err error) int { fmt.Fprintln(stderr, "asm-upload:", err); return 1 }
 
-	f, err := os.Open(*snapPath)
-	if err != nil {
-		return fail(err)
-	}
-	snap, err := orgmodel.ReadSnapshotJSON(f)
-	f.Close()
+	snap, err := provision.LoadSnapshot(*snapPath)
 	if err != nil {
 		return fail(err)
 	}
@@ -69,17 +65,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 	if err != nil {
 		return fail(err)
 	}
+	for _, w := range e.Warnings {
+		log.Warn("asm: left out of the upload", "what", w)
+	}
 	if *dry {
-		for _, n := range asm.FileNames {
-			fmt.Fprintf(stdout, "%s: %d row(s)\n", n, len(e.Rows[n]))
-			var b bytes.Buffer
-			_ = e.WriteFile(&b, n)
-			lines := strings.SplitN(b.String(), "\n", 5)
-			for _, l := range lines[:min(4, len(lines))] {
-				if l != "" {
-					fmt.Fprintln(stdout, "  "+l)
-				}
-			}
+		if err := runner.PreviewFiles(stdout, asm.FileNames, func(n string) int { return len(e.Rows[n]) }, e.WriteFile, 4); err != nil {
+			return fail(err)
 		}
 		fmt.Fprintf(stdout, "would upload to %s:%s\n", *addr, strings.TrimPrefix((asm.SFTP{Dir: *dir, Name: *name}).RemotePath(), ""))
 		return 0

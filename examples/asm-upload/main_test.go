@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/orgsync/orgsync/internal/exporttest"
 	"github.com/orgsync/orgsync/orgmodel"
 	"github.com/orgsync/orgsync/orgmodel/synth"
 )
@@ -116,5 +117,23 @@ func TestUpload(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("uploaded %d bytes, wrote %d; not identical", len(got), len(want))
+	}
+}
+
+// TestDryRunWarnsOfCutInstructors: a class with more teachers than Apple
+// takes is written with 15 and the dry run says who was left out.
+func TestDryRunWarnsOfCutInstructors(t *testing.T) {
+	s := synth.Generate(synth.Tiny)
+	s2, _, _ := exporttest.ExtraTeachers(s, 17, "zz")
+	p := writeSnapshot(t, s2)
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"-snapshot", p, "-dry-run"}, &out, &errb, synth.ReferenceTime(s.SchoolYear)); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), "left out") || !strings.Contains(errb.String(), "zz16") {
+		t.Errorf("no warning naming the teachers left out:\n%s", errb.String())
+	}
+	if !strings.Contains(out.String(), ",instructor_id_15") {
+		t.Errorf("classes.csv preview lacks instructor_id_15:\n%s", out.String())
 	}
 }

@@ -21,7 +21,8 @@ import (
 
 	"github.com/orgsync/orgsync/adapters/oneroster"
 	"github.com/orgsync/orgsync/adapters/oneroster/orcheck"
-	"github.com/orgsync/orgsync/orgmodel"
+	"github.com/orgsync/orgsync/internal/runner"
+	"github.com/orgsync/orgsync/provision"
 )
 
 func main() {
@@ -43,12 +44,7 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer, now time.Ti
 		return 2
 	}
 	fail := func(err error) int { fmt.Fprintln(stderr, "oneroster-export:", err); return 1 }
-	f, err := os.Open(*snapPath)
-	if err != nil {
-		return fail(err)
-	}
-	snap, err := orgmodel.ReadSnapshotJSON(f)
-	f.Close()
+	snap, err := provision.LoadSnapshot(*snapPath)
 	if err != nil {
 		return fail(err)
 	}
@@ -68,15 +64,13 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer, now time.Ti
 		return fail(err)
 	}
 	if *dry {
-		for _, name := range oneroster.DataFiles {
-			fmt.Fprintf(stdout, "%s: %d row(s)\n", name, len(e.Rows[name]))
-			var b bytes.Buffer
-			w := csv.NewWriter(&b)
-			_ = w.Write(oneroster.Headers[name])
-			_ = w.WriteAll(e.Rows[name][:min(3, len(e.Rows[name]))])
-			for _, l := range bytes.Split(bytes.TrimSpace(b.Bytes()), []byte("\n")) {
-				fmt.Fprintf(stdout, "  %s\n", l)
-			}
+		first := func(w io.Writer, name string) error { // header and first rows, as CSV
+			cw := csv.NewWriter(w)
+			_ = cw.Write(oneroster.Headers[name])
+			return cw.WriteAll(e.Rows[name][:min(3, len(e.Rows[name]))])
+		}
+		if err := runner.PreviewFiles(stdout, oneroster.DataFiles, func(n string) int { return len(e.Rows[n]) }, first, 4); err != nil {
+			return fail(err)
 		}
 		fmt.Fprintf(stdout, "would write %s (%d bytes); the check found no problem\n", *out, zb.Len())
 		return 0
