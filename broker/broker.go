@@ -82,6 +82,14 @@ type Options struct {
 	// the clients it holds, and Run refuses a client another instance
 	// holds (ErrLeased). Unset: this instance runs every client.
 	Leases Leaser
+	// RunHistory is how much of each client's run history is kept
+	// (Broker.Runs; default the last 500 runs, none older than 90 days).
+	RunHistory RunHistory
+	// PlanAhead plans each client in the background after every snapshot,
+	// run, release and approval, so that its pending changes are ready
+	// when an administrator looks (Broker.Planned) instead of being
+	// planned against the target then.
+	PlanAhead bool
 }
 
 // Event is something the broker tells Options.Notify.
@@ -109,6 +117,7 @@ type Broker struct {
 	snap    *orgmodel.Snapshot            // the latest source snapshot
 	held    map[string]*orgmodel.Snapshot // per locked institution: the data it is held at
 	applyMu sync.Mutex                    // approvals apply one at a time
+	x       extras                        // run history and plans ahead (history.go, planahead.go)
 }
 
 type client struct {

@@ -51,6 +51,7 @@ func (b *Broker) SetSnapshot(ctx context.Context, s *orgmodel.Snapshot) error {
 		return fmt.Errorf("broker: snapshot: %w", err)
 	}
 	defer b.flush()
+	defer b.planAheadAll() // after b.mu is released
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.opt.Clock()
@@ -129,6 +130,7 @@ func cmpString(a, b string) int {
 // not recreated.
 func (b *Broker) Release(ctx context.Context, inst, by string) error {
 	defer b.flush()
+	defer b.planAheadAll() // after b.mu is released
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	lk, ok := b.rec.Locks[inst]
