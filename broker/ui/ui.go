@@ -268,6 +268,8 @@ func (s *Server) routes() []route {
 		{"POST", "/clients/{client}/pause", admin, s.pause},
 		{"POST", "/clients/{client}/resume", admin, s.resume},
 		{"POST", "/clients/{client}/run", admin, s.run},
+		{"POST", "/clients/{client}/dry-run", admin, s.dryRun},
+		{"GET", "/clients/{client}/runs", schoolOrMunicipal, s.runs},
 		{"POST", "/approvals/{id}/approve", admin, s.approve},
 		{"GET", "/institutions", schoolOrMunicipal, s.institutions},
 		{"POST", "/locks/{institution}/release", roles(api.MunicipalAdmin, api.SchoolAdmin), s.release},
