@@ -40,6 +40,19 @@ type fileConfig struct {
 	UI *uiConfig `yaml:"ui"`
 	// Audit is the accountability log (see audit.go; none when absent).
 	Audit *auditConfig `yaml:"audit"`
+	// RunHistory is how much of each client's run history is kept
+	// (broker.Options.RunHistory).
+	RunHistory runHistoryConfig `yaml:"runHistory"`
+	// PlanAhead plans each client in the background after every import
+	// and run, so that the UI's pending page is ready (default true).
+	PlanAhead *bool `yaml:"planAhead"`
+}
+
+// runHistoryConfig is broker.RunHistory: max runs per client (default
+// 500, -1 keeps none) and their maximum age (default 2160h, 90 days).
+type runHistoryConfig struct {
+	Max    int           `yaml:"max"`
+	MaxAge time.Duration `yaml:"maxAge"`
 }
 
 // tokenConfig is a principal authenticated by a bearer token.

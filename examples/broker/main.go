@@ -209,16 +209,19 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 		notify = alarms.Event
 	}
 	var saveMu sync.Mutex
-	b, err := broker.New(ctx, broker.Options{Store: store, Leases: st.leases, Log: log, Notify: notify, OnRun: func(name string, rep *broker.RunReport) {
-		metrics.Observe(name, rep)
-		if save := savers[name]; save != nil {
-			saveMu.Lock()
-			defer saveMu.Unlock()
-			if err := save(); err != nil {
-				log.Error("save target", "client", name, "err", err)
+	b, err := broker.New(ctx, broker.Options{Store: store, Leases: st.leases, Log: log, Notify: notify,
+		RunHistory: broker.RunHistory{Max: fc.RunHistory.Max, MaxAge: fc.RunHistory.MaxAge},
+		PlanAhead:  fc.PlanAhead == nil || *fc.PlanAhead,
+		OnRun: func(name string, rep *broker.RunReport) {
+			metrics.Observe(name, rep)
+			if save := savers[name]; save != nil {
+				saveMu.Lock()
+				defer saveMu.Unlock()
+				if err := save(); err != nil {
+					log.Error("save target", "client", name, "err", err)
+				}
 			}
-		}
-	}}, clients...)
+		}}, clients...)
 	if err != nil {
 		return err
 	}
