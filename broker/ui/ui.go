@@ -3,6 +3,11 @@
 // model of package api (principals, roles, scopes), enforced here on the
 // server for every page and action, never only hidden in the page.
 //
+// A client's page shows its pending changes, read from the broker's plan
+// made ahead when there is one (broker.Options.PlanAhead, Broker.Planned),
+// with a dry-run button; its run page the run history with a chart of the
+// changes per run (inline SVG drawn on the server).
+//
 // Every action is a plain HTML form (no JavaScript needed). Pages are in
 // Danish first, English per user (the language switch on every page).
 // Sessions live on the server; the browser holds a random id in an
