@@ -94,6 +94,11 @@
 // Options.RunHistory keeps the last 500 runs per client and none older
 // than 90 days by default; Runs reads them, newest first.
 //
+// HeadCounts, given to Sources.OnAccepted, likewise keeps each
+// institution's head count per accepted snapshot under
+// "headcounts/<time>-<n>" (the last 60), the trend on the UI's
+// institutions page, read back by Load when the broker starts.
+//
 // # Dry runs and plans made ahead
 //
 // Pending plans a client against its target now, which for a large

@@ -199,7 +199,7 @@ func (s *Server) institutions(w http.ResponseWriter, r *http.Request, ss *sessio
 		for _, i := range snap.Institutions {
 			if p.SeesInstitution(i.Number) {
 				ir := instRow{Number: i.Number, Name: i.Name, HeadCount: len(count[i.Number]), Previous: -1}
-				if ser := s.HeadCounts.series(i.Number); len(ser) >= 2 {
+				if ser := s.HeadCounts.Series(i.Number); len(ser) >= 2 {
 					ir.Previous = ser[len(ser)-2]
 					ir.Trend = trendSVG(ser, i.Number)
 				}

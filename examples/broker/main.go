@@ -231,7 +231,10 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 	src := &broker.Sources{Broker: b, History: &snapstore.History{Store: history, Logger: log,
 		Guard: snapstore.Guard{MinShare: fc.Sources.Guard.MinShare, MinPrevious: fc.Sources.Guard.MinPrevious}},
 		Log: log, OnHold: metrics.GuardHold}
-	heads := &ui.HeadCounts{} // the UI's head-count trend
+	heads := &broker.HeadCounts{Store: store, Log: log} // the UI's head-count trend, kept over restarts
+	if err := heads.Load(ctx); err != nil {
+		return err
+	}
 	src.OnAccepted = func(prev, next *orgmodel.Snapshot) {
 		heads.Accepted(prev, next)
 		if alarms != nil {
