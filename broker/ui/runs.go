@@ -57,6 +57,13 @@ func (s *Server) runs(w http.ResponseWriter, r *http.Request, ss *session) {
 		s.failErr(w, r, ss, err)
 		return
 	}
+	if !ss.principal.Municipal() {
+		// A run's error may name objects of any institution (a refusal
+		// lists examples): the municipality's to read.
+		for i := range rs {
+			rs[i].Error = ""
+		}
+	}
 	s.render(w, r, ss, http.StatusOK, "runs", map[string]any{"Client": name, "Runs": rs,
 		"Chart": runsSVG(rs, ss.lang), "Kinds": chartKinds})
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/orgsync/orgsync/broker"
 	"github.com/orgsync/orgsync/broker/api"
 	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/orgmodel"
 )
 
 var updateRuns = flag.Bool("update-runs", false, "rewrite testdata/runs-chart.svg")
@@ -80,7 +82,24 @@ func TestRunsPage(t *testing.T) {
 			t.Errorf("%s: want the chart and 3 runs:\n%s", role, body)
 		}
 	}
+	// A refused run's error names objects of every institution: the
+	// school administrator does not see it.
+	inst := e.snap.Institutions[0].Number
+	cut := *e.snap
+	cut.Affiliations = slices.DeleteFunc(slices.Clone(e.snap.Affiliations), func(a orgmodel.Affiliation) bool { return e.snap.AffiliationInstitution(a) == inst })
+	if err := e.b.SetSnapshot(ctx, &cut); err != nil {
+		t.Fatal(err)
+	}
+	if rep, _ := e.b.Run(ctx, "mem"); rep == nil || !rep.Refused {
+		t.Fatal("want a refused run")
+	}
+	if _, body := e.login(t, api.SchoolAdmin).get("/ui/clients/mem/runs"); !strings.Contains(body, `<tr class="outcome-refused">`) || strings.Contains(body, "threshold") {
+		t.Error("school admin: want the refused run without its error")
+	}
 	br := e.login(t, api.MunicipalAdmin)
+	if _, body := br.get("/ui/clients/mem/runs"); !strings.Contains(body, "threshold") {
+		t.Error("municipal admin: the refused run's error is not shown")
+	}
 	if code, _ := br.get("/ui/clients/nosuch/runs"); code != http.StatusNotFound {
 		t.Errorf("unknown client: %d", code)
 	}
