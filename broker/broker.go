@@ -88,7 +88,9 @@ type Options struct {
 	// PlanAhead plans each client in the background after every snapshot,
 	// run, release and approval, so that its pending changes are ready
 	// when an administrator looks (Broker.Planned) instead of being
-	// planned against the target then.
+	// planned against the target then. It costs one more planning per
+	// run (as long as the run's own planning, read-only, holding the
+	// client's run lock meanwhile).
 	PlanAhead bool
 }
 
