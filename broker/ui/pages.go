@@ -61,7 +61,11 @@ func (s *Server) clients(w http.ResponseWriter, r *http.Request, ss *session) {
 			}
 		}
 	}
-	s.render(w, r, ss, http.StatusOK, "clients", map[string]any{"Clients": rows, "Approvals": approvals})
+	data := map[string]any{"Clients": rows, "Approvals": approvals}
+	if ss.principal.Municipal() {
+		data["ShowRuns"], data["Sparks"] = true, s.sparks(r.Context(), s.Broker.Clients(), ss.lang)
+	}
+	s.render(w, r, ss, http.StatusOK, "clients", data)
 }
 
 // PendingFilter is the pending-changes page's filter.

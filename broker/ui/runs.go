@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -50,19 +51,14 @@ func init() {
 // runsShown is how many runs the page shows (and charts).
 const runsShown = 60
 
+// runs is a client's run history: the municipality's runs, for the
+// municipal roles (as the clients page shows the last run to them only).
 func (s *Server) runs(w http.ResponseWriter, r *http.Request, ss *session) {
 	name := r.PathValue("client")
 	rs, err := s.Broker.Runs(r.Context(), name, runsShown)
 	if err != nil {
 		s.failErr(w, r, ss, err)
 		return
-	}
-	if !ss.principal.Municipal() {
-		// A run's error may name objects of any institution (a refusal
-		// lists examples): the municipality's to read.
-		for i := range rs {
-			rs[i].Error = ""
-		}
 	}
 	s.render(w, r, ss, http.StatusOK, "runs", map[string]any{"Client": name, "Runs": rs,
 		"Chart": runsSVG(rs, ss.lang), "Kinds": chartKinds})
@@ -164,4 +160,52 @@ func barTitle(r broker.RunRecord, lang string) string {
 		t += fmt.Sprintf(", %d %s", r.Changes(k.Kind), tr(lang, "kind."+string(k.Kind)))
 	}
 	return t
+}
+
+// sparkRuns is how many runs a client's sparkline on the clients page
+// shows.
+const sparkRuns = 20
+
+// sparks draws each client's changes per run for the clients page (the
+// municipal roles'): "" for a client without runs.
+func (s *Server) sparks(ctx context.Context, names []string, lang string) map[string]template.HTML {
+	out := map[string]template.HTML{}
+	for _, n := range names {
+		rs, err := s.Broker.Runs(ctx, n, sparkRuns)
+		if err != nil {
+			s.Log.Warn("ui: run history", "client", n, "err", err)
+			continue
+		}
+		out[n] = runsSpark(rs, lang)
+	}
+	return out
+}
+
+// runsSpark draws the changes per run (rs newest first) as a sparkline of
+// bars, oldest on the left, coloured by outcome where it was not ok.
+func runsSpark(rs []broker.RunRecord, lang string) template.HTML {
+	if len(rs) == 0 {
+		return ""
+	}
+	const w, h = 120.0, 24.0
+	hi := 1
+	for _, r := range rs {
+		hi = max(hi, r.Summary.Total)
+	}
+	slot := w / float64(max(len(rs), sparkRuns))
+	var b strings.Builder
+	label := fmt.Sprintf("%s (%d; %s %d)", tr(lang, "runs.chart"), len(rs), tr(lang, "runs.max"), hi)
+	fmt.Fprintf(&b, `<svg class="spark" role="img" aria-label="%s" width="%d" height="%d" viewBox="0 0 %d %d"><title>%s</title>`,
+		template.HTMLEscapeString(label), int(w), int(h), int(w), int(h), template.HTMLEscapeString(label))
+	for i := range rs {
+		r := rs[len(rs)-1-i]
+		c := "#0b3d66"
+		if r.Outcome != broker.OutcomeOK {
+			c = outcomeColor[r.Outcome]
+		}
+		hgt := max(1, (h-2)*float64(r.Summary.Total)/float64(hi))
+		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"/>`, slot*float64(i)+slot*0.15, h-hgt, slot*0.7, hgt, c)
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
 }

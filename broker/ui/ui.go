@@ -274,7 +274,7 @@ func (s *Server) routes() []route {
 		{"POST", "/clients/{client}/resume", admin, s.resume},
 		{"POST", "/clients/{client}/run", admin, s.run},
 		{"POST", "/clients/{client}/dry-run", admin, s.dryRun},
-		{"GET", "/clients/{client}/runs", schoolOrMunicipal, s.runs},
+		{"GET", "/clients/{client}/runs", municipal, s.runs},
 		{"POST", "/approvals/{id}/approve", admin, s.approve},
 		{"GET", "/institutions", schoolOrMunicipal, s.institutions},
 		{"POST", "/locks/{institution}/release", roles(api.MunicipalAdmin, api.SchoolAdmin), s.release},
