@@ -5,8 +5,9 @@
 //
 // A client's page shows its pending changes, read from the broker's plan
 // made ahead when there is one (broker.Options.PlanAhead, Broker.Planned),
-// with a dry-run button; its run page the run history with a chart of the
-// changes per run (inline SVG drawn on the server).
+// with a dry-run button; its run page (municipal roles) the run history
+// with a chart of the changes per run, and the clients page a sparkline of
+// them per client (inline SVG drawn on the server).
 //
 // Every action is a plain HTML form (no JavaScript needed). Pages are in
 // Danish first, English per user (the language switch on every page).
