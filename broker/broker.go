@@ -86,7 +86,7 @@ type Options struct {
 	// (Broker.Runs; default the last 500 runs, none older than 90 days).
 	RunHistory RunHistory
 	// PlanAhead plans each client in the background after every snapshot,
-	// run, release and approval, so that its pending changes are ready
+	// run, pause, resume, release and approval, so that its pending changes are ready
 	// when an administrator looks (Broker.Planned) instead of being
 	// planned against the target then. It costs one more planning per
 	// run (as long as the run's own planning, read-only, holding the
@@ -301,6 +301,7 @@ func (b *Broker) Resume(ctx context.Context, name string) error {
 }
 
 func (b *Broker) setPaused(ctx context.Context, name string, p bool) error {
+	defer b.planAhead(name) // after b.mu is released
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	st, ok := b.rec.Clients[name]

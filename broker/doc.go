@@ -105,7 +105,7 @@
 // municipality takes as long as a run's planning (seconds). DryRun does
 // the same on demand and keeps the plan; with Options.PlanAhead the broker
 // also plans each client in the background after every snapshot, run,
-// release and approval. Planned returns that plan while nothing it
+// pause, resume, release and approval. Planned returns that plan while nothing it
 // depends on in the broker changed since (the snapshot, the client's last
 // run and pause, locks, keep-alive list, primary overrides, the client's
 // approvals), so a page shows the pending changes at once, saying when they

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -171,12 +172,23 @@ func TestPlanAhead(t *testing.T) {
 	if !ok || !pd.Plan.Empty() {
 		t.Fatalf("after the run: planned %v", ok)
 	}
-	// A change in the broker makes the plan stale; a dry run plans again.
-	if err := f.b.Pause(ctx, "a"); err != nil {
+	// A change in the broker makes the plan stale (a keep-alive entry
+	// is not planned ahead); a pause is planned ahead; a dry run plans
+	// again.
+	if err := f.b.AddKeepAlive(ctx, f.snap.Persons[0].ID, f.clk.Now().Add(time.Hour), "admin", "test"); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := f.b.Planned("a"); ok {
-		t.Error("planned after a pause: the fingerprint missed it")
+		t.Error("planned after a keep-alive entry: the fingerprint missed it")
+	}
+	if err := f.b.Pause(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.b.WaitPlans(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := f.b.Planned("a"); !ok {
+		t.Error("a paused client is not planned ahead")
 	}
 	f.clk.Add(time.Minute)
 	dr, err := f.b.DryRun(ctx, "a")
@@ -210,5 +222,56 @@ func TestDryRunAppliesNothing(t *testing.T) {
 	}
 	if _, ok := f.b.Planned("a"); ok {
 		t.Error("planned ahead without Options.PlanAhead")
+	}
+}
+
+// TestPlanAheadConcurrent plans ahead while runs, snapshots, pauses and
+// dry runs happen at once (run it with -race): nothing deadlocks, and once
+// the plans settle each client's planned plan is what Pending plans.
+func TestPlanAheadConcurrent(t *testing.T) {
+	ctx := context.Background()
+	f := newFixtureOpts(t, func(o *broker.Options) { o.PlanAhead = true }, "a", "b", "c")
+	smaller := without(f.snap, func(a orgmodel.Affiliation) bool { return a.PersonID == f.snap.Affiliations[0].PersonID })
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var wg sync.WaitGroup
+		for i := range 4 {
+			wg.Add(4)
+			go func() { defer wg.Done(); f.clk.Add(11 * time.Minute); f.b.Tick(ctx) }()
+			go func() {
+				defer wg.Done()
+				s := f.snap
+				if i%2 == 0 {
+					s = smaller
+				}
+				if err := f.b.SetSnapshot(ctx, s); err != nil {
+					t.Error(err)
+				}
+			}()
+			go func() { defer wg.Done(); _ = f.b.Pause(ctx, "b"); _ = f.b.Resume(ctx, "b") }()
+			go func() { defer wg.Done(); _, _ = f.b.DryRun(ctx, "c") }()
+			wg.Wait()
+		}
+	}()
+	wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	select {
+	case <-done:
+	case <-wctx.Done():
+		t.Fatal("deadlock: the runs did not finish")
+	}
+	if err := f.b.WaitPlans(wctx); err != nil {
+		t.Fatal("the plans ahead did not settle:", err)
+	}
+	for _, n := range []string{"a", "b", "c"} {
+		pd, ok := f.b.Planned(n)
+		if !ok {
+			t.Errorf("%s: no plan made ahead after the last change", n)
+			continue
+		}
+		if want := f.pending(t, n); pd.Plan.Summary().Total != want.Plan.Summary().Total {
+			t.Errorf("%s: planned %d changes, Pending %d", n, pd.Plan.Summary().Total, want.Plan.Summary().Total)
+		}
 	}
 }

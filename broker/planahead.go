@@ -19,6 +19,7 @@ type extras struct {
 	again  map[string]bool    // per client: plan again when the one in flight is done
 	active int                // plans ahead queued or in flight
 	idle   *sync.Cond         // signalled when active drops to 0
+	seq    uint64             // orders the plans by when their fingerprint was taken
 }
 
 // planned is a plan with the fingerprint of the broker's state it was
@@ -26,6 +27,7 @@ type extras struct {
 type planned struct {
 	pd  *Pending
 	key string
+	seq uint64
 }
 
 // planKey fingerprints what a client's plan depends on besides its
@@ -85,7 +87,13 @@ func (b *Broker) DryRun(ctx context.Context, name string) (*Pending, error) {
 
 // planNow plans a client and keeps the plan with the fingerprint of the
 // state it was made from.
+// A plan whose fingerprint was taken before the kept one's never replaces
+// it (two plans of a client may finish in either order).
 func (b *Broker) planNow(ctx context.Context, name string) (*Pending, error) {
+	b.x.mu.Lock()
+	b.x.seq++
+	seq := b.x.seq
+	b.x.mu.Unlock()
 	key := b.planKey(name)
 	pd, err := b.Pending(ctx, name)
 	if err != nil {
@@ -95,13 +103,15 @@ func (b *Broker) planNow(ctx context.Context, name string) (*Pending, error) {
 	if b.x.plans == nil {
 		b.x.plans = map[string]planned{}
 	}
-	b.x.plans[name] = planned{pd: pd, key: key}
+	if old, ok := b.x.plans[name]; !ok || old.seq < seq {
+		b.x.plans[name] = planned{pd: pd, key: key, seq: seq}
+	}
 	b.x.mu.Unlock()
 	return pd, nil
 }
 
 // planAhead plans the clients in the background when Options.PlanAhead is
-// set (after a snapshot, a run, a release, an approval), so that the
+// set (after a snapshot, a run, a pause or resume, a release, an approval), so that the
 // pending view reads a plan made ahead (Planned). A client whose plan is
 // in flight is planned once more after it; requests meanwhile are
 // coalesced. It never blocks.
