@@ -292,16 +292,19 @@ func (b *Broker) Status(name string) (Status, error) {
 
 // Pause stops applying to a client until Resume. A run in flight
 // finishes.
-func (b *Broker) Pause(ctx context.Context, name string) error { return b.setPaused(ctx, name, true) }
+func (b *Broker) Pause(ctx context.Context, name string) error {
+	defer b.planAhead(name)
+	return b.setPaused(ctx, name, true)
+}
 
 // Resume lets a paused client run again; its next plan holds everything
 // that changed while it was paused.
 func (b *Broker) Resume(ctx context.Context, name string) error {
+	defer b.planAhead(name)
 	return b.setPaused(ctx, name, false)
 }
 
 func (b *Broker) setPaused(ctx context.Context, name string, p bool) error {
-	defer b.planAhead(name) // after b.mu is released
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	st, ok := b.rec.Clients[name]

@@ -200,6 +200,17 @@ func (b *Broker) Runs(ctx context.Context, client string, limit int) ([]RunRecor
 	return out, nil
 }
 
+// runRecorded runs a client (Broker.run), records the run in its history
+// and plans the client ahead.
+func (b *Broker) runRecorded(ctx context.Context, name string, full bool) (*RunReport, error) {
+	rep, err := b.run(ctx, name, full)
+	if rep != nil {
+		b.recordRun(ctx, runRecord(name, rep, b.opt.Clock()))
+	}
+	b.planAhead(name)
+	return rep, err
+}
+
 // runRecord is the history's record of a scheduled or manual run.
 func runRecord(client string, rep *RunReport, end time.Time) RunRecord {
 	r := RunRecord{Client: client, Start: rep.At, End: end, Full: rep.Full, Summary: rep.Summary,

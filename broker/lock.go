@@ -47,11 +47,11 @@ type KeepAlive struct {
 // next runs use the new snapshot with the locked institutions' data as it
 // was.
 func (b *Broker) SetSnapshot(ctx context.Context, s *orgmodel.Snapshot) error {
+	defer b.planAheadAll() // when done, locks released
 	if err := s.Validate(); err != nil {
 		return fmt.Errorf("broker: snapshot: %w", err)
 	}
 	defer b.flush()
-	defer b.planAheadAll() // after b.mu is released
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.opt.Clock()
@@ -129,8 +129,8 @@ func cmpString(a, b string) int {
 // into every client's class identities, so that their groups are renamed,
 // not recreated.
 func (b *Broker) Release(ctx context.Context, inst, by string) error {
+	defer b.planAheadAll() // when done, locks released
 	defer b.flush()
-	defer b.planAheadAll() // after b.mu is released
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	lk, ok := b.rec.Locks[inst]

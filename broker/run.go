@@ -76,15 +76,14 @@ func (b *Broker) Pending(ctx context.Context, name string) (*Pending, error) {
 	}
 	c.run.Lock()
 	defer c.run.Unlock()
-	now := b.opt.Clock()
-	j, err := b.job(c, now)
+	j, err := b.job(c, b.opt.Clock())
 	if err != nil {
 		return nil, err
 	}
 	var out bytes.Buffer
 	j.Out = &out
 	res, err := j.Run(ctx)
-	p := &Pending{Client: name, At: now, Locks: b.Locks()}
+	p := &Pending{Client: name, At: j.Now, Locks: b.Locks()}
 	if res != nil {
 		p.Plan = res.Plan
 		if res.Roll != nil {
@@ -150,7 +149,7 @@ func (b *Broker) Tick(ctx context.Context) {
 		go func() {
 			defer wg.Done()
 			defer done()
-			_, _ = b.run(held, n, full)
+			_, _ = b.runRecorded(held, n, full)
 		}()
 	}
 	wg.Wait()
@@ -211,7 +210,7 @@ func (b *Broker) Run(ctx context.Context, name string) (*RunReport, error) {
 		return nil, err
 	}
 	defer done()
-	return b.run(held, name, false)
+	return b.runRecorded(held, name, false)
 }
 
 func (b *Broker) run(ctx context.Context, name string, full bool) (*RunReport, error) {
@@ -262,8 +261,6 @@ func (b *Broker) run(ctx context.Context, name string, full bool) (*RunReport, e
 		err = serr
 	}
 	b.mu.Unlock()
-	b.recordRun(ctx, runRecord(name, rep, b.opt.Clock()))
-	b.planAhead(name)
 	if b.opt.OnRun != nil {
 		b.opt.OnRun(name, rep)
 	}

@@ -30,6 +30,12 @@ type fileConfig struct {
 	Database *databaseConfig `yaml:"database"`
 	// Tick is how often the scheduler looks for due clients (default 30s).
 	Tick time.Duration `yaml:"tick"`
+	// RunHistory is how much of each client's run history is kept
+	// (broker.Options.RunHistory).
+	RunHistory runHistoryConfig `yaml:"runHistory"`
+	// PlanAhead plans each client in the background after every import
+	// and run, so that the UI's pending page is ready (default true).
+	PlanAhead *bool `yaml:"planAhead"`
 	// Grace is how long a run in flight may go on after SIGTERM (default 30s).
 	Grace   time.Duration  `yaml:"grace"`
 	Tokens  []tokenConfig  `yaml:"tokens"`
@@ -40,12 +46,6 @@ type fileConfig struct {
 	UI *uiConfig `yaml:"ui"`
 	// Audit is the accountability log (see audit.go; none when absent).
 	Audit *auditConfig `yaml:"audit"`
-	// RunHistory is how much of each client's run history is kept
-	// (broker.Options.RunHistory).
-	RunHistory runHistoryConfig `yaml:"runHistory"`
-	// PlanAhead plans each client in the background after every import
-	// and run, so that the UI's pending page is ready (default true).
-	PlanAhead *bool `yaml:"planAhead"`
 }
 
 // runHistoryConfig is broker.RunHistory: max runs per client (default
