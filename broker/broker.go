@@ -82,6 +82,16 @@ type Options struct {
 	// the clients it holds, and Run refuses a client another instance
 	// holds (ErrLeased). Unset: this instance runs every client.
 	Leases Leaser
+	// RunHistory is how much of each client's run history is kept
+	// (Broker.Runs; default the last 500 runs, none older than 90 days).
+	RunHistory RunHistory
+	// PlanAhead plans each client in the background after every snapshot,
+	// run, pause, resume, release and approval, so that its pending changes are ready
+	// when an administrator looks (Broker.Planned) instead of being
+	// planned against the target then. It costs one more planning per
+	// run (as long as the run's own planning, read-only, holding the
+	// client's run lock meanwhile).
+	PlanAhead bool
 }
 
 // Event is something the broker tells Options.Notify.
@@ -109,6 +119,7 @@ type Broker struct {
 	snap    *orgmodel.Snapshot            // the latest source snapshot
 	held    map[string]*orgmodel.Snapshot // per locked institution: the data it is held at
 	applyMu sync.Mutex                    // approvals apply one at a time
+	x       extras                        // run history and plans ahead (history.go, planahead.go)
 }
 
 type client struct {
@@ -281,11 +292,15 @@ func (b *Broker) Status(name string) (Status, error) {
 
 // Pause stops applying to a client until Resume. A run in flight
 // finishes.
-func (b *Broker) Pause(ctx context.Context, name string) error { return b.setPaused(ctx, name, true) }
+func (b *Broker) Pause(ctx context.Context, name string) error {
+	defer b.planAhead(name)
+	return b.setPaused(ctx, name, true)
+}
 
 // Resume lets a paused client run again; its next plan holds everything
 // that changed while it was paused.
 func (b *Broker) Resume(ctx context.Context, name string) error {
+	defer b.planAhead(name)
 	return b.setPaused(ctx, name, false)
 }
 

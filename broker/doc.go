@@ -83,6 +83,35 @@
 // broker/mariadb is the production store (MariaDB), shared by several
 // instances.
 //
+// # Run history
+//
+// Every run of a client — scheduled, manual, or the apply of an approved
+// plan — is recorded (RunRecord: start, end, outcome, the plan's changes
+// per action and kind, applied, failed and blocked counts, the approval
+// item) under a key of its own, "runs/<client>/<start>-<n>" (start in
+// UTC, sortable; n tells apart two runs of one instant), so that no record
+// is rewritten and instances sharing a Store never overwrite each other's.
+// Options.RunHistory keeps the last 500 runs per client and none older
+// than 90 days by default; Runs reads them, newest first.
+//
+// HeadCounts, given to Sources.OnAccepted, likewise keeps each
+// institution's head count per accepted snapshot under
+// "headcounts/<time>-<n>" (the last 60), the trend on the UI's
+// institutions page, read back by Load when the broker starts.
+//
+// # Dry runs and plans made ahead
+//
+// Pending plans a client against its target now, which for a large
+// municipality takes as long as a run's planning (seconds). DryRun does
+// the same on demand and keeps the plan; with Options.PlanAhead the broker
+// also plans each client in the background after every snapshot, run,
+// pause, resume, release and approval. Planned returns that plan while nothing it
+// depends on in the broker changed since (the snapshot, the client's last
+// run and pause, locks, keep-alive list, primary overrides, the client's
+// approvals), so a page shows the pending changes at once, saying when they
+// were planned. A change made to the target by hand is seen by the next
+// plan, not by the one kept. WaitPlans waits for the plans in flight.
+//
 // # Several instances
 //
 // Instances that share a Store share the clients through a Leaser

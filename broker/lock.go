@@ -47,6 +47,7 @@ type KeepAlive struct {
 // next runs use the new snapshot with the locked institutions' data as it
 // was.
 func (b *Broker) SetSnapshot(ctx context.Context, s *orgmodel.Snapshot) error {
+	defer b.planAheadAll() // when done, locks released
 	if err := s.Validate(); err != nil {
 		return fmt.Errorf("broker: snapshot: %w", err)
 	}
@@ -128,6 +129,7 @@ func cmpString(a, b string) int {
 // into every client's class identities, so that their groups are renamed,
 // not recreated.
 func (b *Broker) Release(ctx context.Context, inst, by string) error {
+	defer b.planAheadAll() // when done, locks released
 	defer b.flush()
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -40,8 +40,10 @@ type Approval struct {
 
 // Pending is what a client would do now.
 type Pending struct {
-	Client string     `json:"client"`
-	Plan   *diff.Plan `json:"plan"`
+	Client string `json:"client"`
+	// At is when the plan was made.
+	At   time.Time  `json:"at"`
+	Plan *diff.Plan `json:"plan"`
 	// YearRoll explains the year roll this plan includes, and Locks the
 	// institutions held back (each with the roll done on release).
 	YearRoll string `json:"yearRoll,omitempty"`
@@ -81,7 +83,7 @@ func (b *Broker) Pending(ctx context.Context, name string) (*Pending, error) {
 	var out bytes.Buffer
 	j.Out = &out
 	res, err := j.Run(ctx)
-	p := &Pending{Client: name, Locks: b.Locks()}
+	p := &Pending{Client: name, At: j.Now, Locks: b.Locks()}
 	if res != nil {
 		p.Plan = res.Plan
 		if res.Roll != nil {
@@ -147,7 +149,7 @@ func (b *Broker) Tick(ctx context.Context) {
 		go func() {
 			defer wg.Done()
 			defer done()
-			_, _ = b.run(held, n, full)
+			_, _ = b.runRecorded(held, n, full)
 		}()
 	}
 	wg.Wait()
@@ -208,7 +210,7 @@ func (b *Broker) Run(ctx context.Context, name string) (*RunReport, error) {
 		return nil, err
 	}
 	defer done()
-	return b.run(held, name, false)
+	return b.runRecorded(held, name, false)
 }
 
 func (b *Broker) run(ctx context.Context, name string, full bool) (*RunReport, error) {
@@ -337,6 +339,7 @@ func (b *Broker) Approve(ctx context.Context, id, by string) error {
 		defer done()
 		ctx = held
 	}
+	defer b.planAhead(item.Client) // once the item is decided
 	return b.decide(ctx, id, by, func(a *Approval) (string, error) {
 		c := b.clients[a.Client]
 		if c == nil {
@@ -347,7 +350,9 @@ func (b *Broker) Approve(ctx context.Context, id, by string) error {
 		j := &provision.Job{Config: c.Config, Target: c.Target, State: b.stateOf(c.Name), Now: a.Saved.Plan.Now,
 			Apply: true, Override: true, Saved: a.Saved, Clock: b.opt.Clock, Log: b.opt.Log.With("client", c.Name, "approval", a.ID)}
 		j.Config.Actor = by
-		_, err := j.Run(ctx)
+		start := b.opt.Clock()
+		res, err := j.Run(ctx)
+		defer func() { b.recordRun(ctx, approvalRecord(a, by, start, b.opt.Clock(), res, err)) }()
 		switch {
 		case errors.Is(err, diff.ErrStalePlan):
 			return "stale", err

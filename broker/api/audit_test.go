@@ -26,6 +26,7 @@ var apiExempt = map[string]string{
 	"POST /api/v1/clients/{client}/pause":      "an action: answers a status",
 	"POST /api/v1/clients/{client}/resume":     "an action: answers a status",
 	"POST /api/v1/clients/{client}/run":        "the run report holds counts and summaries, no persons",
+	"GET /api/v1/clients/{client}/runs":        "run records: counts and outcomes, error texts as GET /api/v1/clients/{client} has them",
 	"GET /api/v1/approvals":                    "the list is a summary (counts); the plan is read through GET /api/v1/approvals/{id}",
 	"POST /api/v1/approvals/{id}/approve":      "an action: answers a status",
 	"POST /api/v1/approvals/{id}/reject":       "an action: answers a status",

@@ -121,6 +121,8 @@ func New(s Server) *Server {
 		{Method: "POST", Path: "/api/v1/clients/{client}/pause", Allow: admin, handler: srv.pause},
 		{Method: "POST", Path: "/api/v1/clients/{client}/resume", Allow: admin, handler: srv.resume},
 		{Method: "POST", Path: "/api/v1/clients/{client}/run", Allow: admin, handler: srv.run},
+		{Method: "POST", Path: "/api/v1/clients/{client}/dry-run", Allow: admin, handler: srv.dryRun},
+		{Method: "GET", Path: "/api/v1/clients/{client}/runs", Allow: municipal, handler: srv.runs},
 		{Method: "GET", Path: "/api/v1/approvals", Allow: municipal, handler: srv.approvals},
 		{Method: "GET", Path: "/api/v1/approvals/{id}", Allow: municipal, handler: srv.approval},
 		{Method: "POST", Path: "/api/v1/approvals/{id}/approve", Allow: admin, handler: srv.approve},
@@ -274,6 +276,12 @@ func (s *Server) pending(w http.ResponseWriter, r *http.Request, p *Principal) {
 		fail(w, err)
 		return
 	}
+	s.writePending(w, r, p, pd)
+}
+
+// writePending answers a plan, scoped to what p sees, with its look-up
+// record.
+func (s *Server) writePending(w http.ResponseWriter, r *http.Request, p *Principal, pd *broker.Pending) {
 	if s.Metrics != nil && pd.Plan != nil {
 		s.Metrics.SetPending(pd.Client, len(pd.Plan.Changes))
 	}
@@ -285,7 +293,7 @@ func (s *Server) pending(w http.ResponseWriter, r *http.Request, p *Principal) {
 		pd.Plan = &pl
 		pd.YearRoll = ""
 		pd.Refused = ""
-		pd.Locks = slices.DeleteFunc(pd.Locks, func(l broker.Lock) bool { return !p.SeesInstitution(l.Institution) })
+		pd.Locks = slices.DeleteFunc(slices.Clone(pd.Locks), func(l broker.Lock) bool { return !p.SeesInstitution(l.Institution) })
 	}
 	var ids []string
 	if pd.Plan != nil {

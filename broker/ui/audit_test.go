@@ -29,6 +29,8 @@ var uiExempt = map[string]string{
 	"POST /ui/clients/{client}/pause":                 "an action: redirects",
 	"POST /ui/clients/{client}/resume":                "an action: redirects",
 	"POST /ui/clients/{client}/run":                   "an action: redirects",
+	"POST /ui/clients/{client}/dry-run":               "an action: redirects to the pending page (recorded there)",
+	"GET /ui/clients/{client}/runs":                   "a client's run history: counts and outcomes, for the municipal roles (error texts as on the clients page)",
 	"POST /ui/approvals/{id}/approve":                 "an action: redirects",
 	"GET /ui/institutions":                            "institutions, head counts and locks, no persons",
 	"POST /ui/locks/{institution}/release":            "an action: redirects",

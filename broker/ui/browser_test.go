@@ -324,6 +324,17 @@ func TestBrowser(t *testing.T) {
 		}
 		tb.run(chromedp.Navigate(base+"/ui/clients/mem"), chromedp.WaitVisible(chromedp.CSS("#f-action")))
 		tb.axe("pending")
+		// A dry run from the pending page; the run history with its chart.
+		tb.run(chromedp.Click(chromedp.CSS("#dry-run")), chromedp.WaitVisible(chromedp.CSS("#done")))
+		if _, ok := e.b.Planned("mem"); !ok {
+			t.Fatal("the dry-run button left no plan")
+		}
+		if rep, _ := e.b.Run(context.Background(), "mem"); rep == nil {
+			t.Fatal("no run")
+		}
+		tb.run(chromedp.Navigate(base+"/ui/clients/mem/runs"), chromedp.WaitVisible(chromedp.CSS("svg.runs")))
+		tb.axe("run history")
+		tb.screenshot("admin-runs")
 		tb.run(chromedp.Navigate(base+"/ui/institutions"), chromedp.WaitVisible(chromedp.CSS("#release-"+e.inst)))
 		tb.axe("institutions")
 		tb.screenshot("admin-locked")

@@ -61,7 +61,11 @@ func (s *Server) clients(w http.ResponseWriter, r *http.Request, ss *session) {
 			}
 		}
 	}
-	s.render(w, r, ss, http.StatusOK, "clients", map[string]any{"Clients": rows, "Approvals": approvals})
+	data := map[string]any{"Clients": rows, "Approvals": approvals}
+	if ss.principal.Municipal() {
+		data["ShowRuns"], data["Sparks"] = true, s.sparks(r.Context(), s.Broker.Clients(), ss.lang)
+	}
+	s.render(w, r, ss, http.StatusOK, "clients", data)
 }
 
 // PendingFilter is the pending-changes page's filter.
@@ -140,7 +144,7 @@ func (s *Server) pending(w http.ResponseWriter, r *http.Request, ss *session) {
 	}
 	st, _ := s.Broker.Status(pd.Client)
 	s.render(w, r, ss, http.StatusOK, "pending", map[string]any{"Pending": pd, "Changes": changes, "Filter": f,
-		"Actions": actionNames(), "Kinds": kinds, "Institutions": insts, "Status": st, "ComputedAt": cached.at})
+		"Actions": actionNames(), "Kinds": kinds, "Institutions": insts, "Status": st, "ComputedAt": cached.at, "Ahead": cached.ahead})
 }
 
 func (s *Server) pause(w http.ResponseWriter, r *http.Request, ss *session) {
@@ -199,7 +203,7 @@ func (s *Server) institutions(w http.ResponseWriter, r *http.Request, ss *sessio
 		for _, i := range snap.Institutions {
 			if p.SeesInstitution(i.Number) {
 				ir := instRow{Number: i.Number, Name: i.Name, HeadCount: len(count[i.Number]), Previous: -1}
-				if ser := s.HeadCounts.series(i.Number); len(ser) >= 2 {
+				if ser := s.HeadCounts.Series(i.Number); len(ser) >= 2 {
 					ir.Previous = ser[len(ser)-2]
 					ir.Trend = trendSVG(ser, i.Number)
 				}
@@ -521,14 +525,22 @@ type pendingEntry struct {
 	attempt time.Time
 	paused  bool
 	pd      *broker.Pending
+	// ahead: the broker's plan made ahead or by a dry run (Broker.Planned).
+	ahead bool
 }
 
 // pendingOf returns the client's pending changes. Computing them is a
 // plan against the target (Broker.Pending: about as long as a run's
-// planning), so the result is reused for PendingTTL while the snapshot,
-// the client's last run and its pause are the same; every action taken
-// through the UI forgets it. The page says when it was computed.
+// planning), so the broker's plan made ahead or by the last dry run is
+// taken while nothing changed since (Broker.Planned, see
+// broker.Options.PlanAhead); else the result is reused for PendingTTL
+// while the snapshot, the client's last run and its pause are the same,
+// and every action taken through the UI forgets it. The page says when it
+// was computed.
 func (s *Server) pendingOf(ctx context.Context, name string) (pendingEntry, error) {
+	if pd, ok := s.Broker.Planned(name); ok {
+		return pendingEntry{at: pd.At, pd: pd, ahead: true}, nil
+	}
 	st, err := s.Broker.Status(name)
 	if err != nil {
 		return pendingEntry{}, err

@@ -3,6 +3,12 @@
 // model of package api (principals, roles, scopes), enforced here on the
 // server for every page and action, never only hidden in the page.
 //
+// A client's page shows its pending changes, read from the broker's plan
+// made ahead when there is one (broker.Options.PlanAhead, Broker.Planned),
+// with a dry-run button; its run page (municipal roles) the run history
+// with a chart of the changes per run, and the clients page a sparkline of
+// them per client (inline SVG drawn on the server).
+//
 // Every action is a plain HTML form (no JavaScript needed). Pages are in
 // Danish first, English per user (the language switch on every page).
 // Sessions live on the server; the browser holds a random id in an
@@ -268,6 +274,8 @@ func (s *Server) routes() []route {
 		{"POST", "/clients/{client}/pause", admin, s.pause},
 		{"POST", "/clients/{client}/resume", admin, s.resume},
 		{"POST", "/clients/{client}/run", admin, s.run},
+		{"POST", "/clients/{client}/dry-run", admin, s.dryRun},
+		{"GET", "/clients/{client}/runs", municipal, s.runs},
 		{"POST", "/approvals/{id}/approve", admin, s.approve},
 		{"GET", "/institutions", schoolOrMunicipal, s.institutions},
 		{"POST", "/locks/{institution}/release", roles(api.MunicipalAdmin, api.SchoolAdmin), s.release},

@@ -588,7 +588,7 @@ func TestInstitutionsTrend(t *testing.T) {
 		hc.Accepted(nil, &smaller)
 	}
 	hc.Accepted(nil, e.snap)
-	if n := len(hc.series(e.inst)); n != 3 {
+	if n := len(hc.Series(e.inst)); n != 3 {
 		t.Errorf("series of %d points, want the last 3", n)
 	}
 	now := headCount(e.snap)[e.inst]

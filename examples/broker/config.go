@@ -30,6 +30,12 @@ type fileConfig struct {
 	Database *databaseConfig `yaml:"database"`
 	// Tick is how often the scheduler looks for due clients (default 30s).
 	Tick time.Duration `yaml:"tick"`
+	// RunHistory is how much of each client's run history is kept
+	// (broker.Options.RunHistory).
+	RunHistory runHistoryConfig `yaml:"runHistory"`
+	// PlanAhead plans each client in the background after every import
+	// and run, so that the UI's pending page is ready (default true).
+	PlanAhead *bool `yaml:"planAhead"`
 	// Grace is how long a run in flight may go on after SIGTERM (default 30s).
 	Grace   time.Duration  `yaml:"grace"`
 	Tokens  []tokenConfig  `yaml:"tokens"`
@@ -40,6 +46,13 @@ type fileConfig struct {
 	UI *uiConfig `yaml:"ui"`
 	// Audit is the accountability log (see audit.go; none when absent).
 	Audit *auditConfig `yaml:"audit"`
+}
+
+// runHistoryConfig is broker.RunHistory: max runs per client (default
+// 500, -1 keeps none) and their maximum age (default 2160h, 90 days).
+type runHistoryConfig struct {
+	Max    int           `yaml:"max"`
+	MaxAge time.Duration `yaml:"maxAge"`
 }
 
 // tokenConfig is a principal authenticated by a bearer token.

@@ -209,16 +209,19 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 		notify = alarms.Event
 	}
 	var saveMu sync.Mutex
-	b, err := broker.New(ctx, broker.Options{Store: store, Leases: st.leases, Log: log, Notify: notify, OnRun: func(name string, rep *broker.RunReport) {
-		metrics.Observe(name, rep)
-		if save := savers[name]; save != nil {
-			saveMu.Lock()
-			defer saveMu.Unlock()
-			if err := save(); err != nil {
-				log.Error("save target", "client", name, "err", err)
+	b, err := broker.New(ctx, broker.Options{Store: store, Leases: st.leases, Log: log, Notify: notify,
+		RunHistory: broker.RunHistory{Max: fc.RunHistory.Max, MaxAge: fc.RunHistory.MaxAge},
+		PlanAhead:  fc.PlanAhead == nil || *fc.PlanAhead,
+		OnRun: func(name string, rep *broker.RunReport) {
+			metrics.Observe(name, rep)
+			if save := savers[name]; save != nil {
+				saveMu.Lock()
+				defer saveMu.Unlock()
+				if err := save(); err != nil {
+					log.Error("save target", "client", name, "err", err)
+				}
 			}
-		}
-	}}, clients...)
+		}}, clients...)
 	if err != nil {
 		return err
 	}
@@ -228,7 +231,10 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 	src := &broker.Sources{Broker: b, History: &snapstore.History{Store: history, Logger: log,
 		Guard: snapstore.Guard{MinShare: fc.Sources.Guard.MinShare, MinPrevious: fc.Sources.Guard.MinPrevious}},
 		Log: log, OnHold: metrics.GuardHold}
-	heads := &ui.HeadCounts{} // the UI's head-count trend
+	heads := &broker.HeadCounts{Store: store, Log: log} // the UI's head-count trend, kept over restarts
+	if err := heads.Load(ctx); err != nil {
+		return err
+	}
 	src.OnAccepted = func(prev, next *orgmodel.Snapshot) {
 		heads.Accepted(prev, next)
 		if alarms != nil {
