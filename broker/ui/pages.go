@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -408,7 +409,7 @@ func mayOpenClass(p *api.Principal, inst, group string) bool {
 func (s *Server) classList(w http.ResponseWriter, r *http.Request, ss *session) {
 	inst, gid := r.PathValue("institution"), r.PathValue("group")
 	format := r.URL.Query().Get("format")
-	if format != "" && format != "csv" && format != "print" {
+	if format != "" && format != "csv" && format != "xlsx" && format != "print" {
 		s.errorPage(w, r, ss, http.StatusBadRequest, "err.format")
 		return
 	}
@@ -439,6 +440,18 @@ func (s *Server) classList(w http.ResponseWriter, r *http.Request, ss *session) 
 			_ = cw.Write([]string{pr.ID, csvSafe(pr.Name), csvSafe(pr.Username), strings.Join(pr.Roles, " ")})
 		}
 		cw.Flush()
+		return
+	}
+	if format == "xlsx" {
+		var buf bytes.Buffer
+		if err := writeClassXLSX(&buf, g.Name, rows); err != nil {
+			s.Log.Error("ui: class list xlsx", "class", g.Key(), "err", err)
+			s.errorPage(w, r, ss, http.StatusInternalServerError, "err.internal")
+			return
+		}
+		w.Header().Set("Content-Type", xlsxType)
+		w.Header().Set("Content-Disposition", `attachment; filename="class-`+inst+`-`+gid+`.xlsx"`)
+		_, _ = w.Write(buf.Bytes())
 		return
 	}
 	data := map[string]any{"Group": g, "Members": rows, "Print": format == "print"}
