@@ -227,54 +227,6 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request, ss *session) {
 	s.act(w, r, ss, "release", s.Broker.Release(r.Context(), inst, p.ID), "/institutions")
 }
 
-func (s *Server) keepAlive(w http.ResponseWriter, r *http.Request, ss *session) {
-	ks := s.Broker.KeepAlives()
-	var ids []string
-	for _, k := range ks {
-		ids = append(ids, k.PersonID)
-	}
-	if !s.record(w, r, ss, "keep-alive list", "keepalive", ids) {
-		return
-	}
-	s.render(w, r, ss, http.StatusOK, "keepalive", map[string]any{"KeepAlives": ks})
-}
-
-func (s *Server) primary(w http.ResponseWriter, r *http.Request, ss *session) {
-	ps := s.Broker.Primaries()
-	var ids []string
-	for _, p := range ps {
-		ids = append(ids, p.PersonID)
-	}
-	if !s.record(w, r, ss, "primary institutions", "primary", ids) {
-		return
-	}
-	s.render(w, r, ss, http.StatusOK, "primary", map[string]any{"Primaries": ps})
-}
-
-func (s *Server) setPrimary(w http.ResponseWriter, r *http.Request, ss *session) {
-	person, inst := strings.TrimSpace(r.PostFormValue("person")), strings.TrimSpace(r.PostFormValue("institution"))
-	snap := s.Broker.Snapshot()
-	if snap == nil {
-		s.errorPage(w, r, ss, http.StatusServiceUnavailable, "err.nosnapshot")
-		return
-	}
-	if _, ok := snap.Person(person); !ok {
-		s.errorPage(w, r, ss, http.StatusBadRequest, "err.person")
-		return
-	}
-	if _, ok := snap.Institution(inst); !ok {
-		s.errorPage(w, r, ss, http.StatusBadRequest, "err.institution")
-		return
-	}
-	if !slices.ContainsFunc(snap.Affiliations, func(a orgmodel.Affiliation) bool {
-		return a.PersonID == person && snap.AffiliationInstitution(a) == inst
-	}) {
-		s.errorPage(w, r, ss, http.StatusBadRequest, "err.primary")
-		return
-	}
-	s.act(w, r, ss, "primary", s.Broker.SetPrimary(r.Context(), person, inst, ss.principal.ID), "/primary")
-}
-
 // personRow is a person as the pages show them: no CPR number.
 type personRow struct {
 	ID, Name, Username, Institution, Class string
