@@ -22,10 +22,10 @@
 // Recorder (actor, role, purpose, criteria, the persons shown, source
 // address); when recording fails, nothing is shown. AuditRecorder writes
 // them to the accountability log (package auditlog), whose purpose list
-// must then hold PagePurposes; every change made through the keep-alive
-// and primary-institution forms is recorded (Server.Changes, AuditChanges)
-// before it is made; Server.Purposes makes the search's purpose
-// a choice from that list. With Server.Audit the privacy officer (and the
+// must then hold PagePurposes; Server.Purposes makes the search's purpose
+// a choice from that list. Every change made through the keep-alive and
+// primary-institution forms is recorded (Server.Changes, AuditChanges)
+// before it is made. With Server.Audit the privacy officer (and the
 // municipal administrator where the log allows) see the anomaly report.
 package ui
 
