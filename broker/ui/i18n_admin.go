@@ -22,5 +22,9 @@ var adminMessages = map[string][2]string{
 	"err.reason":     {"Angiv en begrundelse på 5–200 tegn (uden kontroltegn).", "Give a reason of 5–200 characters (no control characters)."},
 	"err.notkept":    {"Personen er ikke på listen.", "The person is not on the list."},
 	"err.notprimary": {"Personen har ikke en valgt primær institution.", "The person has no chosen primary institution."},
+	"err.pwpolicy":   {"Adgangskoden opfylder ikke kravene i et af katalogerne. Intet er ændret.", "The password does not meet the rules of one of the directories. Nothing was changed."},
+	"err.noaccount":  {"Eleven har ingen konto i katalogerne. Intet er ændret.", "The pupil has no account in the directories. Nothing was changed."},
+	"pw.written":     {"Skrevet til:", "Written to:"},
+	"pw.synced":      {"Hybrid opsætning – disse kataloger får adgangskoden gennem synkroniseringen og skrives ikke direkte:", "Hybrid set-up – these directories get the password through synchronisation and are not written directly:"},
 	"err.change":     {"Ændringen kunne ikke logges, så den er ikke udført.", "The change could not be recorded, so it was not made."},
 }

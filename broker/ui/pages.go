@@ -475,8 +475,10 @@ func (s *Server) passwordForm(r *http.Request, ss *session, data map[string]any,
 	if len(pupils) == 0 {
 		return
 	}
-	data["Reset"], data["Pupils"], data["Action"], data["Targets"] = true, pupils, action, s.passwordTargets()
+	data["Reset"], data["Pupils"], data["Action"] = true, pupils, action
+	data["Targets"], data["Synced"] = s.passwordTargets()
 	data["Done"] = r.URL.Query().Get("done") == "password"
+	data["Written"] = s.passwordWritten(r)
 }
 
 // pendingEntry is a client's pending plan as computed at a time.
