@@ -53,6 +53,11 @@ func CheckPassword(pw string) error {
 	return nil
 }
 
+// CheckPassword is CheckPassword as a method, so that the admin UI checks
+// a password against every directory before it writes any
+// (ui.PasswordChecker).
+func (c *Client) CheckPassword(pw string) error { return CheckPassword(pw) }
+
 // SetPassword sets the password of the managed user with key (a pupil's
 // new password from the admin UI): PATCH of the user's passwordProfile,
 // which needs the application permission User-PasswordProfile.ReadWrite.All

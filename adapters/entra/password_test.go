@@ -43,6 +43,9 @@ func TestSetPassword(t *testing.T) {
 			t.Errorf("%q reached Entra", weak)
 		}
 	}
+	if tn.c.CheckPassword("sommerfugle") == nil || tn.c.CheckPassword("Sommer-2026") != nil {
+		t.Error("Client.CheckPassword differs from the policy")
+	}
 	if err := tn.c.SetPassword(ctx, pupil.Key, "Sommer-2026", false); err != nil {
 		t.Fatal(err)
 	}
