@@ -206,7 +206,9 @@ func (tb *tab) signIn(base, user, password string) {
 // releases a locked institution; a teacher sets a pupil's password (the
 // test binds to Samba AD as the pupil with it), is refused another
 // school's class and a form without its CSRF token; a parent sees only
-// their child. axe-core checks every page; screenshots are saved.
+// their child; an administrator's bad keep-alive date is refused with a
+// message, then an entry is added and removed and a primary institution
+// set and cleared. axe-core checks every page; screenshots are saved.
 func TestBrowser(t *testing.T) {
 	bin := chromium(t)
 	e, password := newSAMLEnv(t)
@@ -347,6 +349,61 @@ func TestBrowser(t *testing.T) {
 		tb.run(chromedp.Navigate(base+"/ui/audit"), chromedp.WaitVisible(chromedp.CSS("table")))
 		tb.axe("anomaly report")
 		tb.screenshot("admin-anomalies")
+	})
+	t.Run("keep-alive and primary", func(t *testing.T) {
+		// The keep-alive list: a bad date is refused with a message and
+		// nothing kept; a good entry is added, then removed.
+		tb := newTab(t)
+		tb.signIn(base, "kommune-admin", password)
+		snap := e.b.Snapshot()
+		var person string
+		for _, a := range snap.Affiliations {
+			if snap.AffiliationInstitution(a) == e.inst {
+				person = a.PersonID
+				break
+			}
+		}
+		now := e.srv.Clock() // the SAML env signs in on the real clock
+		until := now.AddDate(0, 1, 0).Format(time.DateOnly)
+		tb.run(chromedp.Navigate(base+"/ui/keepalive"), chromedp.WaitVisible(chromedp.CSS("#ka-submit")))
+		tb.axe("keep-alive")
+		tb.run(chromedp.SendKeys(chromedp.CSS("#ka-person"), person),
+			chromedp.SetValue(chromedp.CSS("#ka-until"), now.AddDate(0, 0, -1).Format(time.DateOnly)),
+			js(`document.querySelector("#ka-until").removeAttribute("min")`), // as a browser without date checks would post it
+			chromedp.SendKeys(chromedp.CSS("#ka-reason"), "orlov efter skoleårets afslutning"),
+			chromedp.Click(chromedp.CSS("#ka-submit")), chromedp.WaitVisible(chromedp.CSS(`#message[role="alert"]`)))
+		tb.axe("keep-alive refused")
+		tb.screenshot("admin-keepalive-refused")
+		if ks := e.b.KeepAlives(); len(ks) != 0 {
+			t.Fatalf("a refused keep-alive form kept %+v", ks)
+		}
+		tb.run(chromedp.SetValue(chromedp.CSS("#ka-until"), until),
+			chromedp.Click(chromedp.CSS("#ka-submit")), chromedp.WaitVisible(chromedp.CSS("#done")),
+			chromedp.WaitVisible(chromedp.CSS(`[id="ka-remove-`+person+`"]`)))
+		if ks := e.b.KeepAlives(); len(ks) != 1 || ks[0].PersonID != person || ks[0].Until.Format(time.DateOnly) != until {
+			t.Fatalf("keep-alives %+v", ks)
+		}
+		tb.axe("keep-alive with an entry")
+		tb.screenshot("admin-keepalive")
+		tb.run(chromedp.Click(chromedp.CSS(`[id="ka-remove-`+person+`"]`)), chromedp.WaitNotPresent(chromedp.CSS(`[id="ka-remove-`+person+`"]`)),
+			chromedp.WaitVisible(chromedp.CSS("#done")))
+		if ks := e.b.KeepAlives(); len(ks) != 0 {
+			t.Errorf("not removed: %+v", ks)
+		}
+		// The primary institution: set, then cleared.
+		tb.run(chromedp.Navigate(base+"/ui/primary"), chromedp.WaitVisible(chromedp.CSS("#p-submit")),
+			chromedp.SendKeys(chromedp.CSS("#p-person"), person), chromedp.SendKeys(chromedp.CSS("#p-inst"), e.inst),
+			chromedp.Click(chromedp.CSS("#p-submit")), chromedp.WaitVisible(chromedp.CSS(`[id="pr-clear-`+person+`"]`)))
+		if ps := e.b.Primaries(); len(ps) != 1 || ps[0].Institution != e.inst {
+			t.Fatalf("primaries %+v", ps)
+		}
+		tb.axe("primary")
+		tb.screenshot("admin-primary")
+		tb.run(chromedp.Click(chromedp.CSS(`[id="pr-clear-`+person+`"]`)), chromedp.WaitNotPresent(chromedp.CSS(`[id="pr-clear-`+person+`"]`)),
+			chromedp.WaitVisible(chromedp.CSS("#done")))
+		if ps := e.b.Primaries(); len(ps) != 0 {
+			t.Errorf("not cleared: %+v", ps)
+		}
 	})
 
 }

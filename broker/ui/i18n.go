@@ -89,7 +89,7 @@ var messages = map[string][2]string{
 	"err.stale":            {"Målet er ændret siden planen blev lavet; intet er udført.", "The target changed since the plan was made; nothing was applied."},
 	"err.internal":         {"Der skete en fejl.", "Something went wrong."},
 	"err.notlocked":        {"Institutionen er ikke låst.", "The institution is not locked."},
-	"err.format":           {"Ukendt format (csv eller html).", "Unknown format (csv or html)."},
+	"err.format":           {"Ukendt format (csv, xlsx eller print).", "Unknown format (csv, xlsx or print)."},
 	"err.notpupil":         {"Personen er ikke elev i klassen.", "The person is not a pupil of the class."},
 	"err.confirm":          {"De to adgangskoder er ikke ens. Intet er ændret.", "The two passwords differ. Nothing was changed."},
 	"err.weak":             {"Adgangskoden opfylder ikke reglerne for elevens klassetrin. Intet er ændret.", "The password does not meet the rules of the pupil's grade. Nothing was changed."},
@@ -128,7 +128,9 @@ var messages = map[string][2]string{
 func tr(lang, key string) string {
 	m, ok := messages[key]
 	if !ok {
-		return key
+		if m, ok = adminMessages[key]; !ok {
+			return key
+		}
 	}
 	if lang == "en" {
 		return m[1]

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -230,54 +231,6 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request, ss *session) {
 	s.act(w, r, ss, "release", s.Broker.Release(r.Context(), inst, p.ID), "/institutions")
 }
 
-func (s *Server) keepAlive(w http.ResponseWriter, r *http.Request, ss *session) {
-	ks := s.Broker.KeepAlives()
-	var ids []string
-	for _, k := range ks {
-		ids = append(ids, k.PersonID)
-	}
-	if !s.record(w, r, ss, "keep-alive list", "keepalive", ids) {
-		return
-	}
-	s.render(w, r, ss, http.StatusOK, "keepalive", map[string]any{"KeepAlives": ks})
-}
-
-func (s *Server) primary(w http.ResponseWriter, r *http.Request, ss *session) {
-	ps := s.Broker.Primaries()
-	var ids []string
-	for _, p := range ps {
-		ids = append(ids, p.PersonID)
-	}
-	if !s.record(w, r, ss, "primary institutions", "primary", ids) {
-		return
-	}
-	s.render(w, r, ss, http.StatusOK, "primary", map[string]any{"Primaries": ps})
-}
-
-func (s *Server) setPrimary(w http.ResponseWriter, r *http.Request, ss *session) {
-	person, inst := strings.TrimSpace(r.PostFormValue("person")), strings.TrimSpace(r.PostFormValue("institution"))
-	snap := s.Broker.Snapshot()
-	if snap == nil {
-		s.errorPage(w, r, ss, http.StatusServiceUnavailable, "err.nosnapshot")
-		return
-	}
-	if _, ok := snap.Person(person); !ok {
-		s.errorPage(w, r, ss, http.StatusBadRequest, "err.person")
-		return
-	}
-	if _, ok := snap.Institution(inst); !ok {
-		s.errorPage(w, r, ss, http.StatusBadRequest, "err.institution")
-		return
-	}
-	if !slices.ContainsFunc(snap.Affiliations, func(a orgmodel.Affiliation) bool {
-		return a.PersonID == person && snap.AffiliationInstitution(a) == inst
-	}) {
-		s.errorPage(w, r, ss, http.StatusBadRequest, "err.primary")
-		return
-	}
-	s.act(w, r, ss, "primary", s.Broker.SetPrimary(r.Context(), person, inst, ss.principal.ID), "/primary")
-}
-
 // personRow is a person as the pages show them: no CPR number.
 type personRow struct {
 	ID, Name, Username, Institution, Class string
@@ -412,7 +365,7 @@ func mayOpenClass(p *api.Principal, inst, group string) bool {
 func (s *Server) classList(w http.ResponseWriter, r *http.Request, ss *session) {
 	inst, gid := r.PathValue("institution"), r.PathValue("group")
 	format := r.URL.Query().Get("format")
-	if format != "" && format != "csv" && format != "print" {
+	if format != "" && format != "csv" && format != "xlsx" && format != "print" {
 		s.errorPage(w, r, ss, http.StatusBadRequest, "err.format")
 		return
 	}
@@ -443,6 +396,18 @@ func (s *Server) classList(w http.ResponseWriter, r *http.Request, ss *session) 
 			_ = cw.Write([]string{pr.ID, csvSafe(pr.Name), csvSafe(pr.Username), strings.Join(pr.Roles, " ")})
 		}
 		cw.Flush()
+		return
+	}
+	if format == "xlsx" {
+		var buf bytes.Buffer
+		if err := writeClassXLSX(&buf, g.Name, rows); err != nil {
+			s.Log.Error("ui: class list xlsx", "class", g.Key(), "err", err)
+			s.errorPage(w, r, ss, http.StatusInternalServerError, "err.internal")
+			return
+		}
+		w.Header().Set("Content-Type", xlsxType)
+		w.Header().Set("Content-Disposition", `attachment; filename="class-`+inst+`-`+gid+`.xlsx"`)
+		_, _ = w.Write(buf.Bytes())
 		return
 	}
 	data := map[string]any{"Group": g, "Members": rows, "Print": format == "print"}
@@ -514,8 +479,10 @@ func (s *Server) passwordForm(r *http.Request, ss *session, data map[string]any,
 	if len(pupils) == 0 {
 		return
 	}
-	data["Reset"], data["Pupils"], data["Action"], data["Targets"] = true, pupils, action, s.passwordTargets()
+	data["Reset"], data["Pupils"], data["Action"] = true, pupils, action
+	data["Targets"], data["Synced"] = s.passwordTargets()
 	data["Done"] = r.URL.Query().Get("done") == "password"
+	data["Written"] = s.passwordWritten(r)
 }
 
 // pendingEntry is a client's pending plan as computed at a time.

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 
 	"github.com/orgsync/orgsync/broker/api"
+	"github.com/orgsync/orgsync/diff"
 	"github.com/orgsync/orgsync/diff/desired"
 	"github.com/orgsync/orgsync/orgmodel"
 )
@@ -21,7 +23,19 @@ import (
 type PasswordTarget struct {
 	Name string
 	// Set sets the person's password in the target; it must not log it.
+	// An error matching diff.ErrNotFound means the target does not hold
+	// the person: it is passed over.
 	Set func(ctx context.Context, personID, password string) error
+	// Check, when set, reports whether the target would take the password
+	// (Google: 8–100 ASCII characters; Entra ID: its password policy).
+	// Every target's Check runs before any target is written, so that a
+	// password is never set in one directory and refused by the next. Its
+	// error must not hold the password.
+	Check func(password string) error
+	// Also names directories that get the password from this one through
+	// synchronisation (a hybrid tenant: Entra ID synced from AD); the page
+	// says so, and they are not written.
+	Also []string
 }
 
 // PasswordRule is the password policy of the pupils up to a grade. AD
@@ -165,9 +179,24 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request, ss *session
 		s.errorPage(w, r, ss, http.StatusServiceUnavailable, "err.notargets")
 		return
 	}
-	var done []string
 	for _, t := range s.Passwords {
-		if err := t.Set(r.Context(), person, pw); err != nil {
+		if t.Check == nil {
+			continue
+		}
+		if err := t.Check(pw); err != nil {
+			s.render(w, r, ss, http.StatusBadRequest, "error", map[string]any{"Code": http.StatusBadRequest, "Msg": "err.pwpolicy",
+				"Detail": t.Name + ": " + err.Error()})
+			return
+		}
+	}
+	var done, skipped []string
+	for _, t := range s.Passwords {
+		err := t.Set(r.Context(), person, pw)
+		switch {
+		case errors.Is(err, diff.ErrNotFound):
+			skipped = append(skipped, t.Name) // the target does not hold the pupil
+			continue
+		case err != nil:
 			s.Log.Error("ui: password not set", "principal", ss.principal.ID, "person", person, "target", t.Name, "set in", done, "err", err)
 			s.render(w, r, ss, http.StatusBadGateway, "error", map[string]any{"Code": http.StatusBadGateway, "Msg": "err.pwtarget",
 				"Detail": t.Name + " (" + strings.Join(done, ", ") + ")"})
@@ -175,17 +204,39 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request, ss *session
 		}
 		done = append(done, t.Name)
 	}
-	s.Log.Info("ui: password set", "principal", ss.principal.ID, "role", ss.principal.Role, "person", person, "targets", done)
-	http.Redirect(w, r, s.prefix()+back+"?done=password", http.StatusSeeOther)
+	if len(done) == 0 {
+		s.Log.Warn("ui: password set nowhere: no target holds the pupil", "principal", ss.principal.ID, "person", person, "targets", skipped)
+		s.errorPage(w, r, ss, http.StatusNotFound, "err.noaccount")
+		return
+	}
+	s.Log.Info("ui: password set", "principal", ss.principal.ID, "role", ss.principal.Role, "person", person, "targets", done, "not held by", skipped)
+	q := url.Values{"done": {"password"}, "to": done}
+	http.Redirect(w, r, s.prefix()+back+"?"+q.Encode(), http.StatusSeeOther)
 }
 
-// passwordTargets names the targets for the page.
-func (s *Server) passwordTargets() string {
+// passwordWritten is the page's list of the targets the last password
+// went to (?to=, only names of configured targets).
+func (s *Server) passwordWritten(r *http.Request) []string {
+	var out []string
+	for _, n := range r.URL.Query()["to"] {
+		if slices.ContainsFunc(s.Passwords, func(t PasswordTarget) bool { return t.Name == n }) && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// passwordTargets names the targets for the page, and the directories
+// that get the password from them through synchronisation.
+func (s *Server) passwordTargets() (targets string, synced []string) {
 	var n []string
 	for _, t := range s.Passwords {
 		n = append(n, t.Name)
+		for _, a := range t.Also {
+			synced = append(synced, a+" ← "+t.Name)
+		}
 	}
-	return strings.Join(n, ", ")
+	return strings.Join(n, ", "), synced
 }
 
 // mayResetPasswords reports whether p may set pupils' passwords at all.
@@ -203,7 +254,17 @@ type PasswordSetter interface {
 // pupil's account is the user with the Key desired.UserKey(person); the
 // password holds as set (the pupil is not asked to change it).
 func DirectoryPasswords(name string, c PasswordSetter) PasswordTarget {
-	return PasswordTarget{Name: name, Set: func(ctx context.Context, person, pw string) error {
+	t := PasswordTarget{Name: name, Set: func(ctx context.Context, person, pw string) error {
 		return c.SetPassword(ctx, desired.UserKey(person), pw, false)
 	}}
+	if pc, ok := c.(PasswordChecker); ok {
+		t.Check = pc.CheckPassword
+	}
+	return t
+}
+
+// PasswordChecker is a directory client that tells whether it would take
+// a password before it is sent (google.Client and entra.Client are).
+type PasswordChecker interface {
+	CheckPassword(password string) error
 }

@@ -29,7 +29,9 @@
 // address); when recording fails, nothing is shown. AuditRecorder writes
 // them to the accountability log (package auditlog), whose purpose list
 // must then hold PagePurposes; Server.Purposes makes the search's purpose
-// a choice from that list. With Server.Audit the privacy officer (and the
+// a choice from that list. Every change made through the keep-alive and
+// primary-institution forms is recorded (Server.Changes, AuditChanges)
+// before it is made. With Server.Audit the privacy officer (and the
 // municipal administrator where the log allows) see the anomaly report.
 package ui
 
@@ -151,6 +153,11 @@ type Server struct {
 	// (the accountability log's list, e.g. auditlog.DefaultPurposes);
 	// empty takes a free-text purpose of at least 5 characters.
 	Purposes []string
+
+	// Changes records every change made through the keep-alive and
+	// primary-institution forms before it is made (AuditChanges writes to
+	// the accountability log); nil writes a log line ("ui: change").
+	Changes ChangeRecorder
 
 	// HeadCounts, when set, gives the institutions page the head count of
 	// the previous export and a trend chart.
@@ -282,7 +289,10 @@ func (s *Server) routes() []route {
 		{"GET", "/keepalive", municipal, s.keepAlive},
 		{"GET", "/audit", municipal, s.anomalies},
 		{"GET", "/primary", municipal, s.primary},
+		{"POST", "/keepalive", admin, s.addKeepAlive},
+		{"POST", "/keepalive/remove", admin, s.removeKeepAlive},
 		{"POST", "/primary", admin, s.setPrimary},
+		{"POST", "/primary/clear", admin, s.clearPrimary},
 		{"GET", "/search", roles(api.MunicipalAdmin, api.PrivacyOfficer, api.SchoolAdmin, api.Teacher), s.search},
 		{"GET", "/classes", roles(api.MunicipalAdmin, api.PrivacyOfficer, api.SchoolAdmin, api.Teacher), s.classes},
 		{"GET", "/classes/{institution}/{group}", roles(api.MunicipalAdmin, api.PrivacyOfficer, api.SchoolAdmin, api.Teacher), s.classList},

@@ -298,6 +298,7 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 		u.HeadCounts = heads
 		if trail != nil {
 			u.Recorder = ui.AuditRecorder{Log: trail.log}
+			u.Changes = ui.AuditChanges{Log: trail.log} // keep-alive and primary-institution changes
 			u.Purposes = trail.search
 			u.Audit = as.AuditAccess
 		}

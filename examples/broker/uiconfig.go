@@ -16,6 +16,7 @@ import (
 	"github.com/crewjam/saml"
 	"github.com/crewjam/saml/samlsp"
 
+	"github.com/orgsync/orgsync/adapters/ad"
 	"github.com/orgsync/orgsync/broker"
 	"github.com/orgsync/orgsync/broker/api"
 	"github.com/orgsync/orgsync/broker/ui"
@@ -49,7 +50,10 @@ type uiConfig struct {
 	// IdleTimeout ends an unused session (default 20m).
 	IdleTimeout time.Duration `yaml:"idleTimeout"`
 	// PasswordTargets name the clients a pupil's new password is written
-	// to (clients of type "ad"; in a hybrid tenant only AD).
+	// to (clients of type "ad", "google" or "entra"). In a hybrid tenant
+	// (an entra client with onPremisesSync) the password goes to AD only:
+	// such an entra client may not be listed, and the page names it as
+	// getting the password from AD.
 	PasswordTargets []string `yaml:"passwordTargets"`
 }
 
@@ -102,13 +106,29 @@ func buildUI(ctx context.Context, c *uiConfig, b *broker.Broker, targets map[str
 		}
 		am.Roles[v] = api.Role(r)
 	}
+	// Clients whose accounts, passwords included, come from AD (Entra ID
+	// in a hybrid tenant).
+	var fromAD []string
+	for n, tg := range targets {
+		if h, ok := tg.(interface{ PasswordsFromAD() bool }); ok && h.PasswordsFromAD() {
+			fromAD = append(fromAD, n)
+		}
+	}
+	slices.Sort(fromAD)
 	var pw []ui.PasswordTarget
 	for _, n := range c.PasswordTargets {
+		if slices.Contains(fromAD, n) {
+			return nil, bad("passwordTargets: %q is a hybrid tenant (onPremisesSync): its passwords come from AD; list the AD client only", n)
+		}
 		ps, ok := targets[n].(ui.PasswordSetter)
 		if !ok {
-			return nil, bad("passwordTargets: %q is not a client that sets passwords (type ad)", n)
+			return nil, bad("passwordTargets: %q is not a client that sets passwords (type ad, google or entra)", n)
 		}
-		pw = append(pw, ui.DirectoryPasswords(n, ps))
+		t := ui.DirectoryPasswords(n, ps)
+		if _, isAD := targets[n].(*ad.Client); isAD {
+			t.Also = fromAD
+		}
+		pw = append(pw, t)
 	}
 	acs, meta := *base, *base
 	acs.Path += "/saml/acs"

@@ -12,6 +12,9 @@
 //   - groups: the same, plus members/owners ($ref add and remove, list),
 //     members@odata.bind and owners@odata.bind at creation (at most 20), and
 //     PUT /groups/{id}/team, which answers 404 while a group is "young";
+//   - passwords (password.go): Entra's password policy for cloud accounts
+//     on every passwordProfile.password, User-PasswordProfile.ReadWrite.All
+//     for a PATCH of the password profile, and PasswordIs for tests;
 //   - administrative units under /directory/administrativeUnits with members;
 //   - directory extension properties and schema extensions (refused when not
 //     registered, if a registry is configured);

@@ -73,7 +73,7 @@ func (s *Server) do(method, path, rawQuery string, hdr map[string]string, body [
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if r := s.authorize(method, path); r != nil {
+	if r := s.authorizeRequest(method, path, body); r != nil { // password.go
 		return r.status, r.hdr, r.body
 	}
 	r := s.route(method, path, q, hdr, body)
@@ -193,6 +193,7 @@ func (s *Server) create(typ string, body []byte) result {
 	if err != nil {
 		return fail(http.StatusBadRequest, "BadRequest", "Unable to read JSON request payload: "+err.Error())
 	}
+	var newPassword string // a user's, once checked (password.go)
 	if r := s.checkProps(typ, m); r != nil {
 		return *r
 	}
@@ -213,6 +214,10 @@ func (s *Server) create(typ string, body []byte) result {
 		}
 		upn := str(m["userPrincipalName"])
 		if r := s.checkUPN(upn, ""); r != nil {
+			return *r
+		}
+		var r *result
+		if newPassword, r = checkPassword(nil, m); r != nil { // password.go
 			return *r
 		}
 		delete(pp, "password")
@@ -264,6 +269,7 @@ func (s *Server) create(typ string, body []byte) result {
 	o := s.newObject(typ, m)
 	o.lag = s.opts.Lag
 	o.password = pw && typ == "user"
+	s.rememberPassword(o.id, newPassword)
 	if typ == "group" {
 		if _, ok := o.props["resourceProvisioningOptions"]; !ok {
 			o.props["resourceProvisioningOptions"] = []any{}
@@ -371,8 +377,13 @@ func (s *Server) patch(o *object, body []byte) result {
 		}
 	}
 	if pp, ok := m["passwordProfile"].(map[string]any); ok {
-		if str(pp["password"]) != "" {
+		newPassword, r := checkPassword(o.props, m) // password.go
+		if r != nil {
+			return *r
+		}
+		if newPassword != "" {
 			o.password = true
+			s.rememberPassword(o.id, newPassword)
 		}
 		delete(pp, "password")
 	}

@@ -64,7 +64,13 @@ func (s *Server) authorize(method, path string) *result {
 	if s.opts.Permissions == nil {
 		return nil
 	}
-	need := allowedBy(method, path)
+	return s.grant(method, path, allowedBy(method, path))
+}
+
+// grant allows the request when Options.Permissions holds one of need
+// (nil: no permission needed); it records the one used or the refusal.
+// Caller holds s.mu.
+func (s *Server) grant(method, path string, need []string) *result {
 	if need == nil {
 		return nil
 	}

@@ -147,6 +147,8 @@ type Server struct {
 	schemaID map[string]bool
 	// syncRefusals are refused writes to synced objects (onprem.go).
 	syncRefusals []string
+	// pwds are the passwords last set, by user id (password.go).
+	pwds map[string]string
 	// usedPerms and denied: Options.Permissions (permissions.go).
 	usedPerms map[string]bool
 	denied    []string

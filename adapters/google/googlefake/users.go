@@ -219,7 +219,9 @@ func (s *store) applyUser(u *user, m map[string]json.RawMessage, insert bool) er
 	if v, ok, err := str(m, "password"); err != nil {
 		return err
 	} else if ok {
-		if utf8.RuneCountInString(v) < 8 || utf8.RuneCountInString(v) > 100 {
+		// Google takes 8 to 100 ASCII characters (a hashed password,
+		// hashFunction set, is not checked here).
+		if utf8.RuneCountInString(v) < 8 || utf8.RuneCountInString(v) > 100 || strings.ContainsFunc(v, func(r rune) bool { return r > 0x7e || r < 0x20 }) {
 			return invalid("Invalid Password")
 		}
 		u.Password = v
