@@ -100,9 +100,9 @@ func newAgentEnv(tb testing.TB, interval string) *agentEnv {
 		tb.Fatal(err)
 	}
 	e := &agentEnv{tb: tb, snap: s, conn: adminConn(tb), storeDir: tb.TempDir(),
-		base:  "OU=agent-" + hex.EncodeToString(rnd) + ",OU=orgsync-tests," + os.Getenv("ORGSYNC_AD_BASE"),
-		mark:  "orgsync-" + hex.EncodeToString(rnd) + ":",
-		ref:   synth.ReferenceTime(s.SchoolYear), start: time.Now(),
+		base: "OU=agent-" + hex.EncodeToString(rnd) + ",OU=orgsync-tests," + os.Getenv("ORGSYNC_AD_BASE"),
+		mark: "orgsync-" + hex.EncodeToString(rnd) + ":",
+		ref:  synth.ReferenceTime(s.SchoolYear), start: time.Now(),
 		quiet: slog.New(slog.DiscardHandler)}
 	for _, in := range s.Institutions {
 		if in.Type == orgmodel.School {
