@@ -95,11 +95,16 @@ func (c *Client) usnMark(ctx context.Context) (usnMark, error) {
 }
 
 // ReadDelta returns what Read would return now, reading only the entries
-// that changed since the last read of this Client: one paged search of the
-// domain for uSNChanged above the highestCommittedUSN taken before that
-// read, with the show-deleted control so that the tombstones of entries
-// deleted since come in the same answer. The entries not changed come from
-// the last read (kept in memory by Read and ReadDelta).
+// that changed since the last read of this Client: those whose uSNChanged
+// lies between the highestCommittedUSN taken before that read and the one
+// taken now, with the show-deleted control so that the tombstones of
+// entries deleted since come in the same answer. When there are at most
+// 2,000 such numbers they are looked up by equality (ORs of 250
+// (uSNChanged=N) terms: uSNChanged is indexed, so this costs what changed),
+// else with one search for uSNChanged at or above the first (which the
+// server may answer by scanning the domain). Changes committed while it
+// reads are looked up too, for up to three rounds. The entries not changed
+// come from the last read (kept in memory by Read and ReadDelta).
 //
 // It reads everything (as Read) when there is no earlier read, when the
 // server answering is not the one read last time (update sequence numbers
