@@ -27,7 +27,7 @@ type LogBundle struct {
 	RequestedBy string    `json:"requestedBy"`
 	Requested   time.Time `json:"requested"`
 	Uploaded    time.Time `json:"uploaded,omitzero"`
-	// Data is the bundle as the agent made it (a zip archive).
+	// Data is the bundle as the agent made it (a tar.gz archive, agentlog.Log.Bundle).
 	Data []byte `json:"data,omitempty"`
 }
 

@@ -85,7 +85,7 @@ type Agent struct {
 	// MinBackoff and MaxBackoff bound the wait between retries (default
 	// 1 second and 1 minute).
 	MinBackoff, MaxBackoff time.Duration
-	// Bundle, when set, makes the log bundle the broker asks for (a zip
+	// Bundle, when set, makes the log bundle the broker asks for (a tar.gz
 	// archive of the local log).
 	Bundle func(ctx context.Context, w io.Writer) error
 	// Log receives the agent's own log (default slog.Default()); Clock is
@@ -267,7 +267,7 @@ type reportBody struct {
 	Report *broker.RunReport `json:"report"`
 }
 
-// rawBody is sent as is (application/zip), not as JSON.
+// rawBody is sent as is (application/gzip), not as JSON.
 type rawBody struct{ b []byte }
 
 // call sends one request to the agent API, retrying network errors and
@@ -280,7 +280,7 @@ func (a *Agent) call(ctx context.Context, method, what string, body, out any) er
 	switch b := body.(type) {
 	case nil:
 	case rawBody:
-		payload, ctype = b.b, "application/zip"
+		payload, ctype = b.b, "application/gzip"
 	default:
 		var err error
 		if payload, err = json.Marshal(b); err != nil {

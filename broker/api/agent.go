@@ -149,7 +149,7 @@ func (s *Server) requestLogs(w http.ResponseWriter, r *http.Request, p *Principa
 	writeJSON(w, http.StatusAccepted, map[string]string{"id": id})
 }
 
-// getLogs answers the bundle (application/zip) once the agent uploaded
+// getLogs answers the bundle (application/gzip, a tar.gz) once the agent uploaded
 // it, 202 before. The bundle holds person IDs and account names, so the
 // read is recorded as a look-up (with its purpose), like every other
 // read of personal data.
@@ -170,7 +170,7 @@ func (s *Server) getLogs(w http.ResponseWriter, r *http.Request, p *Principal) {
 		return
 	}
 	s.Log.Info("api: agent log bundle read", "principal", p.ID, "client", lb.Client, "id", lb.ID)
-	w.Header().Set("Content-Type", "application/zip")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+lb.Client+"-"+lb.ID+`.zip"`)
+	w.Header().Set("Content-Type", "application/gzip")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+lb.Client+"-"+lb.ID+`.tar.gz"`)
 	_, _ = w.Write(lb.Data)
 }

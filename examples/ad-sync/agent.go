@@ -11,13 +11,16 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/orgsync/orgsync/adapters/ad"
 	"github.com/orgsync/orgsync/broker"
 	"github.com/orgsync/orgsync/broker/agent"
+	"github.com/orgsync/orgsync/internal/agentlog"
 	"github.com/orgsync/orgsync/internal/runner"
+	"github.com/orgsync/orgsync/internal/service"
 	"github.com/orgsync/orgsync/provision"
 )
 
@@ -59,13 +62,21 @@ type agentConfig struct {
 	LogDir string `yaml:"logDir"`
 }
 
+// serviceName is the agent's Windows service name (and event-log
+// source) unless -name gives another.
+const serviceName = "orgsync-agent"
+
 // runAgent is "ad-sync agent": the outbound-only agent of a broker.
 func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer, clock func() time.Time) int {
+	if len(args) > 0 && (args[0] == "install" || args[0] == "uninstall") {
+		return agentService(args[0], args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("ad-sync agent", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	config := fs.String("config", "ad-sync.yaml", "YAML configuration file (with an agent: section)")
 	once := fs.Bool("once", false, "fetch, apply and report one plan, then exit")
 	verbose := fs.Bool("v", false, "structured logs on standard error")
+	name := fs.String("name", serviceName, "the Windows service's name (its event-log source)")
 	if err := fs.Parse(args); err != nil {
 		return runner.ExitInput
 	}
@@ -73,7 +84,7 @@ func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer, cloc
 	if *verbose {
 		level = slog.LevelInfo
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level, ReplaceAttr: agentlog.ReplaceAttr}))
 	fail := func(err error) int {
 		if errors.Is(err, broker.ErrStale) {
 			fmt.Fprintf(stderr, "ad-sync agent: %v\nad-sync agent: the plan is stale; nothing of it was applied\n", err)
@@ -88,11 +99,31 @@ func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer, cloc
 	if err := runner.LoadYAML(*config, &fc); err != nil {
 		return fail(err)
 	}
+	var local *agentlog.Log
+	if fc.Agent != nil && fc.Agent.LogDir != "" {
+		// Every action to the local log, warnings also to standard
+		// error (and so to the journal, or the event log below).
+		lg, err := agentlog.Open(agentlog.Options{Dir: fc.Agent.LogDir, Now: clock})
+		if err != nil {
+			return fail(fmt.Errorf("%w: agent.logDir: %w", provision.ErrConfig, err))
+		}
+		defer lg.Close()
+		local = lg
+		hs := []slog.Handler{lg.Handler(), log.Handler()}
+		if ev, err := service.OpenEventLog(*name); err == nil {
+			defer ev.Close()
+			hs = append(hs, service.NewEventHandler(ev, &slog.HandlerOptions{ReplaceAttr: agentlog.ReplaceAttr}))
+		}
+		log = slog.New(teeHandler(hs))
+	}
 	a, closeAD, err := newAgent(ctx, fc, log, os.Getenv)
 	if err != nil {
 		return fail(err)
 	}
 	a.Clock = clock
+	if local != nil {
+		a.Bundle = local.Bundle
+	}
 	defer closeAD()
 	if *once {
 		res, err := a.Once(ctx)
@@ -105,10 +136,86 @@ func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer, cloc
 		}
 		return runner.ExitOK
 	}
-	if err := a.Loop(ctx); err != nil {
+	// As a Windows service, the service manager's stop cancels the loop;
+	// in the foreground (systemd, a terminal) SIGTERM and SIGINT do.
+	if err := service.Run(ctx, a.Loop, service.Options{Name: *name, Log: log}); err != nil {
 		return fail(err)
 	}
 	return runner.ExitOK
+}
+
+// agentService is "ad-sync agent install|uninstall": it registers (or
+// removes) the agent as a Windows service that runs "ad-sync agent
+// -config <file>" with this binary. Elsewhere it fails: on Linux the
+// agent runs under systemd (orgsync-agent.service, SERVICE.md).
+func agentService(what string, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("ad-sync agent "+what, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	config := fs.String("config", "ad-sync.yaml", "YAML configuration file the service runs with")
+	name := fs.String("name", serviceName, "the service's name")
+	account := fs.String("account", "", `the account the service runs as (a group managed service account "DOMAIN\\name$"; empty: LocalSystem)`)
+	if err := fs.Parse(args); err != nil {
+		return runner.ExitInput
+	}
+	var err error
+	switch what {
+	case "install":
+		var cfg string
+		if cfg, err = filepath.Abs(*config); err == nil {
+			err = service.Install(service.Config{Name: *name, DisplayName: "orgsync AD agent",
+				Description: "Applies the orgsync broker's plans to Active Directory; connects out to the broker only.",
+				Args:        []string{"agent", "-config", cfg, "-name", *name}, Account: *account, Delayed: true})
+		}
+	default:
+		err = service.Uninstall(*name)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "ad-sync agent %s: %v\n", what, err)
+		if errors.Is(err, service.ErrUnsupported) || errors.Is(err, service.ErrExists) || errors.Is(err, service.ErrNotInstalled) {
+			return runner.ExitInput
+		}
+		return runner.ExitError
+	}
+	fmt.Fprintf(stdout, "service %s: %sed\n", *name, what)
+	return runner.ExitOK
+}
+
+// teeHandler hands each record to every handler that takes its level.
+type teeHandler []slog.Handler
+
+func (t teeHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	for _, h := range t {
+		if h.Enabled(ctx, l) {
+			return true
+		}
+	}
+	return false
+}
+
+func (t teeHandler) Handle(ctx context.Context, r slog.Record) error {
+	var errs []error
+	for _, h := range t {
+		if h.Enabled(ctx, r.Level) {
+			errs = append(errs, h.Handle(ctx, r.Clone()))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (t teeHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	out := make(teeHandler, len(t))
+	for i, h := range t {
+		out[i] = h.WithAttrs(as)
+	}
+	return out
+}
+
+func (t teeHandler) WithGroup(name string) slog.Handler {
+	out := make(teeHandler, len(t))
+	for i, h := range t {
+		out[i] = h.WithGroup(name)
+	}
+	return out
 }
 
 // newAgent wires the agent from the configuration: AD, the broker's
