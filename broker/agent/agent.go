@@ -39,6 +39,7 @@ import (
 	"github.com/orgsync/orgsync/broker"
 	"github.com/orgsync/orgsync/diff"
 	"github.com/orgsync/orgsync/internal/atomicfile"
+	"github.com/orgsync/orgsync/orgmodel"
 	"github.com/orgsync/orgsync/provision"
 )
 
@@ -97,6 +98,10 @@ type Agent struct {
 
 	lastSeq int64
 	loaded  bool
+	// snap and digest are the last snapshot received, kept so that an
+	// unchanged one need not be sent again.
+	snap   *orgmodel.Snapshot
+	digest string
 }
 
 // Result is one cycle's outcome.
@@ -190,14 +195,21 @@ func (a *Agent) Once(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	var plan broker.AgentPlan
-	if err := a.call(ctx, "POST", "plan", nil, &plan); err != nil {
+	if err := a.call(ctx, "POST", "plan", haveBody{Have: a.digest}, &plan); err != nil {
 		return nil, fmt.Errorf("agent: fetch plan: %w", err)
 	}
 	if plan.Seq <= a.lastSeq {
 		return nil, fmt.Errorf("agent: plan %d is not newer than plan %d, already seen: %w", plan.Seq, a.lastSeq, broker.ErrStale)
 	}
-	if plan.Snapshot == nil {
+	switch {
+	case plan.Unchanged && a.snap != nil && plan.Digest == a.digest:
+		cp := *a.snap // the run re-indexes its copy; the data is shared
+		plan.Snapshot = &cp
+	case plan.Snapshot == nil:
 		return nil, fmt.Errorf("agent: plan %d: %w: no snapshot", plan.Seq, ErrRefused)
+	default:
+		cp := *plan.Snapshot
+		a.snap, a.digest = &cp, plan.Digest
 	}
 	if err := a.saveSeq(plan.Seq); err != nil {
 		return nil, err
@@ -254,6 +266,11 @@ func (a *Agent) upload(ctx context.Context, id string) error {
 		return fmt.Errorf("agent: log bundle: %w", err)
 	}
 	return a.call(ctx, "PUT", "logs/"+url.PathEscape(id), rawBody{buf.Bytes()}, nil)
+}
+
+// haveBody is the body of the plan request (api.AgentHave).
+type haveBody struct {
+	Have string `json:"have"`
 }
 
 // seqBody and reportBody are the bodies of start and report (api.AgentSeq

@@ -58,6 +58,20 @@ type harness struct {
 	// returning true drops the answer (the broker did the work).
 	after func(r *http.Request) bool
 	runs  atomic.Int32 // Options.OnRun calls
+	// planBytes counts the bytes of the last plan answer.
+	planBytes atomic.Int64
+}
+
+// counting counts what a handler writes.
+type counting struct {
+	http.ResponseWriter
+	n int64
+}
+
+func (c *counting) Write(p []byte) (int, error) {
+	n, err := c.ResponseWriter.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 func newHarness(t *testing.T) *harness {
@@ -113,7 +127,11 @@ func (h *harness) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if after == nil {
-		srv.ServeHTTP(w, r)
+		cw := &counting{ResponseWriter: w}
+		srv.ServeHTTP(cw, r)
+		if strings.HasSuffix(r.URL.Path, "/plan") {
+			h.planBytes.Store(cw.n)
+		}
 		return
 	}
 	rec := httptest.NewRecorder()
@@ -222,6 +240,44 @@ func TestAgentApplies(t *testing.T) {
 	}
 }
 
+// TestAgentUnchangedSnapshot: a plan whose snapshot the agent already
+// holds is sent without it.
+func TestAgentUnchangedSnapshot(t *testing.T) {
+	h := newHarness(t)
+	a := h.agent(t)
+	if _, err := a.Once(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	full := h.planBytes.Load()
+	res, err := a.Once(context.Background())
+	if err != nil || res.Seq != 2 || res.Report.Planned != 0 || res.Err != nil {
+		t.Fatalf("%+v %v, want plan 2 with nothing to do", res, err)
+	}
+	if small := h.planBytes.Load(); small*20 > full {
+		t.Errorf("the unchanged plan took %d bytes, the first %d", small, full)
+	}
+	ctx := context.Background()
+	p1, err := h.agents.Issue(ctx, "site", "")
+	if err != nil || p1.Snapshot == nil || p1.Unchanged || p1.Digest == "" {
+		t.Fatalf("%+v %v", p1, err)
+	}
+	if p2, _ := h.agents.Issue(ctx, "site", p1.Digest); p2.Snapshot != nil || !p2.Unchanged || p2.Digest != p1.Digest {
+		t.Errorf("same digest: %+v", p2)
+	}
+	if p3, _ := h.agents.Issue(ctx, "site", "0000"); p3.Snapshot == nil || p3.Unchanged {
+		t.Errorf("another digest: %+v", p3)
+	}
+	// The source changes: the digest too, and the snapshot is sent.
+	cut := *h.snap
+	cut.Affiliations = cut.Affiliations[1:]
+	if err := h.b.SetSnapshot(ctx, &cut); err != nil {
+		t.Fatal(err)
+	}
+	if p4, _ := h.agents.Issue(ctx, "site", p1.Digest); p4.Snapshot == nil || p4.Digest == p1.Digest {
+		t.Errorf("after a change: unchanged %v, digest %s", p4.Unchanged, p4.Digest)
+	}
+}
+
 func TestAgentBrokerRestart(t *testing.T) {
 	h := newHarness(t)
 	a := h.agent(t)
@@ -308,7 +364,7 @@ func TestAgentStale(t *testing.T) {
 		h.hooks(func(r *http.Request) bool {
 			if strings.HasSuffix(r.URL.Path, "/start") {
 				once.Do(func() {
-					if _, err := h.agents.Issue(r.Context(), "site"); err != nil {
+					if _, err := h.agents.Issue(r.Context(), "site", ""); err != nil {
 						t.Error(err)
 					}
 				})
@@ -333,7 +389,7 @@ func TestAgentStale(t *testing.T) {
 		a := h.agent(t)
 		h.hooks(func(r *http.Request) bool {
 			if strings.HasSuffix(r.URL.Path, "/report") {
-				_, _ = h.agents.Issue(r.Context(), "site")
+				_, _ = h.agents.Issue(r.Context(), "site", "")
 			}
 			return false
 		}, nil)
@@ -419,7 +475,7 @@ func TestAgentLoopStopsOnStale(t *testing.T) {
 	var n atomic.Int32
 	h.hooks(func(r *http.Request) bool {
 		if strings.HasSuffix(r.URL.Path, "/start") && n.Add(1) == 3 {
-			_, _ = h.agents.Issue(r.Context(), "site")
+			_, _ = h.agents.Issue(r.Context(), "site", "")
 		}
 		return false
 	}, nil)

@@ -29,6 +29,12 @@ func (s *Server) agentRoutes() []Route {
 	}
 }
 
+// AgentHave is the optional body of the agent's plan request: the digest
+// of the snapshot it holds, which the plan then leaves out if unchanged.
+type AgentHave struct {
+	Have string `json:"have"`
+}
+
 // AgentSeq is the body of the agent's start request.
 type AgentSeq struct {
 	Seq int64 `json:"seq"`
@@ -58,7 +64,14 @@ func (s *Server) agentPlan(w http.ResponseWriter, r *http.Request, _ *Principal)
 	if s.noAgents(w) {
 		return
 	}
-	pl, err := s.Agents.Issue(r.Context(), r.PathValue("client"))
+	var req AgentHave
+	if r.ContentLength != 0 {
+		if err := decodeBody(w, r, 1<<10, &req); err != nil {
+			writeError(w, http.StatusBadRequest, `plan: want no body or {"have": "<digest of the snapshot held>"}`)
+			return
+		}
+	}
+	pl, err := s.Agents.Issue(r.Context(), r.PathValue("client"), req.Have)
 	if err != nil {
 		fail(w, err)
 		return

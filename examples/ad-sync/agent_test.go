@@ -475,7 +475,7 @@ func TestAgentStale(t *testing.T) {
 	e.setHook(func(r *http.Request) string {
 		if strings.HasSuffix(r.URL.Path, "/start") {
 			once.Do(func() {
-				if _, err := e.agents.Issue(r.Context(), "site"); err != nil {
+				if _, err := e.agents.Issue(r.Context(), "site", ""); err != nil {
 					t.Error(err)
 				}
 			})
