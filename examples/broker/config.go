@@ -36,6 +36,10 @@ type fileConfig struct {
 	Sources sourceConfig   `yaml:"sources"`
 	Mail    *mailConfig    `yaml:"mail"`
 	Clients []clientConfig `yaml:"clients"`
+	// Agents are the agent clients: directories the broker cannot reach,
+	// applied by an outbound-only agent next to them (ad-sync agent),
+	// which authenticates with a token of role "agent" naming the client.
+	Agents []agentClientConfig `yaml:"agents"`
 	// UI is the admin web UI behind SAML (none when absent).
 	UI *uiConfig `yaml:"ui"`
 	// Audit is the accountability log (see audit.go; none when absent).
@@ -54,6 +58,16 @@ type tokenConfig struct {
 	Institutions []string `yaml:"institutions"`
 	Classes      []string `yaml:"classes"`
 	Children     []string `yaml:"children"`
+	// Client is the agent client an "agent" token serves.
+	Client string `yaml:"client"`
+}
+
+// agentClientConfig is one entry of "agents".
+type agentClientConfig struct {
+	Name string `yaml:"name"`
+	// FullSyncHour is the hour from which the day's first plan asks the
+	// agent for a full read (default 2; -1 never).
+	FullSyncHour *int `yaml:"fullSyncHour"`
 }
 
 // sourceConfig is "sources".
@@ -187,16 +201,30 @@ func parseConfig(b []byte) (*fileConfig, error) {
 			bad("database.leaseTTL", "must be longer than tick (%v): the scheduler renews the leases every tick", fc.Tick)
 		}
 	}
-	if len(fc.Clients) == 0 {
-		bad("clients", "at least one client is needed")
+	if len(fc.Clients) == 0 && len(fc.Agents) == 0 {
+		bad("clients", "at least one client (or agent client) is needed")
 	}
 	names := map[string]bool{}
+	agents := map[string]bool{}
+	for i, a := range fc.Agents {
+		key := fmt.Sprintf("agents[%d]", i)
+		switch {
+		case a.Name == "":
+			bad(key+".name", "required")
+		case agents[a.Name]:
+			bad(key+".name", "%q is used twice", a.Name)
+		}
+		agents[a.Name] = true
+		if h := a.FullSyncHour; h != nil && (*h < -1 || *h > 23) {
+			bad(key+".fullSyncHour", "want 0-23, or -1 for none, not %d", *h)
+		}
+	}
 	for i, c := range fc.Clients {
 		key := fmt.Sprintf("clients[%d]", i)
 		switch {
 		case c.Name == "":
 			bad(key+".name", "required")
-		case names[c.Name]:
+		case names[c.Name], agents[c.Name]:
 			bad(key+".name", "%q is used twice", c.Name)
 		}
 		names[c.Name] = true
@@ -239,6 +267,13 @@ func parseConfig(b []byte) (*fileConfig, error) {
 		key := fmt.Sprintf("tokens[%d]", i)
 		switch api.Role(t.Role) {
 		case api.MunicipalAdmin, api.SchoolAdmin, api.Teacher, api.Parent, api.PrivacyOfficer, api.Importer:
+			if t.Client != "" {
+				bad(key+".client", "only for a token of role agent")
+			}
+		case api.Agent:
+			if !agents[t.Client] {
+				bad(key+".client", "an agent token names one of agents, not %q", t.Client)
+			}
 		default:
 			bad(key+".role", "unknown role %q", t.Role)
 		}
@@ -318,7 +353,7 @@ func (fc *fileConfig) tokens(getenv func(string) string) (api.Tokens, error) {
 		if kind == "" {
 			kind = "client"
 		}
-		out[tok] = api.Principal{ID: t.ID, Kind: kind, Role: api.Role(t.Role), Institutions: t.Institutions, Classes: t.Classes, Children: t.Children}
+		out[tok] = api.Principal{ID: t.ID, Kind: kind, Role: api.Role(t.Role), Institutions: t.Institutions, Classes: t.Classes, Children: t.Children, Client: t.Client}
 	}
 	return out, nil
 }

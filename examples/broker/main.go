@@ -269,6 +269,9 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 		}()
 	}
 	as := api.Server{Broker: b, Sources: src, Auth: tokens, Metrics: metrics, Log: log}
+	if as.Agents, err = agentClients(b, fc.Agents); err != nil {
+		return err
+	}
 	if trail != nil {
 		as.Audit, as.AuditAccess = trail.log, trail.access()
 	}
