@@ -1,7 +1,9 @@
 package main
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -140,6 +142,7 @@ agent:
   tokenFile: `+tok+`
   interval: `+interval+`
   maxBackoff: 1s
+  logDir: `+filepath.Join(dir, "logs")+`
 `)
 	return e
 }
@@ -371,6 +374,11 @@ func TestAgentLeaverSamba(t *testing.T) {
 		t.Fatalf("%d users in the OU", n)
 	}
 	e.importLocal() // she has left
+	// And an administrator asks for the agent's log bundle.
+	bundle, err := e.agents.RequestLogs(ctx, "site", "admin@kommune.dk")
+	if err != nil {
+		t.Fatal(err)
+	}
 	code, out = e.agent(ctx, "-once")
 	if code != 0 || !strings.Contains(out, "plan 2:") {
 		t.Fatalf("second plan: exit %d\n%s", code, out)
@@ -381,6 +389,29 @@ func TestAgentLeaverSamba(t *testing.T) {
 	st := e.status()
 	if st.Reported != 2 || st.Last == nil || st.Last.Applied == 0 || st.Last.Error != "" {
 		t.Fatalf("broker's view: %+v (last %+v)", st, st.Last)
+	}
+	// The bundle is the local log (tar.gz), with both runs' actions.
+	lb, err := e.agents.Logs(ctx, "site", bundle)
+	if err != nil || lb.Uploaded.IsZero() {
+		t.Fatalf("log bundle: %+v %v", lb, err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(lb.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(zr)
+	var all strings.Builder
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			break
+		}
+		if strings.HasSuffix(h.Name, ".log") {
+			_, _ = io.Copy(&all, tr)
+		}
+	}
+	if !strings.Contains(all.String(), `"seq":1`) || !strings.Contains(all.String(), "agent: plan reported") {
+		t.Errorf("the bundle lacks the runs:\n%.2000s", all.String())
 	}
 }
 
