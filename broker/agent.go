@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/orgsync/orgsync/orgmodel"
+	"github.com/orgsync/orgsync/provision"
 )
 
 // ErrStale: a plan or a report older than the last plan the broker issued
@@ -101,10 +102,10 @@ func NewAgents(b *Broker, clients ...AgentClient) (*Agents, error) {
 	a := &Agents{b: b, clients: map[string]AgentClient{}}
 	for _, c := range clients {
 		if c.Name == "" {
-			return nil, fmt.Errorf("broker: agent client: %w", errors.New("a client needs a name"))
+			return nil, fmt.Errorf("broker: agent client: %w: a client needs a name", provision.ErrConfig)
 		}
 		if _, dup := a.clients[c.Name]; dup || b.clients[c.Name] != nil {
-			return nil, fmt.Errorf("broker: agent client %q: configured twice", c.Name)
+			return nil, fmt.Errorf("broker: agent client %q: %w: configured twice", c.Name, provision.ErrConfig)
 		}
 		a.clients[c.Name] = c
 		a.names = append(a.names, c.Name)
@@ -236,7 +237,7 @@ func (a *Agents) Start(ctx context.Context, client string, seq int64) error {
 // Options.Notify; a report of an older plan is refused with ErrStale.
 func (a *Agents) Report(ctx context.Context, client string, seq int64, rep *RunReport) error {
 	if rep == nil {
-		return fmt.Errorf("agent %s: report %d: %w: no report", client, seq, ErrUnknown)
+		return fmt.Errorf("agent %s: report %d: %w: no report", client, seq, provision.ErrInput)
 	}
 	a.mu.Lock()
 	st, err := a.statusLocked(ctx, client)

@@ -593,3 +593,27 @@ func newCert(t *testing.T, cn string, parent *x509.Certificate, parentKey *ecdsa
 	}
 	return c, key
 }
+
+func TestNewAgentsErrors(t *testing.T) {
+	h := newHarness(t)
+	for name, cs := range map[string][]broker.AgentClient{
+		"no name":   {{Name: ""}},
+		"twice":     {{Name: "x"}, {Name: "x"}},
+		"no report": nil,
+	} {
+		t.Run(name, func(t *testing.T) {
+			if cs == nil {
+				if err := h.agents.Report(context.Background(), "site", 1, nil); !errors.Is(err, provision.ErrInput) {
+					t.Fatalf("nil report: %v", err)
+				}
+				return
+			}
+			if _, err := broker.NewAgents(h.b, cs...); !errors.Is(err, provision.ErrConfig) {
+				t.Fatalf("err %v, want ErrConfig", err)
+			}
+		})
+	}
+	if _, err := h.agents.Issue(context.Background(), "nobody", ""); !errors.Is(err, broker.ErrUnknown) {
+		t.Fatalf("unknown client: %v", err)
+	}
+}

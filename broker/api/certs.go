@@ -50,5 +50,5 @@ func NormalizeFingerprint(s string) string {
 	if _, after, ok := strings.Cut(s, "="); ok {
 		s = after
 	}
-	return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), ":", ""))
+	return strings.ToLower(strings.TrimSpace(strings.ReplaceAll(s, ":", "")))
 }
