@@ -129,5 +129,16 @@
 // state, leases and audit logs are per client and are not affected; until
 // the record is split per key, administrators act on one instance.
 //
+// # Agent clients
+//
+// A client whose directory the broker cannot reach (AD inside the
+// municipality) is an AgentClient: Agents issues its plans (the desired
+// state under a sequence number kept at "agent/<client>/seq" before it is
+// handed out), and the client's outbound-only agent (broker/agent, ad-sync
+// agent) applies them and reports back; a start or report of any plan but
+// the last issued is refused with ErrStale. An administrator may ask the
+// agent for its local log bundle (RequestLogs), which it uploads with its
+// next plan ("agent/<client>/logs/<id>").
+//
 // The clock is injected (Options.Clock) everywhere, so tests drive time.
 package broker

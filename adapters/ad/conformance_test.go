@@ -1,11 +1,14 @@
 package ad_test
 
 import (
+	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/go-ldap/ldap/v3"
 
+	"github.com/orgsync/orgsync/adapters/ad"
 	"github.com/orgsync/orgsync/diff"
 	"github.com/orgsync/orgsync/diff/targettest"
 	"github.com/orgsync/orgsync/naming"
@@ -14,7 +17,39 @@ import (
 // TestConformance runs the suite every diff.Target passes against Samba,
 // each case in a fresh OU.
 func TestConformance(t *testing.T) {
+	conformance(t, samba(t), nil)
+}
+
+// TestConformanceDelegated runs the same suite as a service account with
+// only the rights docs/AD-RIGHTS.md lists, delegated on a parent OU with
+// samba-tool dsacl (inherited by each case's base, which the account
+// creates itself); seeding is done by hand as the administrator.
+func TestConformanceDelegated(t *testing.T) {
 	s := samba(t)
+	if _, err := exec.LookPath("samba-tool"); err != nil {
+		t.Skip("samba-tool not installed")
+	}
+	parent := s.testOU(t, "conf-delegated")
+	conn := s.conn(t)
+	add := ldap.NewAddRequest(parent, nil)
+	add.Attribute("objectClass", []string{"organizationalUnit"})
+	err := conn.Add(add)
+	conn.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bind, pw := s.delegate(t, parent)
+	conformance(t, s, func(cfg *ad.Config) {
+		cfg.Base = strings.Replace(cfg.Base, ",OU=orgsync-tests,", ","+parent[:strings.Index(parent, ",OU=orgsync-tests,")]+",OU=orgsync-tests,", 1)
+		cfg.Domain = cfg.Base
+		cfg.BindDN, cfg.Password = bind, pw
+	})
+}
+
+// conformance runs diff/targettest against Samba; with delegated set, each
+// target's Config is changed by it (bind as another account, base
+// elsewhere) before the Client is dialled.
+func conformance(t *testing.T, s server, delegated func(*ad.Config)) {
 	var mu sync.Mutex
 	bases := map[diff.Target]string{}
 	prev := ""
@@ -30,6 +65,9 @@ func TestConformance(t *testing.T) {
 			mu.Unlock()
 			cfg := s.config(s.testOU(t, "conformance"))
 			cfg.AdoptBy = "username"
+			if delegated != nil {
+				delegated(&cfg)
+			}
 			c := s.clientAt(t, cfg)
 			mu.Lock()
 			defer mu.Unlock()

@@ -27,6 +27,16 @@ func TestDelegatedAccount(t *testing.T) {
 	}
 	cfg := s.config(s.testOU(t, "delegated"))
 	s.clientAt(t, cfg) // creates the base as the administrator
+	cfg.BindDN, cfg.Password = s.delegate(t, cfg.Base)
+	deltaSteps(t, s, cfg, false)
+}
+
+// delegate creates a service account (in an OU of its own, removed with
+// it) and grants it, on dn and inherited below, exactly the rights
+// docs/AD-RIGHTS.md lists, with samba-tool dsacl as an administrator
+// would. It returns the account's bind name and password.
+func (s server) delegate(t *testing.T, dn string) (bind, password string) {
+	t.Helper()
 	svcOU := s.testOU(t, "svc")
 	sam := "svc" + suffix(t)
 	const pw = "Svc-Kode-2024!long"
@@ -37,8 +47,7 @@ func TestDelegatedAccount(t *testing.T) {
 	if err := conn.Add(add); err != nil {
 		t.Fatal(err)
 	}
-	dn := "CN=" + sam + "," + svcOU
-	add = ldap.NewAddRequest(dn, nil)
+	add = ldap.NewAddRequest("CN="+sam+","+svcOU, nil)
 	add.Attribute("objectClass", []string{"user"})
 	add.Attribute("sAMAccountName", []string{sam})
 	add.Attribute("userPrincipalName", []string{sam + "@skole.test"})
@@ -61,13 +70,12 @@ func TestDelegatedAccount(t *testing.T) {
 		host := strings.TrimPrefix(s.url, "ldaps://")
 		host, _, _ = strings.Cut(host, ":")
 		out, err := exec.Command("samba-tool", "dsacl", "set", "-H", "ldap://"+host, "-U", s.bind, "--password", s.password,
-			"--objectdn", cfg.Base, "--sddl", ace).CombinedOutput()
+			"--objectdn", dn, "--sddl", ace).CombinedOutput()
 		if err != nil {
 			t.Fatalf("samba-tool dsacl set %s: %v\n%s", ace, err, out)
 		}
 	}
-	cfg.BindDN, cfg.Password = sam+"@skole.test", pw
-	deltaSteps(t, s, cfg, false)
+	return sam + "@skole.test", pw
 }
 
 // quotedUTF16 encodes a password as unicodePwd wants it.

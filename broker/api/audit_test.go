@@ -9,6 +9,7 @@ import (
 
 	"github.com/orgsync/orgsync/adapters/auditlog"
 	"github.com/orgsync/orgsync/adapters/auditlog/audittest"
+	"github.com/orgsync/orgsync/broker"
 	"github.com/orgsync/orgsync/broker/api"
 )
 
@@ -42,7 +43,17 @@ var apiExempt = map[string]string{
 	"POST /api/v1/classroom/requests":          "an action: answers the queued request",
 	"GET /api/v1/audit/trail":                  "reading the log itself: recorded as an access by auditlog.Log.Authorize (TestAuditRoutes)",
 	"GET /api/v1/audit/anomalies":              "reading the log itself: recorded as an access by auditlog.Log.Authorize (TestAuditRoutes)",
+	"POST /api/v1/agent/{client}/plan":         "the client's desired state handed to its own agent to apply (the processor, as the broker's own runs read it): a transfer, not a look-up; agent principals only",
+	"POST /api/v1/agent/{client}/start":        "an agent's action: answers a status",
+	"POST /api/v1/agent/{client}/report":       "an agent's action: answers a status",
+	"PUT /api/v1/agent/{client}/logs/{id}":     "an agent's upload: answers a status",
+	"GET /api/v1/agents":                       "agent statuses: sequence numbers and run counts, no persons",
+	"GET /api/v1/agents/{client}":              "an agent's status: sequence numbers and run counts, no persons",
+	"POST /api/v1/agents/{client}/logs":        "an action: answers the request's id",
 }
+
+// agentLogs is the path of the uploaded log bundle auditServer makes.
+var agentLogs string
 
 // auditServer is the test API recording look-ups into mem, with a refused
 // plan waiting for approval (so that GET /api/v1/approvals/{id} answers).
@@ -73,7 +84,20 @@ func auditServer(t *testing.T, mem *auditlog.Memory) (*env, *api.Server, string)
 	if err := e.b.SetSnapshot(ctx, e.snap); err != nil {
 		t.Fatal(err)
 	}
-	srv := api.New(api.Server{Broker: e.b, Sources: e.src, Log: quiet, Clock: e.clk.Now, Audit: mem, Auth: api.Tokens{
+	// An agent client with an uploaded log bundle, for its download route.
+	ag, err := broker.NewAgents(e.b, broker.AgentClient{Name: "site", FullSyncHour: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundle, err := ag.RequestLogs(ctx, "site", "admin@kommune.dk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ag.PutLogs(ctx, "site", bundle, []byte("PK")); err != nil {
+		t.Fatal(err)
+	}
+	agentLogs = "/agents/site/logs/" + bundle
+	srv := api.New(api.Server{Broker: e.b, Sources: e.src, Agents: ag, Log: quiet, Clock: e.clk.Now, Audit: mem, Auth: api.Tokens{
 		adminToken: {ID: "admin@kommune.dk", Kind: "person", Role: api.MunicipalAdmin},
 	}})
 	return e, srv, as[0].ID
@@ -88,6 +112,7 @@ func TestEveryRouteRecordsLookups(t *testing.T) {
 	for _, rt := range srv.Routes() {
 		path := fill(rt.Path, e.inst)
 		path = strings.ReplaceAll(path, "/approvals/1", "/approvals/"+approval)
+		path = strings.ReplaceAll(path, "/agents/mem/logs/1", agentLogs)
 		routes = append(routes, audittest.Route{Method: rt.Method, Pattern: rt.Path, Path: path})
 	}
 	audittest.CheckRoutes(t, srv, routes, apiExempt, mem, func(r *http.Request) {

@@ -32,6 +32,10 @@ const (
 	// Importer is a machine client that may post local records to the
 	// import API.
 	Importer Role = "importer"
+	// Agent is the outbound-only agent of one agent client
+	// (Principal.Client): it fetches that client's plans, reports on
+	// them and uploads its log bundle, nothing else.
+	Agent Role = "agent"
 )
 
 // Principal is who a request is from: a machine client (Kind "client",
@@ -49,6 +53,8 @@ type Principal struct {
 	Institutions []string `json:"institutions,omitempty"`
 	Classes      []string `json:"classes,omitempty"`
 	Children     []string `json:"children,omitempty"`
+	// Client is the agent client an Agent principal serves.
+	Client string `json:"client,omitempty"`
 }
 
 // Municipal reports whether p sees the whole municipality.

@@ -51,7 +51,10 @@ type Server struct {
 	// Classroom queues Google Classroom requests (nil: the routes
 	// /api/v1/classroom/… answer 404).
 	Classroom *broker.ClassroomQueue
-	Log       *slog.Logger
+	// Agents serves the outbound-only agents of the agent clients (nil:
+	// the routes /api/v1/agent/… and /api/v1/agents/… answer 404).
+	Agents *broker.Agents
+	Log    *slog.Logger
 	// Audit records a look-up for every response that carries personal
 	// data (persons, plans, keep-alive entries, overrides, held
 	// snapshots, run reports); such requests then need a purpose
@@ -147,6 +150,7 @@ func New(s Server) *Server {
 		{Method: "GET", Path: "/api/v1/audit/anomalies", Allow: anyone, handler: srv.auditAnomalies},
 	}
 	srv.routes = append(srv.routes, spotCheckRoutes(srv)...)
+	srv.routes = append(srv.routes, srv.agentRoutes()...)
 	srv.mux = http.NewServeMux()
 	for _, rt := range srv.routes {
 		srv.mux.HandleFunc(rt.Method+" "+rt.Path, srv.wrap(rt))
@@ -203,7 +207,8 @@ func fail(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, broker.ErrUnknown):
 		writeError(w, http.StatusNotFound, err.Error())
-	case errors.Is(err, broker.ErrNotPending), errors.Is(err, diff.ErrStalePlan), errors.Is(err, broker.ErrPaused), errors.Is(err, broker.ErrLeased):
+	case errors.Is(err, broker.ErrNotPending), errors.Is(err, diff.ErrStalePlan), errors.Is(err, broker.ErrPaused), errors.Is(err, broker.ErrLeased),
+		errors.Is(err, broker.ErrStale), errors.Is(err, broker.ErrNoLogRequest):
 		writeError(w, http.StatusConflict, err.Error())
 	case errors.Is(err, broker.ErrNoSnapshot):
 		writeError(w, http.StatusServiceUnavailable, err.Error())

@@ -23,7 +23,7 @@ import (
 )
 
 // adminConn is a bound LDAPS connection to the test Samba.
-func adminConn(t *testing.T) *ldap.Conn {
+func adminConn(t testing.TB) *ldap.Conn {
 	t.Helper()
 	pool := x509.NewCertPool()
 	if pem, err := os.ReadFile(os.Getenv("ORGSYNC_AD_CA")); err == nil {

@@ -9,12 +9,15 @@
 //	ad-sync -config ad-sync.yaml -apply -override   # apply past a safety threshold
 //	ad-sync -config ad-sync.yaml -out plan.json    # dry run, plan saved for review
 //	ad-sync -config ad-sync.yaml -plan plan.json   # apply exactly the reviewed plan
+//	ad-sync agent -config ad-sync.yaml            # the broker's outbound-only agent
 //
 // Exit codes: 0 success (plan printed, applied, or nothing to do);
 // 1 error (AD unreachable, I/O); 2 the plan exceeds a safety threshold
 // and nothing was applied; 3 the plan was applied but some changes
 // failed; 4 bad configuration or input, nothing applied; 5 the saved
-// plan given with -plan no longer fits the target, nothing applied.
+// plan given with -plan no longer fits the target, nothing applied;
+// 7 (agent mode) the broker called the plan stale, nothing of it applied
+// (ExitAgentStale).
 //
 // See README.md next to this file and ad-sync.example.yaml.
 package main
@@ -48,6 +51,9 @@ func main() {
 type fileConfig struct {
 	provision.Config `yaml:",inline"`
 	AD               adConfig `yaml:"ad"`
+	// Agent is the agent mode's section (ad-sync agent); the other modes
+	// ignore it.
+	Agent *agentConfig `yaml:"agent"`
 }
 
 // adConfig is the "ad" section.
@@ -175,6 +181,12 @@ func (a adConfig) client(log *slog.Logger, getenv func(string) string) (ad.Confi
 
 // run is main without the process: it returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.Time) int {
+	if len(args) > 0 && args[0] == "agent" {
+		// The agent's clock runs on from now (main: the real time).
+		start := time.Now()
+		clock := func() time.Time { return now.Add(time.Since(start)) }
+		return runAgent(ctx, args[1:], stdout, stderr, clock)
+	}
 	var fl runner.Flags
 	fs := runner.NewFlagSet("ad-sync", stderr, &fl)
 	if err := fs.Parse(args); err != nil {

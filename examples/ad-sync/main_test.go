@@ -130,7 +130,7 @@ usernames:
 	}
 }
 
-func deleteTree(t *testing.T, dn string) {
+func deleteTree(t testing.TB, dn string) {
 	pool := x509.NewCertPool()
 	if pem, err := os.ReadFile(os.Getenv("ORGSYNC_AD_CA")); err == nil {
 		pool.AppendCertsFromPEM(pem)

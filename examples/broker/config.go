@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"maps"
@@ -21,6 +23,12 @@ import (
 type fileConfig struct {
 	// Listen is the API's address (default 127.0.0.1:8080).
 	Listen string `yaml:"listen"`
+	// TLS, when set, serves HTTPS itself (otherwise plain HTTP, for a
+	// reverse proxy in front), with client certificates for mutual TLS.
+	TLS *tlsConfig `yaml:"tls"`
+	// Certs are principals authenticated by their TLS client certificate
+	// (mutual TLS; needs tls.clientCAFile), e.g. the agents.
+	Certs []certConfig `yaml:"certs"`
 	// State is the folder of the broker's state (broker.FileStore) and
 	// snapshot history.
 	State string `yaml:"state"`
@@ -42,6 +50,10 @@ type fileConfig struct {
 	Sources sourceConfig   `yaml:"sources"`
 	Mail    *mailConfig    `yaml:"mail"`
 	Clients []clientConfig `yaml:"clients"`
+	// Agents are the agent clients: directories the broker cannot reach,
+	// applied by an outbound-only agent next to them (ad-sync agent),
+	// which authenticates with a token of role "agent" naming the client.
+	Agents []agentClientConfig `yaml:"agents"`
 	// UI is the admin web UI behind SAML (none when absent).
 	UI *uiConfig `yaml:"ui"`
 	// Audit is the accountability log (see audit.go; none when absent).
@@ -67,6 +79,34 @@ type tokenConfig struct {
 	Institutions []string `yaml:"institutions"`
 	Classes      []string `yaml:"classes"`
 	Children     []string `yaml:"children"`
+	// Client is the agent client an "agent" token serves.
+	Client string `yaml:"client"`
+}
+
+// tlsConfig is "tls": the broker's own certificate, and the CA that
+// issues the client certificates it accepts.
+type tlsConfig struct {
+	CertFile     string `yaml:"certFile"`
+	KeyFile      string `yaml:"keyFile"`
+	ClientCAFile string `yaml:"clientCAFile"`
+}
+
+// certConfig is one entry of "certs": a client certificate, by its
+// SHA-256 fingerprint (openssl x509 -noout -fingerprint -sha256), and the
+// principal it maps to.
+type certConfig struct {
+	Fingerprint string `yaml:"fingerprint"`
+	ID          string `yaml:"id"`
+	Role        string `yaml:"role"`
+	Client      string `yaml:"client"`
+}
+
+// agentClientConfig is one entry of "agents".
+type agentClientConfig struct {
+	Name string `yaml:"name"`
+	// FullSyncHour is the hour from which the day's first plan asks the
+	// agent for a full read (default 2; -1 never).
+	FullSyncHour *int `yaml:"fullSyncHour"`
 }
 
 // sourceConfig is "sources".
@@ -200,16 +240,30 @@ func parseConfig(b []byte) (*fileConfig, error) {
 			bad("database.leaseTTL", "must be longer than tick (%v): the scheduler renews the leases every tick", fc.Tick)
 		}
 	}
-	if len(fc.Clients) == 0 {
-		bad("clients", "at least one client is needed")
+	if len(fc.Clients) == 0 && len(fc.Agents) == 0 {
+		bad("clients", "at least one client (or agent client) is needed")
 	}
 	names := map[string]bool{}
+	agents := map[string]bool{}
+	for i, a := range fc.Agents {
+		key := fmt.Sprintf("agents[%d]", i)
+		switch {
+		case a.Name == "":
+			bad(key+".name", "required")
+		case agents[a.Name]:
+			bad(key+".name", "%q is used twice", a.Name)
+		}
+		agents[a.Name] = true
+		if h := a.FullSyncHour; h != nil && (*h < -1 || *h > 23) {
+			bad(key+".fullSyncHour", "want 0-23, or -1 for none, not %d", *h)
+		}
+	}
 	for i, c := range fc.Clients {
 		key := fmt.Sprintf("clients[%d]", i)
 		switch {
 		case c.Name == "":
 			bad(key+".name", "required")
-		case names[c.Name]:
+		case names[c.Name], agents[c.Name]:
 			bad(key+".name", "%q is used twice", c.Name)
 		}
 		names[c.Name] = true
@@ -252,6 +306,13 @@ func parseConfig(b []byte) (*fileConfig, error) {
 		key := fmt.Sprintf("tokens[%d]", i)
 		switch api.Role(t.Role) {
 		case api.MunicipalAdmin, api.SchoolAdmin, api.Teacher, api.Parent, api.PrivacyOfficer, api.Importer:
+			if t.Client != "" {
+				bad(key+".client", "only for a token of role agent")
+			}
+		case api.Agent:
+			if !agents[t.Client] {
+				bad(key+".client", "an agent token names one of agents, not %q", t.Client)
+			}
 		default:
 			bad(key+".role", "unknown role %q", t.Role)
 		}
@@ -263,6 +324,30 @@ func parseConfig(b []byte) (*fileConfig, error) {
 		}
 		if t.Kind != "" && t.Kind != "client" && t.Kind != "person" {
 			bad(key+".kind", "want client or person, not %q", t.Kind)
+		}
+	}
+	if t := fc.TLS; t != nil && (t.CertFile == "" || t.KeyFile == "") {
+		bad("tls", "certFile and keyFile are required")
+	}
+	if len(fc.Certs) > 0 && (fc.TLS == nil || fc.TLS.ClientCAFile == "") {
+		bad("certs", "client certificates need tls.clientCAFile (the broker verifies them)")
+	}
+	for i, c := range fc.Certs {
+		key := fmt.Sprintf("certs[%d]", i)
+		if len(api.NormalizeFingerprint(c.Fingerprint)) != 64 {
+			bad(key+".fingerprint", "want a SHA-256 fingerprint (64 hex digits, colons allowed)")
+		}
+		if c.ID == "" {
+			bad(key+".id", "required")
+		}
+		switch api.Role(c.Role) {
+		case api.Agent:
+			if !agents[c.Client] {
+				bad(key+".client", "an agent certificate names one of agents, not %q", c.Client)
+			}
+		case api.Importer:
+		default:
+			bad(key+".role", "want agent or importer for a machine certificate, not %q", c.Role)
 		}
 	}
 	if m := fc.Mail; m != nil {
@@ -331,9 +416,45 @@ func (fc *fileConfig) tokens(getenv func(string) string) (api.Tokens, error) {
 		if kind == "" {
 			kind = "client"
 		}
-		out[tok] = api.Principal{ID: t.ID, Kind: kind, Role: api.Role(t.Role), Institutions: t.Institutions, Classes: t.Classes, Children: t.Children}
+		out[tok] = api.Principal{ID: t.ID, Kind: kind, Role: api.Role(t.Role), Institutions: t.Institutions, Classes: t.Classes, Children: t.Children, Client: t.Client}
 	}
 	return out, nil
+}
+
+// certs returns the client-certificate principals.
+func (fc *fileConfig) certs() api.ClientCerts {
+	out := api.ClientCerts{}
+	for _, c := range fc.Certs {
+		out[api.NormalizeFingerprint(c.Fingerprint)] = api.Principal{ID: c.ID, Kind: "client", Role: api.Role(c.Role), Client: c.Client}
+	}
+	return out
+}
+
+// serverTLS returns the TLS configuration of "tls" (nil: plain HTTP).
+func (fc *fileConfig) serverTLS() (*tls.Config, error) {
+	t := fc.TLS
+	if t == nil {
+		return nil, nil
+	}
+	pair, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("%w: tls: %w", provision.ErrConfig, err)
+	}
+	tc := &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+	if t.ClientCAFile != "" {
+		pem, err := os.ReadFile(t.ClientCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("%w: tls.clientCAFile: %w", provision.ErrConfig, err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%w: tls.clientCAFile %s: no PEM certificate", provision.ErrConfig, t.ClientCAFile)
+		}
+		// People keep using tokens on the same port: a certificate is
+		// verified when given, not required.
+		tc.ClientCAs, tc.ClientAuth = pool, tls.VerifyClientCertIfGiven
+	}
+	return tc, nil
 }
 
 // databaseConfig is the production state in MariaDB (broker/mariadb).

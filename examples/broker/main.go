@@ -18,6 +18,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -274,7 +275,14 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 			}
 		}()
 	}
-	as := api.Server{Broker: b, Sources: src, Auth: tokens, Metrics: metrics, Log: log}
+	var auth api.Authenticator = tokens
+	if len(fc.Certs) > 0 {
+		auth = api.Chain{tokens, fc.certs()}
+	}
+	as := api.Server{Broker: b, Sources: src, Auth: auth, Metrics: metrics, Log: log}
+	if as.Agents, err = agentClients(b, fc.Agents); err != nil {
+		return err
+	}
 	if trail != nil {
 		as.Audit, as.AuditAccess = trail.log, trail.access()
 		as.AuditAccess.SpotChecks = store
@@ -312,12 +320,21 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 		return fmt.Errorf("listen: %w", err)
 	}
 	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	scheme := "http://"
+	tc, err := fc.serverTLS()
+	if err != nil {
+		l.Close()
+		return err
+	}
+	if tc != nil {
+		l, scheme = tls.NewListener(l, tc), "https://"
+	}
 	go func() {
 		if err := hs.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http", "err", err)
 		}
 	}()
-	url := "http://" + l.Addr().String()
+	url := scheme + l.Addr().String()
 	fmt.Fprintf(stdout, "orgsync broker listening on %s\n", url)
 	if demo {
 		fmt.Fprintf(stdout, "admin UI (demo login, demo only): %s/ui/\n", url)
