@@ -133,7 +133,9 @@ func (s *Service) Add(ctx context.Context, m Municipality) error {
 	}
 	prefix := "m/" + m.ID + "/"
 	opt := broker.Options{Store: Prefixed(s.opt.Store, prefix), Clock: s.opt.Clock, Log: s.opt.Log.With("municipality", m.ID)}
-	if s.opt.Leases != nil {
+	if r, ok := s.opt.Leases.(broker.ClaimReleaser); ok {
+		opt.Leases = prefixReleaser{prefixLeaser{r, prefix}, r}
+	} else if s.opt.Leases != nil {
 		opt.Leases = prefixLeaser{s.opt.Leases, prefix}
 	}
 	b, err := broker.New(ctx, opt, m.Clients...)
@@ -263,4 +265,14 @@ type prefixLeaser struct {
 
 func (p prefixLeaser) Hold(ctx context.Context, client string) (context.Context, func(), error) {
 	return p.l.Hold(ctx, p.prefix+client)
+}
+
+// prefixReleaser is prefixLeaser for a broker.ClaimReleaser.
+type prefixReleaser struct {
+	prefixLeaser
+	r broker.ClaimReleaser
+}
+
+func (p prefixReleaser) ReleaseClaim(ctx context.Context, client string) error {
+	return p.r.ReleaseClaim(ctx, p.prefix+client)
 }
