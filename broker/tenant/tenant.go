@@ -3,8 +3,16 @@
 // its own broker.Broker (clients, schedules, approvals, locks), its own
 // part of the store, its own leases, its own audit logs, its own
 // administrators and keys (an api.Authenticator of its own) and its own
-// API under /m/<municipality>/. Municipalities are added and removed by
-// configuration (Service.Add, Service.Remove).
+// API under /m/<municipality>/ and its own snapshot history (History).
+// Municipalities are added and removed by configuration (Service.Add,
+// Service.Remove; Service.Purge deletes a removed one's state);
+// examples/broker reads them from its YAML ("municipalities").
+//
+// Several instances of a service share one store (a broker.Swapper, e.g.
+// broker/mariadb) and one broker.Leaser: each municipality's records are
+// changed by compare-and-swap under its prefix, and its clients' leases
+// carry the prefix, so instances hand out every municipality's clients
+// among themselves. Service.Loop gives the leases up at a clean stop.
 //
 // It is not an authorization model: within a municipality, roles and
 // scopes are package api's. Across municipalities there is nothing to
