@@ -19,6 +19,7 @@ import (
 	"github.com/orgsync/orgsync/broker"
 	"github.com/orgsync/orgsync/broker/api"
 	"github.com/orgsync/orgsync/broker/tenant"
+	"github.com/orgsync/orgsync/internal/testdb"
 	"github.com/orgsync/orgsync/orgmodel"
 	"github.com/orgsync/orgsync/orgmodel/synth"
 	"github.com/orgsync/orgsync/provision"
@@ -332,4 +333,71 @@ func writeFile(t *testing.T, dir, name, content string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestMunicipalitiesStandby: two instances of one service of two
+// municipalities on one MariaDB database (database:), as in production.
+// A pause made through the second instance is what the first reads; a's
+// token is refused for b on both; the clients' leases carry the
+// municipality's prefix, and the instance stopped cleanly gives its
+// leases up.
+func TestMunicipalitiesStandby(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the service")
+	}
+	db, dsn := testdb.New(t)
+	dir := t.TempDir()
+	yaml, env, _ := twoMunicipalities(t, dir, "a", "b")
+	env["BROKER_DSN"] = dsn
+	var s [2]*service
+	for i, inst := range []string{"one", "two"} {
+		y := strings.Replace(yaml, "municipalities:\n", fmt.Sprintf("database: {dsnEnv: BROKER_DSN, instance: %s, leaseTTL: 3s}\nmunicipalities:\n", inst), 1)
+		s[i] = startService(t, y, env)
+		if i == 0 {
+			waitSynced(t, s[0], env, "a", "b")
+		}
+	}
+	if code, body := call(t, "POST", s[1].url+"/m/b/api/v1/clients/ad/pause", env["ADMIN_b"]); code/100 != 2 {
+		t.Fatalf("pause through the second instance: %d %s", code, body)
+	}
+	code, body := call(t, "GET", s[0].url+"/m/b/api/v1/clients/ad", env["ADMIN_b"])
+	var c struct{ Status broker.Status }
+	if code != http.StatusOK || json.Unmarshal([]byte(body), &c) != nil || !c.Status.Paused || c.Status.LastSuccess.IsZero() {
+		t.Errorf("b's client as the first instance reads it: %d %s (want paused, synced)", code, body)
+	}
+	code, body = call(t, "GET", s[0].url+"/m/a/api/v1/clients/ad", env["ADMIN_a"])
+	if code != http.StatusOK || json.Unmarshal([]byte(body), &c) != nil || c.Status.Paused {
+		t.Errorf("a's client of the same name: %d %s (want not paused)", code, body)
+	}
+	for _, x := range s {
+		if code, _ := call(t, "GET", x.url+"/m/b/api/v1/clients", env["ADMIN_a"]); code != http.StatusUnauthorized {
+			t.Errorf("a's token for b: %d, want 401", code)
+		}
+	}
+	holders := func() map[string]string {
+		rows, err := db.Query("SELECT name, holder FROM broker_leases ORDER BY name")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[string]string{}
+		for rows.Next() {
+			var n, h string
+			if err := rows.Scan(&n, &h); err != nil {
+				t.Fatal(err)
+			}
+			out[n] = h
+		}
+		return out
+	}
+	if d := cmp.Diff(map[string]string{"m/a/ad": "one", "m/b/ad": "one"}, holders()); d != "" {
+		t.Errorf("leases (-want +got):\n%s", d)
+	}
+	if err := s[0].stop(); err != nil {
+		t.Fatal(err)
+	}
+	got := holders()
+	if got["m/a/ad"] == "one" || got["m/b/ad"] == "one" {
+		t.Errorf("leases after the first instance stopped cleanly: %v (want given up)", got)
+	}
 }
