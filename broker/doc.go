@@ -116,10 +116,13 @@
 // once (ClaimReleaser). A run whose lease is lost meanwhile is cancelled
 // at its next change; the write-ahead audit log reconciles the change in
 // flight. An administrator may act on any instance: a pause, a keep-alive
-// entry or a decision made on one is in the store for all (an approval
-// is decided by a swap, so two instances approving one item at once
-// apply it once). Many municipalities in one service are
-// broker/tenant's.
+// entry, a primary override or a rejection made on one is in the store
+// for all. Approving an item and releasing a lock apply to the clients,
+// so they take the clients' leases first and succeed on the instance
+// that holds them (another answers ErrLeased, 409 in the API, and
+// nothing is done); an approval is decided by a swap, so two instances
+// approving one item at once apply it once. Many municipalities in one
+// service are broker/tenant's.
 //
 // The clock is injected (Options.Clock) everywhere, so tests drive time.
 package broker
