@@ -335,8 +335,10 @@ func (b *Broker) refused(ctx context.Context, name string, now time.Time, res *p
 	if err := b.putJSON(ctx, keyApprovalPlan(a.ID), &provision.SavedPlan{Plan: res.Plan, State: res.State}); err != nil {
 		return "", err
 	}
-	if made, err := b.create(ctx, keyApproval(a.ID), a); err != nil || !made {
-		return "", fmt.Errorf("approval %s: %w (made %v)", a.ID, err, made)
+	if made, err := b.create(ctx, keyApproval(a.ID), a); err != nil {
+		return "", err
+	} else if !made {
+		return "", fmt.Errorf("approval %s: %w: the number was given twice", a.ID, ErrConflict)
 	}
 	b.mu.Lock()
 	b.notify(Event{Kind: "refused", Client: name, At: now,

@@ -35,6 +35,9 @@ type municipalityConfig struct {
 	Tokens  []tokenConfig  `yaml:"tokens"`
 	Sources sourceConfig   `yaml:"sources"`
 	Clients []clientConfig `yaml:"clients"`
+	// Audit is its own accountability log (as the top-level audit
+	// section; its files must not be another municipality's).
+	Audit *auditConfig `yaml:"audit"`
 }
 
 // checkMunicipalities checks "municipalities": nothing that would be
@@ -46,7 +49,7 @@ func checkMunicipalities(fc *fileConfig, bad func(key, format string, args ...an
 		"mail": fc.Mail != nil, "ui": fc.UI != nil, "audit": fc.Audit != nil,
 	} {
 		if set {
-			bad(key, "not at the top with municipalities: each municipality has its own (mail, ui and audit are not supported with municipalities yet)")
+			bad(key, "not at the top with municipalities: each municipality has its own (mail and ui are not supported with municipalities yet)")
 		}
 	}
 	ids := map[string]bool{}
@@ -65,6 +68,19 @@ func checkMunicipalities(fc *fileConfig, bad func(key, format string, args ...an
 		more = append(more, checkClients(key+".clients", m.Clients, bad)...)
 		checkTokens(key+".tokens", m.Tokens, bad)
 		checkSources(key+".sources", &m.Sources, bad)
+		m.Audit.check(func(k, format string, args ...any) { bad(key+"."+k, format, args...) })
+		if a := m.Audit; a != nil {
+			for what, f := range map[string]string{"audit.file": a.File, "audit.keyFile": a.KeyFile} {
+				if f == "" {
+					continue
+				}
+				f = filepath.Clean(f)
+				if other, ok := files[f]; ok {
+					bad(key+"."+what, "%s is also %s's: a municipality's files are its own", f, other)
+				}
+				files[f] = key + "." + what
+			}
+		}
 		if m.Sources.STIL != nil {
 			bad(key+".sources.stil", "not supported with municipalities yet: give sources.snapshot or use the import API")
 		}
@@ -98,7 +114,9 @@ func serveMunicipalities(ctx context.Context, fc *fileConfig, stdout io.Writer, 
 	ms, savers, closers, err := municipalities(ctx, fc, st, log, getenv)
 	defer func() {
 		for _, c := range closers {
-			c.Close()
+			if err := c.Close(); err != nil {
+				log.Error("close", "err", err)
+			}
 		}
 	}()
 	if err != nil {
@@ -224,11 +242,25 @@ func municipalities(ctx context.Context, fc *fileConfig, st *state, log *slog.Lo
 			}
 		}
 		mc := m
-		ms = append(ms, tenant.Municipality{ID: m.ID, Name: m.Name, Clients: clients, Auth: toks,
-			Sources: func(b *broker.Broker) *broker.Sources { return sources(b, st.store, mc, mlog) }})
+		tm := tenant.Municipality{ID: m.ID, Name: m.Name, Clients: clients, Auth: toks,
+			Sources: func(b *broker.Broker) *broker.Sources { return sources(b, st.store, mc, mlog) }}
+		if m.Audit != nil {
+			trail, err := openAudit(m.Audit)
+			if err != nil {
+				return nil, nil, closers, fmt.Errorf("municipality %s: %w", m.ID, err)
+			}
+			closers = append(closers, trailCloser{trail})
+			tm.Audit = trail.access()
+		}
+		ms = append(ms, tm)
 	}
 	return ms, savers, closers, nil
 }
+
+// trailCloser closes an accountability log (final checkpoint).
+type trailCloser struct{ t *auditTrail }
+
+func (c trailCloser) Close() error { return c.t.close(context.Background()) }
 
 // sources is a municipality's import API and guard, with its snapshot
 // history in its own part of the state.

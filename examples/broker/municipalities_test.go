@@ -44,6 +44,8 @@ func TestMunicipalitiesConfigErrors(t *testing.T) {
 		{base + "clients:\n  - {name: x, type: memdir, path: x.json}\n", "clients: not at the top with municipalities"},
 		{base + "tokens:\n  - {id: x, role: importer, tokenEnv: X}\n", "tokens: not at the top"},
 		{base + "audit:\n  file: a\n  keyFile: k\n", "audit: not at the top"},
+		{base + muni("b", "    audit: {keyFile: k}\n"), "municipalities[1].audit.file: required"},
+		{"state: x\nmunicipalities:\n" + muni("a", "    audit: {file: a.jsonl, keyFile: k}\n") + muni("b", "    audit: {file: b.jsonl, keyFile: k}\n"), "municipalities[1].audit.keyFile: k is also municipalities[0].audit.keyFile's"},
 	} {
 		_, err := parseConfig([]byte(tc.yaml))
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, provision.ErrConfig) {
@@ -149,6 +151,9 @@ func twoMunicipalities(t *testing.T, dir string, ids ...string) (string, map[str
 		if err := os.WriteFile(snapFile, raw, 0o600); err != nil {
 			t.Fatal(err)
 		}
+		if err := demoAuditKey(filepath.Join(dir, id+"-audit.key")); err != nil {
+			t.Fatal(err)
+		}
 		env["ADMIN_"+id] = "admin-token-of-municipality-" + id
 		env["IMPORT_"+id] = "import-token-of-municipality-" + id
 		fmt.Fprintf(&b, `  - id: %s
@@ -157,9 +162,11 @@ func twoMunicipalities(t *testing.T, dir string, ids ...string) (string, map[str
       - {id: admin@%s, kind: person, role: municipal-admin, tokenEnv: ADMIN_%s}
       - {id: hr@%s, role: importer, tokenEnv: IMPORT_%s}
     sources: {snapshot: %s}
+    audit: {file: %s, keyFile: %s}
     clients:
       - {name: ad, type: memdir, path: %s, delta: 1m, fullSyncHour: -1, auditLog: %s, usernames: {seed: 1}}
-`, id, id, id, id, id, id, snapFile, filepath.Join(dir, id+"-dir.json"), filepath.Join(dir, id+"-audit.jsonl"))
+`, id, id, id, id, id, id, snapFile, filepath.Join(dir, id+"-lookups.jsonl"), filepath.Join(dir, id+"-audit.key"),
+			filepath.Join(dir, id+"-dir.json"), filepath.Join(dir, id+"-audit.jsonl"))
 	}
 	return b.String(), env, snaps
 }
@@ -266,6 +273,16 @@ func TestMunicipalitiesIsolation(t *testing.T) {
 		}
 	}
 	t.Logf("%d routes refused a's tokens for b's data", checked)
+	// Each municipality's accountability log has its own look-ups only.
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	la, _ := os.ReadFile(filepath.Join(dir, "a-lookups.jsonl"))
+	lb, _ := os.ReadFile(filepath.Join(dir, "b-lookups.jsonl"))
+	if strings.Contains(string(la), "admin@b") || !strings.Contains(string(lb), "admin@b") || strings.Contains(string(lb), "admin@a") {
+		t.Errorf("look-ups in the wrong log: a's has b's admin %v, b's has b's admin %v, b's has a's admin %v",
+			strings.Contains(string(la), "admin@b"), strings.Contains(string(lb), "admin@b"), strings.Contains(string(lb), "admin@a"))
+	}
 	// Nothing of either is outside its prefix.
 	all := dumpState(t, dir, "")
 	for k := range all {
