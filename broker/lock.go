@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/orgsync/orgsync/adapters/snapstore"
@@ -100,17 +102,40 @@ func (b *Broker) SetSnapshot(ctx context.Context, s *orgmodel.Snapshot) error {
 			_ = b.opt.Store.Delete(ctx, next.Key)
 			return fmt.Errorf("broker: save %s: %w", keySourceVersion, err)
 		}
-		if ver.Key != "" {
-			if err := b.opt.Store.Delete(ctx, ver.Key); err != nil {
-				b.opt.Log.Warn("broker: delete the previous source", "key", ver.Key, "err", err)
-			}
-		}
+		b.dropSources(ctx, ver.Key, next.Seq)
 		b.mu.Lock()
 		b.snap, b.snapVer = s, next
 		b.mu.Unlock()
 		return nil
 	}
 	return fmt.Errorf("broker: set the source: %w %d times in a row", ErrConflict, maxSwaps)
+}
+
+// dropSources deletes the previous source snapshot and any left by an
+// earlier number (a writer that crashed between writing its snapshot and
+// the swap, or lost the swap and could not delete it): a snapshot
+// numbered below the current one can never become current, as its
+// writer's swap compares with a version record that is gone.
+func (b *Broker) dropSources(ctx context.Context, prev string, cur int64) {
+	drop := func(k string) {
+		if err := b.opt.Store.Delete(ctx, k); err != nil {
+			b.opt.Log.Warn("broker: delete an old source", "key", k, "err", err)
+		}
+	}
+	if prev != "" {
+		drop(prev)
+	}
+	keys, err := b.opt.Store.List(ctx, "source/")
+	if err != nil {
+		b.opt.Log.Warn("broker: list the sources", "err", err)
+		return
+	}
+	for _, k := range keys {
+		num, _, _ := strings.Cut(strings.TrimPrefix(k, "source/"), "-")
+		if n, err := strconv.ParseInt(num, 10, 64); err == nil && n < cur && k != prev {
+			drop(k)
+		}
+	}
 }
 
 // lock holds inst at held's data, unless it is locked already (by this

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -137,5 +139,46 @@ func TestMigrateWholeRecord(t *testing.T) {
 	n, err := store.Get(ctx, "approval-next")
 	if err != nil || string(n) != "7" {
 		t.Errorf("approval-next = %q, %v; want 7", n, err)
+	}
+}
+
+// TestOrphanSources: a source snapshot written by a writer that never
+// made it current (it crashed before the swap) is deleted once a later
+// snapshot is current, and the current one is kept.
+func TestOrphanSources(t *testing.T) {
+	ctx := context.Background()
+	store := &broker.MemoryStore{}
+	b, err := broker.New(ctx, broker.Options{Store: store, Log: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := synth.Generate(synth.Tiny)
+	if err := b.SetSnapshot(ctx, snap); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"source/1-crashed", "source/2-crashed"} {
+		if err := store.Put(ctx, k, []byte("{}")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.SetSnapshot(ctx, snap); err != nil {
+		t.Fatal(err)
+	}
+	// Number 2 is the current one's: another key of that number may be a
+	// writer's that is about to find its swap lost and delete it.
+	keys, _ := store.List(ctx, "source/")
+	if len(keys) != 2 || !slices.Contains(keys, "source/2-crashed") || !strings.HasPrefix(keys[0], "source/2-") || !strings.HasPrefix(keys[1], "source/2-") {
+		t.Errorf("source keys %q, want the current one and source/2-crashed", keys)
+	}
+	if err := b.SetSnapshot(ctx, snap); err != nil {
+		t.Fatal(err)
+	}
+	keys, _ = store.List(ctx, "source/")
+	if len(keys) != 1 || !strings.HasPrefix(keys[0], "source/3-") {
+		t.Errorf("source keys %q, want only the current one", keys)
+	}
+	again, err := broker.New(ctx, broker.Options{Store: store, Log: quiet})
+	if err != nil || again.Snapshot() == nil {
+		t.Errorf("the current source is not found: %v", err)
 	}
 }
