@@ -66,6 +66,11 @@ type KeepAlive struct {
 // by a swap of the record "source-version"; when another instance set a
 // snapshot meanwhile, the year change is judged again against that one.
 func (b *Broker) SetSnapshot(ctx context.Context, s *orgmodel.Snapshot) error {
+	// A copy of its own (the data is shared, not changed): validating
+	// rebuilds the index, which the runs read meanwhile, and the caller
+	// may validate s again.
+	cp := *s
+	s = &cp
 	if err := s.Validate(); err != nil {
 		return fmt.Errorf("broker: snapshot: %w", err)
 	}
