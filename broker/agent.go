@@ -156,36 +156,42 @@ func (a *Agents) Status(ctx context.Context, client string) (AgentStatus, error)
 // (AgentPlan.Unchanged), which spares a large municipality's agent tens of
 // megabytes each interval.
 func (a *Agents) Issue(ctx context.Context, client, have string) (*AgentPlan, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	st, err := a.statusLocked(ctx, client)
+	if _, ok := a.clients[client]; !ok {
+		return nil, fmt.Errorf("agent client %q: %w", client, ErrUnknown)
+	}
+	now := a.b.opt.Clock()
+	snap, err := a.b.effective(ctx, now)
 	if err != nil {
 		return nil, err
 	}
-	now := a.b.opt.Clock()
-	a.b.mu.Lock()
-	snap, err := a.b.effective(now)
-	primary := a.b.primaryMap()
-	a.b.mu.Unlock()
+	primary, err := a.b.primaryMap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	digest, err := a.digestLocked(snap)
+	a.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
 	full := false
-	if h := a.clients[client].FullSyncHour; h >= 0 && h < 24 {
-		y, m, d := now.Date()
-		slot := time.Date(y, m, d, h, 0, 0, 0, now.Location())
-		full = !now.Before(slot) && st.LastFull.Before(slot)
-	}
-	st.Seq++
-	st.Issued = now
-	if full {
-		st.LastFull = now
-	}
-	digest, err := a.digestLocked(snap)
+	// The number is taken by a swap of the client's record: two broker
+	// instances issuing at once never hand out the same number.
+	st, err := update(ctx, a.b, agentKey(client), func(st *AgentStatus, _ bool) (op, error) {
+		full = false
+		if h := a.clients[client].FullSyncHour; h >= 0 && h < 24 {
+			y, m, d := now.Date()
+			slot := time.Date(y, m, d, h, 0, 0, 0, now.Location())
+			full = !now.Before(slot) && st.LastFull.Before(slot)
+		}
+		st.Seq++
+		st.Issued = now
+		if full {
+			st.LastFull = now
+		}
+		return opPut, nil
+	})
 	if err != nil {
-		return nil, err
-	}
-	if err := a.b.putJSON(ctx, agentKey(client), st); err != nil {
 		return nil, err
 	}
 	pl := &AgentPlan{Client: client, Seq: st.Seq, Issued: now, Full: full, Snapshot: snap, Digest: digest, Primary: primary, LogBundle: st.LogBundle}
@@ -215,20 +221,20 @@ func (a *Agents) digestLocked(snap *orgmodel.Snapshot) (string, error) {
 // with ErrStale when a later plan was issued meanwhile (the agent then
 // applies nothing and fetches again).
 func (a *Agents) Start(ctx context.Context, client string, seq int64) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	st, err := a.statusLocked(ctx, client)
-	if err != nil {
-		return err
+	if _, ok := a.clients[client]; !ok {
+		return fmt.Errorf("agent client %q: %w", client, ErrUnknown)
 	}
-	if seq != st.Seq {
-		return fmt.Errorf("agent %s: plan %d: %w (last issued %d)", client, seq, ErrStale, st.Seq)
-	}
-	if st.Started == seq {
-		return nil // a retry after a dropped answer
-	}
-	st.Started = seq
-	return a.b.putJSON(ctx, agentKey(client), st)
+	_, err := update(ctx, a.b, agentKey(client), func(st *AgentStatus, _ bool) (op, error) {
+		if seq != st.Seq {
+			return opKeep, fmt.Errorf("agent %s: plan %d: %w (last issued %d)", client, seq, ErrStale, st.Seq)
+		}
+		if st.Started == seq {
+			return opKeep, nil // a retry after a dropped answer
+		}
+		st.Started = seq
+		return opPut, nil
+	})
+	return err
 }
 
 // Report takes the agent's report of plan seq. A report of the last
@@ -239,20 +245,18 @@ func (a *Agents) Report(ctx context.Context, client string, seq int64, rep *RunR
 	if rep == nil {
 		return fmt.Errorf("agent %s: report %d: %w: no report", client, seq, provision.ErrInput)
 	}
-	a.mu.Lock()
-	st, err := a.statusLocked(ctx, client)
-	if err != nil {
-		a.mu.Unlock()
-		return err
+	if _, ok := a.clients[client]; !ok {
+		return fmt.Errorf("agent client %q: %w", client, ErrUnknown)
 	}
-	if seq != st.Seq {
-		a.mu.Unlock()
-		return fmt.Errorf("agent %s: report of plan %d: %w (last issued %d)", client, seq, ErrStale, st.Seq)
-	}
-	repeat := st.Reported == seq
-	st.Reported, st.Last = seq, rep
-	err = a.b.putJSON(ctx, agentKey(client), st)
-	a.mu.Unlock()
+	repeat := false
+	_, err := update(ctx, a.b, agentKey(client), func(st *AgentStatus, _ bool) (op, error) {
+		if seq != st.Seq {
+			return opKeep, fmt.Errorf("agent %s: report of plan %d: %w (last issued %d)", client, seq, ErrStale, st.Seq)
+		}
+		repeat = st.Reported == seq
+		st.Reported, st.Last = seq, rep
+		return opPut, nil
+	})
 	if err != nil || repeat {
 		return err
 	}

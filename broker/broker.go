@@ -40,6 +40,17 @@ type Leaser interface {
 	Hold(ctx context.Context, client string) (held context.Context, done func(), err error)
 }
 
+// ClaimReleaser is a Leaser that can give a client's lease up before it
+// expires (broker/mariadb.Leases is one). Loop releases this instance's
+// leases when it stops, so that on a clean shutdown another instance
+// takes the clients over at its next Tick instead of after the TTL.
+type ClaimReleaser interface {
+	Leaser
+	// ReleaseClaim gives up the lease on client if this instance holds
+	// it; it is not an error when it does not.
+	ReleaseClaim(ctx context.Context, client string) error
+}
+
 // Client is one configured target the broker keeps in step.
 type Client struct {
 	// Name identifies the client (unique; used in the API and the store).
@@ -107,17 +118,24 @@ type Event struct {
 }
 
 // Broker keeps several clients in step with one organisation snapshot.
-// Its methods are safe for concurrent use.
+// Its methods are safe for concurrent use, and so are several instances
+// sharing one Store (a Swapper): the store is the truth for every record
+// (statuses, locks, approvals, keep-alive list, primary overrides), which
+// are read where they are used and changed by compare-and-swap; an
+// instance keeps only the snapshots in memory, reloaded when another
+// instance set a newer one.
 type Broker struct {
 	opt     Options
 	clients map[string]*client
 	names   []string
 
-	mu      sync.Mutex // guards rec, snap, held, events
-	rec     record
-	events  []Event                       // told to Notify by flush, after b.mu is released
-	snap    *orgmodel.Snapshot            // the latest source snapshot
-	held    map[string]*orgmodel.Snapshot // per locked institution: the data it is held at
+	swapMu  sync.Mutex // Swap for a store that is no Swapper
+	srcMu   sync.Mutex // loads and sets the source snapshot one at a time
+	mu      sync.Mutex // guards events, snap, snapVer, held
+	events  []Event    // told to Notify by flush, after b.mu is released
+	snap    *orgmodel.Snapshot
+	snapVer sourceVersion                 // the version b.snap is
+	held    map[string]*orgmodel.Snapshot // by key: the data locks hold
 	applyMu sync.Mutex                    // approvals apply one at a time
 	x       extras                        // run history and plans ahead (history.go, planahead.go)
 }
@@ -125,16 +143,6 @@ type Broker struct {
 type client struct {
 	Client
 	run sync.Mutex // one run of a client at a time
-}
-
-// record is what the broker keeps under the key "broker".
-type record struct {
-	Clients   map[string]*Status    `json:"clients"`
-	Locks     map[string]*Lock      `json:"locks"`
-	Approvals []*Approval           `json:"approvals"`
-	KeepAlive map[string]*KeepAlive `json:"keepAlive"`
-	Primary   map[string]*Primary   `json:"primary"`
-	NextID    int                   `json:"nextId"`
 }
 
 // Status is what the broker knows of a client's runs.
@@ -205,46 +213,49 @@ func New(ctx context.Context, opt Options, clients ...Client) (*Broker, error) {
 }
 
 func (b *Broker) load(ctx context.Context) error {
-	raw, err := b.opt.Store.Get(ctx, "broker")
-	switch {
-	case errors.Is(err, ErrNotFound):
-	case err != nil:
-		return fmt.Errorf("broker: load: %w", err)
-	default:
-		if err := json.Unmarshal(raw, &b.rec); err != nil {
-			return fmt.Errorf("broker: load: %w", err)
-		}
-	}
-	if b.rec.Clients == nil {
-		b.rec.Clients = map[string]*Status{}
-	}
-	if b.rec.Locks == nil {
-		b.rec.Locks = map[string]*Lock{}
-	}
-	if b.rec.KeepAlive == nil {
-		b.rec.KeepAlive = map[string]*KeepAlive{}
-	}
-	if b.rec.Primary == nil {
-		b.rec.Primary = map[string]*Primary{}
-	}
-	for _, n := range b.names {
-		if b.rec.Clients[n] == nil {
-			b.rec.Clients[n] = &Status{}
-		}
-	}
-	for inst := range b.rec.Locks {
-		s, err := b.loadSnapshot(ctx, "held/"+inst)
-		if err != nil {
-			return err
-		}
-		b.held[inst] = s
-	}
-	if s, err := b.loadSnapshot(ctx, "source"); err == nil {
-		b.snap = s
-	} else if !errors.Is(err, ErrNotFound) {
+	if err := b.migrate(ctx); err != nil {
 		return err
 	}
-	return nil
+	_, err := b.source(ctx)
+	return err
+}
+
+// source returns the current source snapshot (nil before the first),
+// reloaded when another instance set a newer one.
+func (b *Broker) source(ctx context.Context) (*orgmodel.Snapshot, error) {
+	b.srcMu.Lock()
+	defer b.srcMu.Unlock()
+	s, _, _, err := b.sourceLocked(ctx)
+	return s, err
+}
+
+// sourceLocked is source with the version record as read (raw: nil when
+// there is none yet); b.srcMu is held.
+func (b *Broker) sourceLocked(ctx context.Context) (*orgmodel.Snapshot, sourceVersion, []byte, error) {
+	for range 10 {
+		ver, raw, found, err := getJSON[sourceVersion](ctx, b.opt.Store, keySourceVersion)
+		if err != nil || !found {
+			return nil, ver, nil, err
+		}
+		b.mu.Lock()
+		cached, cur := b.snap, b.snapVer
+		b.mu.Unlock()
+		if ver == cur && cached != nil {
+			return cached, ver, raw, nil
+		}
+		s, err := b.loadSnapshot(ctx, ver.Key)
+		if errors.Is(err, ErrNotFound) {
+			continue // replaced (and deleted) since the version was read
+		}
+		if err != nil {
+			return nil, ver, nil, err
+		}
+		b.mu.Lock()
+		b.snap, b.snapVer = s, ver
+		b.mu.Unlock()
+		return s, ver, raw, nil
+	}
+	return nil, sourceVersion{}, nil, fmt.Errorf("broker: load the source: %w: it changed 10 times while loading", ErrConflict)
 }
 
 func (b *Broker) loadSnapshot(ctx context.Context, key string) (*orgmodel.Snapshot, error) {
@@ -271,23 +282,20 @@ func (b *Broker) putJSON(ctx context.Context, key string, v any) error {
 	return nil
 }
 
-// saveLocked saves the record; b.mu is held.
-func (b *Broker) saveLocked(ctx context.Context) error {
-	return b.putJSON(ctx, "broker", &b.rec)
-}
-
 // Clients returns the clients' names, sorted.
 func (b *Broker) Clients() []string { return slices.Clone(b.names) }
 
-// Status returns a copy of a client's status.
+// Status returns a client's status as the store holds it.
 func (b *Broker) Status(name string) (Status, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	st, ok := b.rec.Clients[name]
-	if !ok || b.clients[name] == nil {
+	return b.status(context.Background(), name)
+}
+
+func (b *Broker) status(ctx context.Context, name string) (Status, error) {
+	if b.clients[name] == nil {
 		return Status{}, fmt.Errorf("client %q: %w", name, ErrUnknown)
 	}
-	return *st, nil
+	st, _, _, err := getJSON[Status](ctx, b.opt.Store, keyStatus(name))
+	return st, err
 }
 
 // Pause stops applying to a client until Resume. A run in flight
@@ -305,15 +313,17 @@ func (b *Broker) Resume(ctx context.Context, name string) error {
 }
 
 func (b *Broker) setPaused(ctx context.Context, name string, p bool) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	st, ok := b.rec.Clients[name]
-	if !ok || b.clients[name] == nil {
+	if b.clients[name] == nil {
 		return fmt.Errorf("client %q: %w", name, ErrUnknown)
 	}
-	st.Paused = p
-	b.opt.Log.Info("client paused", "client", name, "paused", p)
-	return b.saveLocked(ctx)
+	_, err := update(ctx, b, keyStatus(name), func(st *Status, _ bool) (op, error) {
+		st.Paused = p
+		return opPut, nil
+	})
+	if err == nil {
+		b.opt.Log.Info("client paused", "client", name, "paused", p)
+	}
+	return err
 }
 
 // notify queues an event; b.mu is held. The caller flushes after
@@ -370,5 +380,5 @@ func (c clientState) SaveState(ctx context.Context, st *provision.State) error {
 }
 
 func (b *Broker) stateOf(name string) clientState {
-	return clientState{s: b.opt.Store, key: "client/" + name + "/state"}
+	return clientState{s: b.opt.Store, key: keyState(name)}
 }

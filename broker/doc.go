@@ -75,10 +75,32 @@
 // Everything is kept in a Store: values (JSON) under keys. FileStore, one
 // file per key written atomically, is the embedded default; MemoryStore is
 // for tests; the suite in broker/storetest is what any other store (e.g.
-// MariaDB) must pass. Keys: "broker" (statuses, locks, approvals,
-// keep-alive list), "source" (the latest snapshot), "held/<institution>"
-// (the data a lock holds), "client/<name>/state" (the client's
-// provision.State).
+// MariaDB) must pass. Each item is a record of its own:
+//
+//	client/<name>/status   a client's Status (paused, last runs)
+//	client/<name>/state    a client's provision.State
+//	lock/<institution>     a year-roll Lock; its data under Lock.Held
+//	held/<inst>/<n>-<rnd>  the snapshot a lock holds
+//	approval/<id>          an Approval without its plan
+//	approval-plan/<id>     the approval's provision.SavedPlan
+//	approval-next          the last approval number given out
+//	keepalive/<person>     a KeepAlive entry
+//	primary/<person>       a Primary override
+//	source-version         which key holds the current source snapshot
+//	source/<n>-<rnd>       the source snapshot (the previous one is deleted)
+//
+// A record is read where it is used and changed by a compare-and-swap
+// (Swapper.Swap): read, change, write back only if it is still what was
+// read, else again from the newer one. A new source snapshot is written
+// under a new key and made current by swapping "source-version", so a
+// reader never sees half of one; each instance keeps the snapshots in
+// memory and reloads the source when the version changed. State kept by
+// code outside this file layout follows the same rules: a key of its own
+// per item, and a Swap (not a Get and a Put) to change one.
+//
+// Earlier versions kept every record in one value, "broker", and the
+// source under "source"; New splits them once (both instances may do it
+// at once: every record is created only where none exists).
 //
 // broker/mariadb is the production store (MariaDB), shared by several
 // instances.
@@ -119,15 +141,17 @@
 // takes or renews the lease of every client and runs only those this
 // instance holds, so one instance applies a given client at a time; a
 // dead instance's leases expire and the others take its clients over at
-// their next Tick. A run whose lease is lost meanwhile is cancelled at its
-// next change; the write-ahead audit log reconciles the change in flight.
-// Many municipalities in one service are broker/tenant's.
-//
-// Not yet shared between instances: the "broker" record (statuses,
-// approvals, locks, keep-alive list, primary overrides) is loaded at New
-// and written whole by each instance, so the last writer wins. Client
-// state, leases and audit logs are per client and are not affected; until
-// the record is split per key, administrators act on one instance.
+// their next Tick, and a clean shutdown (Loop returning) gives them up at
+// once (ClaimReleaser). A run whose lease is lost meanwhile is cancelled
+// at its next change; the write-ahead audit log reconciles the change in
+// flight. An administrator may act on any instance: a pause, a keep-alive
+// entry, a primary override or a rejection made on one is in the store
+// for all. Approving an item and releasing a lock apply to the clients,
+// so they take the clients' leases first and succeed on the instance
+// that holds them (another answers ErrLeased, 409 in the API, and
+// nothing is done); an approval is decided by a swap, so two instances
+// approving one item at once apply it once. Many municipalities in one
+// service are broker/tenant's.
 //
 // # Agent clients
 //

@@ -3,6 +3,8 @@ package broker_test
 import (
 	"context"
 	"errors"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -78,5 +80,49 @@ func TestLeasedClient(t *testing.T) {
 	}
 	if a, _ := b.Approval(id); a.Status != "applied" {
 		t.Errorf("approval %s, want applied", a.Status)
+	}
+}
+
+// releasingLeaser holds every lease and records the claims released.
+type releasingLeaser struct {
+	mu       sync.Mutex
+	released []string
+}
+
+func (l *releasingLeaser) Hold(ctx context.Context, client string) (context.Context, func(), error) {
+	return ctx, func() {}, nil
+}
+
+func (l *releasingLeaser) ReleaseClaim(_ context.Context, client string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.released = append(l.released, client)
+	return nil
+}
+
+// TestLoopReleasesClaims: when Loop stops (a clean shutdown), it gives up
+// every client's lease, so that a standby takes over at once.
+func TestLoopReleasesClaims(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	l := &releasingLeaser{}
+	cfg := provision.Defaults()
+	b, err := broker.New(ctx, broker.Options{Log: quiet, Leases: l},
+		broker.Client{Name: "a", Target: memdir.New(), Config: cfg, FullSyncHour: -1},
+		broker.Client{Name: "b", Target: memdir.New(), Config: cfg, FullSyncHour: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); b.Loop(ctx, time.Hour, time.Second) }()
+	time.Sleep(10 * time.Millisecond)
+	l.mu.Lock()
+	if len(l.released) != 0 {
+		t.Errorf("released while running: %q", l.released)
+	}
+	l.mu.Unlock()
+	cancel()
+	<-done
+	if !slices.Equal(l.released, []string{"a", "b"}) {
+		t.Errorf("released %q at shutdown, want [a b]", l.released)
 	}
 }

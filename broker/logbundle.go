@@ -40,18 +40,18 @@ func (a *Agents) RequestLogs(ctx context.Context, client, by string) (string, er
 	var rnd [8]byte
 	_, _ = rand.Read(rnd[:])
 	id := hex.EncodeToString(rnd[:])
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	st, err := a.statusLocked(ctx, client)
-	if err != nil {
-		return "", err
+	if _, ok := a.clients[client]; !ok {
+		return "", fmt.Errorf("agent client %q: %w", client, ErrUnknown)
 	}
 	lb := &LogBundle{ID: id, Client: client, RequestedBy: by, Requested: a.b.opt.Clock()}
-	if err := a.b.putJSON(ctx, logKey(client, id), lb); err != nil {
+	if err := a.b.putJSON(ctx, logKey(client, id), lb); err != nil { // a new id: nobody else writes it
 		return "", err
 	}
-	st.LogBundle = id
-	if err := a.b.putJSON(ctx, agentKey(client), st); err != nil {
+	_, err := update(ctx, a.b, agentKey(client), func(st *AgentStatus, _ bool) (op, error) {
+		st.LogBundle = id
+		return opPut, nil
+	})
+	if err != nil {
 		return "", err
 	}
 	a.b.opt.Log.Info("agent log bundle requested", "client", client, "id", id, "by", by)
@@ -81,9 +81,15 @@ func (a *Agents) PutLogs(ctx context.Context, client, id string, data []byte) er
 	if err := a.b.putJSON(ctx, logKey(client, id), lb); err != nil {
 		return err
 	}
-	st.LogBundle = ""
 	a.b.opt.Log.Info("agent log bundle uploaded", "client", client, "id", id, "bytes", len(data))
-	return a.b.putJSON(ctx, agentKey(client), st)
+	_, err = update(ctx, a.b, agentKey(client), func(st *AgentStatus, _ bool) (op, error) {
+		if st.LogBundle != id {
+			return opKeep, nil // a newer request replaced it meanwhile
+		}
+		st.LogBundle = ""
+		return opPut, nil
+	})
+	return err
 }
 
 // Logs returns a requested log bundle; its Data is empty until the agent

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -52,11 +53,12 @@ type Pending struct {
 	Refused string `json:"refused,omitempty"`
 }
 
-func (b *Broker) job(c *client, now time.Time) (*provision.Job, error) {
-	b.mu.Lock()
-	snap, err := b.effective(now)
-	primary := b.primaryMap()
-	b.mu.Unlock()
+func (b *Broker) job(ctx context.Context, c *client, now time.Time) (*provision.Job, error) {
+	snap, err := b.effective(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	primary, err := b.primaryMap(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +78,7 @@ func (b *Broker) Pending(ctx context.Context, name string) (*Pending, error) {
 	}
 	c.run.Lock()
 	defer c.run.Unlock()
-	j, err := b.job(c, b.opt.Clock())
+	j, err := b.job(ctx, c, b.opt.Clock())
 	if err != nil {
 		return nil, err
 	}
@@ -102,10 +104,12 @@ func (b *Broker) Pending(ctx context.Context, name string) (*Pending, error) {
 // Due reports whether a client's next run is due at now: it is not
 // paused, and its delta interval has passed or its nightly full sync is
 // due.
-func (b *Broker) due(name string, now time.Time) (run, full bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	st := b.rec.Clients[name]
+func (b *Broker) due(ctx context.Context, name string, now time.Time) (run, full bool) {
+	st, err := b.status(ctx, name)
+	if err != nil {
+		b.opt.Log.Warn("client status", "client", name, "err", err)
+		return false, false
+	}
 	c := b.clients[name]
 	if st.Paused {
 		return false, false
@@ -140,7 +144,7 @@ func (b *Broker) Tick(ctx context.Context) {
 			}
 			continue
 		}
-		run, full := b.due(n, now)
+		run, full := b.due(ctx, n, now)
 		if !run {
 			done()
 			continue
@@ -168,7 +172,8 @@ func (b *Broker) hold(ctx context.Context, name string) (context.Context, func()
 // flight goes on for up to grace after ctx is done, and is then stopped
 // at its next change (diff.Apply checks its context between changes), so
 // the change in flight finishes and the state and the audit log are
-// saved.
+// saved. With a ClaimReleaser (Options.Leases), the leases are then given
+// up, so that another instance takes the clients over at once.
 func (b *Broker) Loop(ctx context.Context, every, grace time.Duration) {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
@@ -188,8 +193,23 @@ func (b *Broker) Loop(ctx context.Context, every, grace time.Duration) {
 		b.Tick(runCtx)
 		select {
 		case <-ctx.Done():
+			b.releaseClaims(context.WithoutCancel(ctx))
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// releaseClaims gives up this instance's leases (ClaimReleaser) when the
+// runs have finished.
+func (b *Broker) releaseClaims(ctx context.Context) {
+	r, ok := b.opt.Leases.(ClaimReleaser)
+	if !ok {
+		return
+	}
+	for _, n := range b.names {
+		if err := r.ReleaseClaim(ctx, n); err != nil {
+			b.opt.Log.Warn("lease: release at shutdown", "client", n, "err", err)
 		}
 	}
 }
@@ -199,10 +219,11 @@ func (b *Broker) Run(ctx context.Context, name string) (*RunReport, error) {
 	if _, ok := b.clients[name]; !ok {
 		return nil, fmt.Errorf("client %q: %w", name, ErrUnknown)
 	}
-	b.mu.Lock()
-	paused := b.rec.Clients[name].Paused
-	b.mu.Unlock()
-	if paused {
+	st, err := b.status(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if st.Paused {
 		return nil, fmt.Errorf("client %q: %w", name, ErrPaused)
 	}
 	held, done, err := b.hold(ctx, name)
@@ -219,7 +240,7 @@ func (b *Broker) run(ctx context.Context, name string, full bool) (*RunReport, e
 	defer c.run.Unlock()
 	now := b.opt.Clock()
 	rep := &RunReport{At: now, Full: full}
-	j, err := b.job(c, now)
+	j, err := b.job(ctx, c, now)
 	var res *provision.Outcome
 	if err == nil {
 		j.Apply = true
@@ -238,81 +259,128 @@ func (b *Broker) run(ctx context.Context, name string, full bool) (*RunReport, e
 		rep.Applied, rep.Failed, rep.Blocked = res.Report.Applied, res.Report.Failed, res.Report.Blocked
 	}
 	defer b.flush()
-	b.mu.Lock()
-	st := b.rec.Clients[name]
-	st.LastAttempt = now
-	if full {
-		st.LastFull = now
-	}
+	// The state is saved even when the run was cancelled (lease lost,
+	// shutdown): what was applied must be on record.
+	sctx := context.WithoutCancel(ctx)
 	switch {
 	case errors.Is(err, diff.ErrThreshold) && res != nil && res.Plan != nil:
 		rep.Refused = true
 		rep.Error = err.Error()
-		rep.Approval = b.refusedLocked(name, now, res, err)
+		id, aerr := b.refused(sctx, name, now, res, err)
+		if aerr != nil {
+			rep.Error += "; " + aerr.Error()
+		}
+		rep.Approval = id
 	case err != nil:
 		rep.Error = err.Error()
+		b.mu.Lock()
 		b.notify(Event{Kind: "failed", Client: name, At: now, Text: err.Error()})
-	default:
-		st.LastSuccess = now
+		b.mu.Unlock()
 	}
-	st.Error = rep.Error
-	st.Last = rep
-	if serr := b.saveLocked(ctx); serr != nil && err == nil {
+	_, serr := update(sctx, b, keyStatus(name), func(st *Status, _ bool) (op, error) {
+		st.LastAttempt = now
+		if full {
+			st.LastFull = now
+		}
+		if err == nil {
+			st.LastSuccess = now
+		}
+		st.Error = rep.Error
+		st.Last = rep
+		return opPut, nil
+	})
+	if serr != nil && err == nil {
 		err = serr
 	}
-	b.mu.Unlock()
 	if b.opt.OnRun != nil {
 		b.opt.OnRun(name, rep)
 	}
 	return rep, err
 }
 
-// refusedLocked turns a refused plan into an approval item, or returns
-// the pending item that holds the same plan. b.mu is held.
-func (b *Broker) refusedLocked(name string, now time.Time, res *provision.Outcome, why error) string {
+// refused turns a refused plan into an approval item, or returns the
+// pending item that holds the same plan; the client's other pending
+// items are superseded.
+func (b *Broker) refused(ctx context.Context, name string, now time.Time, res *provision.Outcome, why error) (string, error) {
 	raw, _ := json.Marshal(res.Plan.Changes)
-	for _, a := range b.rec.Approvals {
+	keys, items, _, err := listJSON[Approval](ctx, b.opt.Store, "approval/")
+	if err != nil {
+		return "", err
+	}
+	for i, a := range items {
 		if a.Client != name || a.Status != "pending" {
 			continue
 		}
-		old, _ := json.Marshal(a.Saved.Plan.Changes)
-		if bytes.Equal(old, raw) {
-			return a.ID
+		saved, _, _, err := getJSON[provision.SavedPlan](ctx, b.opt.Store, keyApprovalPlan(a.ID))
+		if err != nil {
+			return "", err
 		}
-		a.Status, a.DecidedAt = "superseded", now
+		if old, _ := json.Marshal(saved.Plan.Changes); saved.Plan != nil && bytes.Equal(old, raw) {
+			return a.ID, nil
+		}
+		if _, err := update(ctx, b, keys[i], func(x *Approval, found bool) (op, error) {
+			if !found || x.Status != "pending" {
+				return opKeep, nil
+			}
+			x.Status, x.DecidedAt = "superseded", now
+			return opPut, nil
+		}); err != nil {
+			return "", err
+		}
 	}
-	b.rec.NextID++
-	a := &Approval{ID: strconv.Itoa(b.rec.NextID), Client: name, At: now, Reason: why.Error(),
-		Summary: res.Plan.Summary(), Status: "pending",
-		Saved: &provision.SavedPlan{Plan: res.Plan, State: res.State}}
-	b.rec.Approvals = append(b.rec.Approvals, a)
+	n, err := update(ctx, b, keyApprovalNext, func(n *int, _ bool) (op, error) { *n++; return opPut, nil })
+	if err != nil {
+		return "", err
+	}
+	a := &Approval{ID: strconv.Itoa(n), Client: name, At: now, Reason: why.Error(),
+		Summary: res.Plan.Summary(), Status: "pending"}
+	if err := b.putJSON(ctx, keyApprovalPlan(a.ID), &provision.SavedPlan{Plan: res.Plan, State: res.State}); err != nil {
+		return "", err
+	}
+	if made, err := b.create(ctx, keyApproval(a.ID), a); err != nil {
+		return "", err
+	} else if !made {
+		return "", fmt.Errorf("approval %s: %w: the number was given twice", a.ID, ErrConflict)
+	}
+	b.mu.Lock()
 	b.notify(Event{Kind: "refused", Client: name, At: now,
 		Text: fmt.Sprintf("client %s: plan refused (%v); approval %s awaits a decision", name, why, a.ID)})
-	return a.ID
+	b.mu.Unlock()
+	return a.ID, nil
 }
 
 // Approvals returns the approval items, oldest first, without their
 // plans (see Approval).
 func (b *Broker) Approvals() []Approval {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	out := make([]Approval, 0, len(b.rec.Approvals))
-	for _, a := range b.rec.Approvals {
-		out = append(out, *a)
+	_, out, _, err := listJSON[Approval](context.Background(), b.opt.Store, "approval/")
+	if err != nil {
+		b.opt.Log.Error("broker: approvals", "err", err)
 	}
+	slices.SortStableFunc(out, func(x, y Approval) int { return approvalNumber(x.ID) - approvalNumber(y.ID) })
 	return out
 }
 
 // Approval returns one approval item with its plan.
 func (b *Broker) Approval(id string) (Approval, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, a := range b.rec.Approvals {
-		if a.ID == id {
-			return *a, nil
-		}
+	return b.approval(context.Background(), id)
+}
+
+func (b *Broker) approval(ctx context.Context, id string) (Approval, error) {
+	a, _, found, err := getJSON[Approval](ctx, b.opt.Store, keyApproval(id))
+	if err != nil {
+		return Approval{}, err
 	}
-	return Approval{}, fmt.Errorf("approval %q: %w", id, ErrUnknown)
+	if !found {
+		return Approval{}, fmt.Errorf("approval %q: %w", id, ErrUnknown)
+	}
+	saved, _, found, err := getJSON[provision.SavedPlan](ctx, b.opt.Store, keyApprovalPlan(id))
+	if err != nil {
+		return Approval{}, err
+	}
+	if found {
+		a.Saved = &saved
+	}
+	return a, nil
 }
 
 // Reject decides an approval item without applying it.
@@ -370,39 +438,37 @@ func (b *Broker) decide(ctx context.Context, id, by string, do func(*Approval) (
 	defer b.flush()
 	b.applyMu.Lock()
 	defer b.applyMu.Unlock()
-	b.mu.Lock()
-	var a *Approval
-	for _, x := range b.rec.Approvals {
-		if x.ID == id {
-			a = x
+	// Decided before anything is applied, by a swap of the item's
+	// record: of two instances deciding at once one wins, and a crash
+	// during the apply never applies the item a second time.
+	_, err := update(ctx, b, keyApproval(id), func(a *Approval, found bool) (op, error) {
+		switch {
+		case !found:
+			return opKeep, fmt.Errorf("approval %q: %w", id, ErrUnknown)
+		case a.Status != "pending":
+			return opKeep, fmt.Errorf("approval %s is %s: %w", id, a.Status, ErrNotPending)
 		}
-	}
-	if a == nil {
-		b.mu.Unlock()
-		return fmt.Errorf("approval %q: %w", id, ErrUnknown)
-	}
-	if a.Status != "pending" {
-		b.mu.Unlock()
-		return fmt.Errorf("approval %s is %s: %w", id, a.Status, ErrNotPending)
-	}
-	// Decided before anything is applied: a crash during the apply never
-	// applies the item a second time.
-	a.Status, a.DecidedBy, a.DecidedAt = "deciding", by, b.opt.Clock()
-	if err := b.saveLocked(ctx); err != nil {
-		a.Status = "pending"
-		b.mu.Unlock()
+		a.Status, a.DecidedBy, a.DecidedAt = "deciding", by, b.opt.Clock()
+		return opPut, nil
+	})
+	if err != nil {
 		return err
 	}
-	item := *a
-	b.mu.Unlock()
-	status, err := do(&item)
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	a.Status = status
-	if err != nil {
-		a.Error = err.Error()
+	item, err := b.approval(ctx, id)
+	var status string
+	if err == nil {
+		status, err = do(&item)
+	} else {
+		status = "failed"
 	}
-	if serr := b.saveLocked(ctx); serr != nil && err == nil {
+	_, serr := update(context.WithoutCancel(ctx), b, keyApproval(id), func(a *Approval, _ bool) (op, error) {
+		a.Status = status
+		if err != nil {
+			a.Error = err.Error()
+		}
+		return opPut, nil
+	})
+	if serr != nil && err == nil {
 		err = serr
 	}
 	return err

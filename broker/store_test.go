@@ -20,3 +20,17 @@ func TestFileStoreSuite(t *testing.T) {
 		return s
 	})
 }
+
+func TestMemoryStoreShared(t *testing.T) {
+	storetest.RunShared(t, func(*testing.T) broker.Store { return &broker.MemoryStore{} })
+}
+
+func TestFileStoreShared(t *testing.T) {
+	storetest.RunShared(t, func(t *testing.T) broker.Store {
+		s, err := broker.OpenFileStore(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}

@@ -43,7 +43,7 @@ type Leases struct {
 	Log *slog.Logger
 }
 
-var _ broker.Leaser = (*Leases)(nil)
+var _ broker.ClaimReleaser = (*Leases)(nil)
 
 // NewLeases returns the leases of the store's database for holder.
 func (s *Store) NewLeases(holder string, ttl time.Duration) *Leases {
@@ -90,6 +90,17 @@ func (l *Leases) Release(ctx context.Context, lease Lease) error {
 	_, err := l.db.ExecContext(ctx, "UPDATE broker_leases SET holder = '', expires_at = '1970-01-01' WHERE name = ? AND holder = ? AND token = ?", lease.Name, lease.Holder, lease.Token)
 	if err != nil {
 		return fmt.Errorf("mariadb: release lease %q: %w", lease.Name, err)
+	}
+	return nil
+}
+
+// ReleaseClaim implements broker.ClaimReleaser: it gives up the lease on
+// name if l.Holder holds it (broker.Loop does at a clean shutdown), so
+// that another instance takes the client at its next Tick.
+func (l *Leases) ReleaseClaim(ctx context.Context, name string) error {
+	_, err := l.db.ExecContext(ctx, "UPDATE broker_leases SET holder = '', expires_at = '1970-01-01' WHERE name = ? AND holder = ?", name, l.Holder)
+	if err != nil {
+		return fmt.Errorf("mariadb: release lease %q: %w", name, err)
 	}
 	return nil
 }

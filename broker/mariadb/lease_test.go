@@ -148,7 +148,8 @@ func TestHoldLost(t *testing.T) {
 // TestTwoBrokers: two broker instances on one database; the first to
 // tick holds the client and applies it, the other skips it; when the
 // first stops renewing (it died), the other takes the client over after
-// the TTL and finds nothing left to do.
+// the TTL and finds nothing left to do. The status is shared: both
+// instances read the same.
 func TestTwoBrokers(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t)
@@ -158,10 +159,17 @@ func TestTwoBrokers(t *testing.T) {
 	cfg := provision.Defaults()
 	cfg.Usernames.Seed = 1
 	quiet := slog.New(slog.DiscardHandler)
+	var mu sync.Mutex
+	runs := map[string][]*broker.RunReport{} // by instance
 	newInstance := func(holder string) *broker.Broker {
 		l := s.NewLeases(holder, time.Minute)
 		l.Clock = clk.Now
-		b, err := broker.New(ctx, broker.Options{Store: s, Clock: clk.Now, Log: quiet, Leases: l},
+		onRun := func(_ string, rep *broker.RunReport) {
+			mu.Lock()
+			defer mu.Unlock()
+			runs[holder] = append(runs[holder], rep)
+		}
+		b, err := broker.New(ctx, broker.Options{Store: s, Clock: clk.Now, Log: quiet, Leases: l, OnRun: onRun},
 			broker.Client{Name: "ad", Target: dir, Config: cfg, Delta: 10 * time.Second, FullSyncHour: -1})
 		if err != nil {
 			t.Fatal(err)
@@ -180,8 +188,11 @@ func TestTwoBrokers(t *testing.T) {
 	if sa.Last == nil || sa.Last.Applied == 0 || sa.Error != "" {
 		t.Fatalf("a's run: %+v", sa.Last)
 	}
-	if !sb.LastAttempt.IsZero() {
-		t.Fatalf("b ran a client a holds: %+v", sb)
+	if len(runs["b"]) != 0 {
+		t.Fatalf("b ran a client a holds: %+v", runs["b"])
+	}
+	if !sb.LastAttempt.Equal(sa.LastAttempt) || sb.Last == nil || sb.Last.Applied != sa.Last.Applied {
+		t.Errorf("b reads the status %+v, a %+v: want the same", sb, sa)
 	}
 	if _, err := b.Run(ctx, "ad"); !errors.Is(err, broker.ErrLeased) {
 		t.Errorf("b.Run = %v, want ErrLeased", err)
@@ -190,16 +201,41 @@ func TestTwoBrokers(t *testing.T) {
 	// a dies: nobody renews; b takes over once the lease expired.
 	clk.Add(59 * time.Second)
 	b.Tick(ctx)
-	if sb, _ := b.Status("ad"); !sb.LastAttempt.IsZero() {
+	if len(runs["b"]) != 0 {
 		t.Fatal("b took the lease before it expired")
 	}
 	clk.Add(time.Second)
 	b.Tick(ctx)
 	sb, _ = b.Status("ad")
-	if sb.Last == nil || sb.Error != "" || sb.Last.Planned != 0 {
-		t.Fatalf("b after taking over: %+v (want a run with nothing to do)", sb.Last)
+	if len(runs["b"]) != 1 || sb.Last == nil || sb.Error != "" || sb.Last.Planned != 0 || !sb.Last.At.Equal(clk.Now()) {
+		t.Fatalf("b after taking over: %+v (want one run with nothing to do)", sb.Last)
 	}
 	if dir.Len() != objects {
 		t.Errorf("objects %d after take-over, %d before", dir.Len(), objects)
+	}
+}
+
+// TestReleaseClaim: a lease given up (a clean shutdown) is free for
+// another instance at once; releasing a lease another holds changes
+// nothing.
+func TestReleaseClaim(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	a, b := s.NewLeases("a", time.Hour), s.NewLeases("b", time.Hour)
+	if _, ok, err := a.Acquire(ctx, "ad"); err != nil || !ok {
+		t.Fatalf("a.Acquire = %v, %v", ok, err)
+	}
+	if err := b.ReleaseClaim(ctx, "ad"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := b.Acquire(ctx, "ad"); ok {
+		t.Fatal("b's release freed a's lease")
+	}
+	if err := a.ReleaseClaim(ctx, "ad"); err != nil {
+		t.Fatal(err)
+	}
+	l, ok, err := b.Acquire(ctx, "ad")
+	if err != nil || !ok || l.Holder != "b" || l.Token != 2 {
+		t.Fatalf("b.Acquire after a's release = %+v, %v, %v; want b's with token 2", l, ok, err)
 	}
 }

@@ -19,13 +19,18 @@
 // # Transactions
 //
 // Every Store operation is one statement, atomic on its own in InnoDB
-// (Put is an INSERT ... ON DUPLICATE KEY UPDATE). A lease is taken,
+// (Put is an INSERT ... ON DUPLICATE KEY UPDATE). Swap, the broker's
+// compare-and-swap of one record, is one conditional statement too (an
+// UPDATE or DELETE whose WHERE compares the value, or an INSERT that the
+// primary key refuses when the key exists), so two instances changing
+// the same record never both succeed. A lease is taken,
 // renewed and released with one conditional statement each, whose
 // affected-row count says whether it held; the fencing token of a lease
 // (Lease.Token) grows with every new holder.
 package mariadb
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -33,6 +38,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/orgsync/orgsync/broker"
 )
 
@@ -45,7 +51,7 @@ type Store struct {
 	db *sql.DB
 }
 
-var _ broker.Store = (*Store)(nil)
+var _ broker.Swapper = (*Store)(nil)
 
 // Open migrates db's schema (see Migrate) and returns the store. The DSN
 // should carry parseTime=true (the leases read times).
@@ -85,6 +91,62 @@ func (s *Store) Put(ctx context.Context, key string, value []byte) error {
 	}
 	if _, err := s.db.ExecContext(ctx, "INSERT INTO broker_kv (k, v) VALUES (?, ?) ON DUPLICATE KEY UPDATE v = VALUES(v)", key, value); err != nil {
 		return fmt.Errorf("put %q: %w", key, err)
+	}
+	return nil
+}
+
+// Swap implements broker.Swapper.
+func (s *Store) Swap(ctx context.Context, key string, old, new []byte) error {
+	if key == "" || len([]rune(key)) > 200 {
+		return fmt.Errorf("swap: key %q: want 1 to 200 characters", key)
+	}
+	var (
+		res sql.Result
+		err error
+	)
+	switch {
+	case old == nil && new == nil:
+		var n int
+		if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM broker_kv WHERE k = ?", key).Scan(&n); err != nil {
+			return fmt.Errorf("swap %q: %w", key, err)
+		}
+		if n != 0 {
+			return fmt.Errorf("swap %q: %w", key, broker.ErrConflict)
+		}
+		return nil
+	case old == nil:
+		_, err = s.db.ExecContext(ctx, "INSERT INTO broker_kv (k, v) VALUES (?, ?)", key, new)
+		if me := (*mysql.MySQLError)(nil); errors.As(err, &me) && me.Number == 1062 { // ER_DUP_ENTRY
+			return fmt.Errorf("swap %q: %w", key, broker.ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("swap %q: %w", key, err)
+		}
+		return nil
+	case new == nil:
+		res, err = s.db.ExecContext(ctx, "DELETE FROM broker_kv WHERE k = ? AND v = ?", key, old)
+	case bytes.Equal(old, new):
+		// An UPDATE that changes nothing reports no row affected: ask.
+		var n int
+		if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM broker_kv WHERE k = ? AND v = ?", key, old).Scan(&n); err != nil {
+			return fmt.Errorf("swap %q: %w", key, err)
+		}
+		if n != 1 {
+			return fmt.Errorf("swap %q: %w", key, broker.ErrConflict)
+		}
+		return nil
+	default:
+		res, err = s.db.ExecContext(ctx, "UPDATE broker_kv SET v = ? WHERE k = ? AND v = ?", new, key, old)
+	}
+	if err != nil {
+		return fmt.Errorf("swap %q: %w", key, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("swap %q: %w", key, err)
+	}
+	if n != 1 {
+		return fmt.Errorf("swap %q: %w", key, broker.ErrConflict)
 	}
 	return nil
 }

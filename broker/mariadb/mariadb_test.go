@@ -2,24 +2,21 @@ package mariadb
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/orgsync/orgsync/broker"
 	"github.com/orgsync/orgsync/broker/storetest"
+	"github.com/orgsync/orgsync/internal/testdb"
 )
 
-// newDB creates a database of the test's own on the MariaDB of
-// .ci/servers/mariadb.sh and drops it at the end.
+// newDB creates a database of the test's own (internal/testdb) and drops
+// it at the end.
 func newDB(t testing.TB) *sql.DB {
 	t.Helper()
-	db, _ := newDBDSN(t)
+	db, _ := testdb.New(t)
 	return db
 }
 
@@ -27,41 +24,7 @@ func newDB(t testing.TB) *sql.DB {
 // process).
 func newDBDSN(t testing.TB) (*sql.DB, string) {
 	t.Helper()
-	dsn := os.Getenv("ORGSYNC_MYSQL_DSN")
-	if dsn == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("ORGSYNC_MYSQL_DSN not set in CI")
-		}
-		t.Skip("ORGSYNC_MYSQL_DSN not set; run .ci/servers/mariadb.sh start")
-	}
-	cfg, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rnd [4]byte
-	_, _ = rand.Read(rnd[:])
-	name := "orgsync_broker_" + hex.EncodeToString(rnd[:])
-	admin, err := sql.Open("mysql", cfg.FormatDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4"); err != nil {
-		t.Fatal(err)
-	}
-	cfg.DBName = name
-	cfg.ParseTime = true
-	db, err := sql.Open("mysql", cfg.FormatDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db.Close()
-		if _, err := admin.Exec("DROP DATABASE " + name); err != nil {
-			t.Errorf("drop %s: %v", name, err)
-		}
-		admin.Close()
-	})
-	return db, cfg.FormatDSN()
+	return testdb.New(t)
 }
 
 func TestSuite(t *testing.T) {
@@ -159,4 +122,16 @@ func TestMigrateFromEveryVersion(t *testing.T) {
 	if !strings.Contains(Schema(), "CREATE TABLE IF NOT EXISTS broker_kv") {
 		t.Error("Schema lacks broker_kv")
 	}
+}
+
+// TestShared: two broker instances on one database lose none of each
+// other's changes (storetest.RunShared).
+func TestShared(t *testing.T) {
+	storetest.RunShared(t, func(t *testing.T) broker.Store {
+		s, err := Open(context.Background(), newDB(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
 }

@@ -3,12 +3,18 @@
 // in its own package's test:
 //
 //	func TestSuite(t *testing.T) { storetest.Run(t, func(t *testing.T) broker.Store { return open(t) }) }
+//
+// Run checks the store's operations, its compare-and-swap
+// (broker.Swapper) among them. RunShared checks the broker on the store
+// as several instances use it: two brokers on one store, each changing
+// records at the same time as the other, and nothing either did is lost.
 package storetest
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -89,6 +95,8 @@ func Run(t *testing.T, open func(t *testing.T) broker.Store) {
 			t.Errorf("stored value changed through a caller's slice: %q", again)
 		}
 	})
+	t.Run("swap", func(t *testing.T) { testSwap(t, open(t)) })
+	t.Run("swap concurrent", func(t *testing.T) { testSwapConcurrent(t, open(t)) })
 	t.Run("concurrent", func(t *testing.T) {
 		s := open(t)
 		var wg sync.WaitGroup
@@ -114,4 +122,119 @@ func Run(t *testing.T, open func(t *testing.T) broker.Store) {
 			}
 		}
 	})
+}
+
+func swapper(t *testing.T, s broker.Store) broker.Swapper {
+	t.Helper()
+	sw, ok := s.(broker.Swapper)
+	if !ok {
+		t.Fatalf("%T is no broker.Swapper: several broker instances would lose each other's changes", s)
+	}
+	return sw
+}
+
+// testSwap: Swap changes a value only from the value given (nil: absent)
+// and deletes with a nil new value.
+func testSwap(t *testing.T, st broker.Store) {
+	ctx := context.Background()
+	s := swapper(t, st)
+	get := func(k string) string {
+		t.Helper()
+		v, err := s.Get(ctx, k)
+		if errors.Is(err, broker.ErrNotFound) {
+			return "<absent>"
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(v)
+	}
+	steps := []struct {
+		old, new []byte
+		ok       bool
+		after    string
+	}{
+		{nil, nil, true, "<absent>"},                   // absent stays absent
+		{[]byte("a"), nil, false, "<absent>"},          // delete of a value not there
+		{[]byte("a"), []byte("b"), false, "<absent>"},  // update of a value not there
+		{nil, []byte("a"), true, "a"},                  // create
+		{nil, []byte("b"), false, "a"},                 // create over a value
+		{nil, nil, false, "a"},                         // "absent" while present
+		{[]byte("x"), []byte("b"), false, "a"},         // wrong old value
+		{[]byte("a"), []byte("b"), true, "b"},          // update
+		{[]byte("b"), []byte("b"), true, "b"},          // same value
+		{[]byte("a"), []byte("a"), false, "b"},         // same value, wrong old
+		{[]byte("bb"), nil, false, "b"},                // delete with a wrong old
+		{[]byte("b"), nil, true, "<absent>"},           // delete
+		{nil, []byte{}, true, ""},                      // an empty value is a value
+		{nil, []byte("c"), false, ""},                  // ... so create refuses
+		{[]byte{}, []byte(`{"n":1}`), true, `{"n":1}`}, // and update works from it
+	}
+	for i, st := range steps {
+		err := s.Swap(ctx, "rec/1", st.old, st.new)
+		switch {
+		case st.ok && err != nil:
+			t.Fatalf("step %d: Swap(%q → %q) = %v", i, st.old, st.new, err)
+		case !st.ok && !errors.Is(err, broker.ErrConflict):
+			t.Fatalf("step %d: Swap(%q → %q) = %v, want ErrConflict", i, st.old, st.new, err)
+		}
+		if got := get("rec/1"); got != st.after {
+			t.Fatalf("step %d: value %q, want %q", i, got, st.after)
+		}
+	}
+	if err := s.Swap(ctx, "", nil, []byte("x")); err == nil {
+		t.Error("Swap with an empty key: no error")
+	}
+	// A value swapped in is not the caller's slice.
+	v := []byte("abc")
+	if err := s.Swap(ctx, "rec/2", nil, v); err != nil {
+		t.Fatal(err)
+	}
+	v[0] = 'x'
+	if got := get("rec/2"); got != "abc" {
+		t.Errorf("stored value changed through a caller's slice: %q", got)
+	}
+}
+
+// testSwapConcurrent: goroutines increment one counter by read and swap,
+// retrying on conflict; no increment is lost.
+func testSwapConcurrent(t *testing.T, st broker.Store) {
+	ctx := context.Background()
+	s := swapper(t, st)
+	const workers, each = 6, 15
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				for {
+					cur, err := s.Get(ctx, "counter")
+					var n int
+					switch {
+					case errors.Is(err, broker.ErrNotFound):
+						cur = nil
+					case err != nil:
+						t.Error(err)
+						return
+					default:
+						n, _ = strconv.Atoi(string(cur))
+					}
+					err = s.Swap(ctx, "counter", cur, []byte(strconv.Itoa(n+1)))
+					if err == nil {
+						break
+					}
+					if !errors.Is(err, broker.ErrConflict) {
+						t.Error(err)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	v, err := s.Get(ctx, "counter")
+	if err != nil || string(v) != strconv.Itoa(workers*each) {
+		t.Errorf("counter = %q, %v; want %d", v, err, workers*each)
+	}
 }

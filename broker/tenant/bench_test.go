@@ -22,7 +22,8 @@ import (
 	"github.com/orgsync/orgsync/provision"
 )
 
-// countingStore counts a store's operations and bytes (the store load).
+// countingStore counts a store's operations and bytes (the store load);
+// a Swap counts as a put.
 type countingStore struct {
 	broker.Store
 	gets, puts, lists, getBytes, putBytes atomic.Int64
@@ -39,6 +40,12 @@ func (c *countingStore) Put(ctx context.Context, k string, v []byte) error {
 	c.puts.Add(1)
 	c.putBytes.Add(int64(len(v)))
 	return c.Store.Put(ctx, k, v)
+}
+
+func (c *countingStore) Swap(ctx context.Context, k string, old, v []byte) error {
+	c.puts.Add(1)
+	c.putBytes.Add(int64(len(v)))
+	return c.Store.(broker.Swapper).Swap(ctx, k, old, v)
 }
 
 func (c *countingStore) List(ctx context.Context, p string) ([]string, error) {

@@ -11,8 +11,26 @@ import (
 // Prefixed returns the part of s under prefix as a Store of its own: its
 // keys are stored with prefix in front, and List sees only them (without
 // the prefix). A municipality's broker gets one, so that no key of
-// another municipality can be named through it.
-func Prefixed(s broker.Store, prefix string) broker.Store { return prefixed{s, prefix} }
+// another municipality can be named through it. It is a broker.Swapper
+// when s is one.
+func Prefixed(s broker.Store, prefix string) broker.Store {
+	if sw, ok := s.(broker.Swapper); ok {
+		return prefixedSwapper{prefixed{s, prefix}, sw}
+	}
+	return prefixed{s, prefix}
+}
+
+type prefixedSwapper struct {
+	prefixed
+	sw broker.Swapper
+}
+
+func (p prefixedSwapper) Swap(ctx context.Context, key string, old, new []byte) error {
+	if key == "" {
+		return fmt.Errorf("swap: key %q: want 1 to 200 characters", key)
+	}
+	return p.sw.Swap(ctx, p.prefix+key, old, new)
+}
 
 type prefixed struct {
 	s      broker.Store

@@ -3,8 +3,16 @@
 // its own broker.Broker (clients, schedules, approvals, locks), its own
 // part of the store, its own leases, its own audit logs, its own
 // administrators and keys (an api.Authenticator of its own) and its own
-// API under /m/<municipality>/. Municipalities are added and removed by
-// configuration (Service.Add, Service.Remove).
+// API under /m/<municipality>/ and its own snapshot history (History).
+// Municipalities are added and removed by configuration (Service.Add,
+// Service.Remove; Service.Purge deletes a removed one's state);
+// examples/broker reads them from its YAML ("municipalities").
+//
+// Several instances of a service share one store (a broker.Swapper, e.g.
+// broker/mariadb) and one broker.Leaser: each municipality's records are
+// changed by compare-and-swap under its prefix, and its clients' leases
+// carry the prefix, so instances hand out every municipality's clients
+// among themselves. Service.Loop gives the leases up at a clean stop.
 //
 // It is not an authorization model: within a municipality, roles and
 // scopes are package api's. Across municipalities there is nothing to
@@ -67,6 +75,9 @@ type Options struct {
 	Leases broker.Leaser
 	Clock  func() time.Time
 	Log    *slog.Logger
+	// OnRun, when set, is called after each run of a municipality's
+	// client with its report (see broker.Options.OnRun).
+	OnRun func(municipality, client string, rep *broker.RunReport)
 }
 
 // Service is the municipalities of one broker service.
@@ -101,11 +112,24 @@ func New(ctx context.Context, opt Options, ms ...Municipality) (*Service, error)
 
 var validID = regexp.MustCompile(`^[A-Za-z0-9-]{1,40}$`)
 
+// CheckID returns an error matching ErrConfig unless id is a valid
+// municipality ID (1-40 letters, digits or '-').
+func CheckID(id string) error {
+	if !validID.MatchString(id) {
+		return fmt.Errorf("municipality %q: %w: want 1-40 letters, digits or '-'", id, ErrConfig)
+	}
+	return nil
+}
+
+// Prefix is the part of the store that is municipality id's: its keys
+// start with it.
+func Prefix(id string) string { return "m/" + id + "/" }
+
 // Add starts serving a municipality: its state is loaded from its part
 // of the store (a municipality removed and added again finds its data).
 func (s *Service) Add(ctx context.Context, m Municipality) error {
-	if !validID.MatchString(m.ID) {
-		return fmt.Errorf("municipality %q: %w: want 1-40 letters, digits or '-'", m.ID, ErrConfig)
+	if err := CheckID(m.ID); err != nil {
+		return err
 	}
 	if m.Auth == nil {
 		return fmt.Errorf("municipality %s: %w: no authenticator", m.ID, ErrConfig)
@@ -131,9 +155,15 @@ func (s *Service) Add(ctx context.Context, m Municipality) error {
 			return fmt.Errorf("municipality %s: %w: its accountability log is municipality %s's", m.ID, ErrConfig, id)
 		}
 	}
-	prefix := "m/" + m.ID + "/"
+	prefix := Prefix(m.ID)
 	opt := broker.Options{Store: Prefixed(s.opt.Store, prefix), Clock: s.opt.Clock, Log: s.opt.Log.With("municipality", m.ID)}
-	if s.opt.Leases != nil {
+	if on := s.opt.OnRun; on != nil {
+		id := m.ID
+		opt.OnRun = func(client string, rep *broker.RunReport) { on(id, client, rep) }
+	}
+	if r, ok := s.opt.Leases.(broker.ClaimReleaser); ok {
+		opt.Leases = prefixReleaser{prefixLeaser{r, prefix}, r}
+	} else if s.opt.Leases != nil {
 		opt.Leases = prefixLeaser{s.opt.Leases, prefix}
 	}
 	b, err := broker.New(ctx, opt, m.Clients...)
@@ -172,7 +202,7 @@ func (s *Service) Purge(ctx context.Context, id string) error {
 	if served || !validID.MatchString(id) {
 		return fmt.Errorf("municipality %q: %w: remove it first", id, ErrConfig)
 	}
-	keys, err := s.opt.Store.List(ctx, "m/"+id+"/")
+	keys, err := s.opt.Store.List(ctx, Prefix(id))
 	if err != nil {
 		return err
 	}
@@ -213,6 +243,53 @@ func (s *Service) Tick(ctx context.Context) {
 	for _, id := range s.IDs() {
 		if b, err := s.Broker(id); err == nil {
 			b.Tick(ctx)
+		}
+	}
+}
+
+// Loop calls Tick every interval until ctx is done, like broker.Loop:
+// the runs in flight then go on for up to grace and are stopped at their
+// next change, and with a broker.ClaimReleaser (Options.Leases) every
+// municipality's leases are given up, so that another instance takes
+// them over at once.
+func (s *Service) Loop(ctx context.Context, every, grace time.Duration) {
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel()
+		case <-runCtx.Done():
+		}
+	})
+	defer stop()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		s.Tick(runCtx)
+		select {
+		case <-ctx.Done():
+			s.releaseClaims(context.WithoutCancel(ctx))
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Service) releaseClaims(ctx context.Context) {
+	r, ok := s.opt.Leases.(broker.ClaimReleaser)
+	if !ok {
+		return
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for id, t := range s.m {
+		for _, c := range t.cfg.Clients {
+			if err := r.ReleaseClaim(ctx, Prefix(id)+c.Name); err != nil {
+				s.opt.Log.Warn("lease: release at shutdown", "municipality", id, "client", c.Name, "err", err)
+			}
 		}
 	}
 }
@@ -263,4 +340,14 @@ type prefixLeaser struct {
 
 func (p prefixLeaser) Hold(ctx context.Context, client string) (context.Context, func(), error) {
 	return p.l.Hold(ctx, p.prefix+client)
+}
+
+// prefixReleaser is prefixLeaser for a broker.ClaimReleaser.
+type prefixReleaser struct {
+	prefixLeaser
+	r broker.ClaimReleaser
+}
+
+func (p prefixReleaser) ReleaseClaim(ctx context.Context, client string) error {
+	return p.r.ReleaseClaim(ctx, p.prefix+client)
 }

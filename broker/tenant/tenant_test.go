@@ -35,6 +35,16 @@ func TestPrefixedSuite(t *testing.T) {
 	})
 }
 
+// TestPrefixedShared: two broker instances on one municipality's part of
+// a store lose none of each other's changes.
+func TestPrefixedShared(t *testing.T) {
+	storetest.RunShared(t, func(t *testing.T) broker.Store {
+		shared := &broker.MemoryStore{}
+		_ = shared.Put(context.Background(), "m/other/approval/1", []byte("{}"))
+		return tenant.Prefixed(shared, "m/one/")
+	})
+}
+
 type clock struct {
 	mu sync.Mutex
 	t  time.Time

@@ -58,6 +58,11 @@ type fileConfig struct {
 	UI *uiConfig `yaml:"ui"`
 	// Audit is the accountability log (see audit.go; none when absent).
 	Audit *auditConfig `yaml:"audit"`
+	// Municipalities, when set, makes this one service for several
+	// municipalities (municipalities.go): each has its own clients,
+	// tokens, sources and part of the state; tokens, sources, clients,
+	// mail, ui and audit are then per municipality, not at the top.
+	Municipalities []municipalityConfig `yaml:"municipalities"`
 }
 
 // runHistoryConfig is broker.RunHistory: max runs per client (default
@@ -194,18 +199,32 @@ func parseConfig(b []byte) (*fileConfig, error) {
 	// Once more for the clients, each from the pipeline's defaults (the
 	// strict pass above has checked the keys).
 	var raw struct {
-		Clients []yaml.Node `yaml:"clients"`
+		Clients        []yaml.Node `yaml:"clients"`
+		Municipalities []struct {
+			Clients []yaml.Node `yaml:"clients"`
+		} `yaml:"municipalities"`
 	}
 	if err := yaml.Unmarshal(b, &raw); err != nil {
 		return nil, fmt.Errorf("%w: %w", provision.ErrConfig, err)
 	}
-	for i := range raw.Clients {
-		c := clientConfig{Config: provision.Defaults()}
-		clientDefaults(raw.Clients[i], &c)
-		if err := raw.Clients[i].Decode(&c); err != nil {
-			return nil, fmt.Errorf("%w: clients[%d]: %w", provision.ErrConfig, i, err)
+	decodeClients := func(key string, nodes []yaml.Node, into []clientConfig) error {
+		for i := range nodes {
+			c := clientConfig{Config: provision.Defaults()}
+			clientDefaults(nodes[i], &c)
+			if err := nodes[i].Decode(&c); err != nil {
+				return fmt.Errorf("%w: %s[%d]: %w", provision.ErrConfig, key, i, err)
+			}
+			into[i] = c
 		}
-		fc.Clients[i] = c
+		return nil
+	}
+	if err := decodeClients("clients", raw.Clients, fc.Clients); err != nil {
+		return nil, err
+	}
+	for i, m := range raw.Municipalities {
+		if err := decodeClients(fmt.Sprintf("municipalities[%d].clients", i), m.Clients, fc.Municipalities[i].Clients); err != nil {
+			return nil, err
+		}
 	}
 	if fc.Listen == "" {
 		fc.Listen = "127.0.0.1:8080"
@@ -240,92 +259,14 @@ func parseConfig(b []byte) (*fileConfig, error) {
 			bad("database.leaseTTL", "must be longer than tick (%v): the scheduler renews the leases every tick", fc.Tick)
 		}
 	}
-	if len(fc.Clients) == 0 && len(fc.Agents) == 0 {
+	if len(fc.Municipalities) > 0 {
+		errs = append(errs, checkMunicipalities(fc, bad)...)
+	} else if len(fc.Clients) == 0 && len(fc.Agents) == 0 {
 		bad("clients", "at least one client (or agent client) is needed")
 	}
-	names := map[string]bool{}
-	agents := map[string]bool{}
-	for i, a := range fc.Agents {
-		key := fmt.Sprintf("agents[%d]", i)
-		switch {
-		case a.Name == "":
-			bad(key+".name", "required")
-		case agents[a.Name]:
-			bad(key+".name", "%q is used twice", a.Name)
-		}
-		agents[a.Name] = true
-		if h := a.FullSyncHour; h != nil && (*h < -1 || *h > 23) {
-			bad(key+".fullSyncHour", "want 0-23, or -1 for none, not %d", *h)
-		}
-	}
-	for i, c := range fc.Clients {
-		key := fmt.Sprintf("clients[%d]", i)
-		switch {
-		case c.Name == "":
-			bad(key+".name", "required")
-		case names[c.Name], agents[c.Name]:
-			bad(key+".name", "%q is used twice", c.Name)
-		}
-		names[c.Name] = true
-		if c.Type == "entra" && !targetTypes["entra"] {
-			bad(key+".type", "entra needs the broker built with the Microsoft Graph SDK: go build -tags entra ./examples/broker")
-		} else if !targetTypes[c.Type] {
-			bad(key+".type", "unknown type %q (this build knows %s)", c.Type, strings.Join(sortedTypes(), ", "))
-		}
-		if c.Type == "memdir" && c.Path == "" {
-			bad(key+".path", "required for a memdir client")
-		}
-		if c.Type == "ad" {
-			switch a := c.AD; {
-			case a == nil:
-				bad(key+".ad", "required for an ad client")
-			case a.URL == "" || a.BindDN == "" || a.Base == "" || a.UPNDomain == "":
-				bad(key+".ad", "url, bindDN, base and upnDomain are required")
-			case !strings.HasPrefix(a.URL, "ldaps://") && !strings.HasPrefix(a.URL, "ldap://"):
-				bad(key+".ad.url", "want ldaps://host:636, not %q", a.URL)
-			}
-		}
-		if c.Type != "ad" && c.AD != nil {
-			bad(key+".ad", "only for a client of type ad")
-		}
-		errs = append(errs, checkClient(key, c)...)
-		if c.Snapshot != "" || c.State != "" {
-			bad(key, "snapshot and state are not per client in the broker: the broker gives both (see sources and state)")
-		}
-		if c.Delta < 0 {
-			bad(key+".delta", "must be positive, not %v", c.Delta)
-		}
-		if h := c.FullSyncHour; h != nil && (*h < -1 || *h > 23) {
-			bad(key+".fullSyncHour", "want 0-23, or -1 for none, not %d", *h)
-		}
-		if c.Concurrency < 0 {
-			bad(key+".concurrency", "must not be negative")
-		}
-	}
-	for i, t := range fc.Tokens {
-		key := fmt.Sprintf("tokens[%d]", i)
-		switch api.Role(t.Role) {
-		case api.MunicipalAdmin, api.SchoolAdmin, api.Teacher, api.Parent, api.PrivacyOfficer, api.Importer:
-			if t.Client != "" {
-				bad(key+".client", "only for a token of role agent")
-			}
-		case api.Agent:
-			if !agents[t.Client] {
-				bad(key+".client", "an agent token names one of agents, not %q", t.Client)
-			}
-		default:
-			bad(key+".role", "unknown role %q", t.Role)
-		}
-		if t.ID == "" {
-			bad(key+".id", "required")
-		}
-		if t.TokenEnv == "" && t.TokenFile == "" {
-			bad(key, "tokenEnv or tokenFile is required")
-		}
-		if t.Kind != "" && t.Kind != "client" && t.Kind != "person" {
-			bad(key+".kind", "want client or person, not %q", t.Kind)
-		}
-	}
+	agents := checkAgents(fc.Agents, bad)
+	errs = append(errs, checkClients("clients", fc.Clients, agents, bad)...)
+	checkTokens("tokens", fc.Tokens, agents, bad)
 	if t := fc.TLS; t != nil && (t.CertFile == "" || t.KeyFile == "") {
 		bad("tls", "certFile and keyFile are required")
 	}
@@ -367,50 +308,159 @@ func parseConfig(b []byte) (*fileConfig, error) {
 			bad("mail.headCountShare", "want a share between 0 and 1, not %v", m.HeadCountShare)
 		}
 	}
-	if st := fc.Sources.STIL; st != nil {
+	checkSources("sources", &fc.Sources, bad)
+	fc.Audit.check(bad)
+	return fc, errors.Join(errs...)
+}
+
+// checkAgents checks the agent clients and returns their names.
+func checkAgents(list []agentClientConfig, bad func(key, format string, args ...any)) map[string]bool {
+	agents := map[string]bool{}
+	for i, a := range list {
+		key := fmt.Sprintf("agents[%d]", i)
+		switch {
+		case a.Name == "":
+			bad(key+".name", "required")
+		case agents[a.Name]:
+			bad(key+".name", "%q is used twice", a.Name)
+		}
+		agents[a.Name] = true
+		if h := a.FullSyncHour; h != nil && (*h < -1 || *h > 23) {
+			bad(key+".fullSyncHour", "want 0-23, or -1 for none, not %d", *h)
+		}
+	}
+	return agents
+}
+
+// checkClients checks the clients under prefix (clients, or a
+// municipality's); the target types' own checks (checkClient) are
+// returned.
+func checkClients(prefix string, clients []clientConfig, agents map[string]bool, bad func(key, format string, args ...any)) (more []error) {
+	names := map[string]bool{}
+	for i, c := range clients {
+		key := fmt.Sprintf("%s[%d]", prefix, i)
+		switch {
+		case c.Name == "":
+			bad(key+".name", "required")
+		case names[c.Name], agents[c.Name]:
+			bad(key+".name", "%q is used twice", c.Name)
+		}
+		names[c.Name] = true
+		if c.Type == "entra" && !targetTypes["entra"] {
+			bad(key+".type", "entra needs the broker built with the Microsoft Graph SDK: go build -tags entra ./examples/broker")
+		} else if !targetTypes[c.Type] {
+			bad(key+".type", "unknown type %q (this build knows %s)", c.Type, strings.Join(sortedTypes(), ", "))
+		}
+		if c.Type == "memdir" && c.Path == "" {
+			bad(key+".path", "required for a memdir client")
+		}
+		if c.Type == "ad" {
+			switch a := c.AD; {
+			case a == nil:
+				bad(key+".ad", "required for an ad client")
+			case a.URL == "" || a.BindDN == "" || a.Base == "" || a.UPNDomain == "":
+				bad(key+".ad", "url, bindDN, base and upnDomain are required")
+			case !strings.HasPrefix(a.URL, "ldaps://") && !strings.HasPrefix(a.URL, "ldap://"):
+				bad(key+".ad.url", "want ldaps://host:636, not %q", a.URL)
+			}
+		}
+		if c.Type != "ad" && c.AD != nil {
+			bad(key+".ad", "only for a client of type ad")
+		}
+		more = append(more, checkClient(key, c)...)
+		if c.Snapshot != "" || c.State != "" {
+			bad(key, "snapshot and state are not per client in the broker: the broker gives both (see sources and state)")
+		}
+		if c.Delta < 0 {
+			bad(key+".delta", "must be positive, not %v", c.Delta)
+		}
+		if h := c.FullSyncHour; h != nil && (*h < -1 || *h > 23) {
+			bad(key+".fullSyncHour", "want 0-23, or -1 for none, not %d", *h)
+		}
+		if c.Concurrency < 0 {
+			bad(key+".concurrency", "must not be negative")
+		}
+	}
+	return more
+}
+
+// checkTokens checks the tokens under prefix.
+func checkTokens(prefix string, tokens []tokenConfig, agents map[string]bool, bad func(key, format string, args ...any)) {
+	for i, t := range tokens {
+		key := fmt.Sprintf("%s[%d]", prefix, i)
+		switch api.Role(t.Role) {
+		case api.MunicipalAdmin, api.SchoolAdmin, api.Teacher, api.Parent, api.PrivacyOfficer, api.Importer:
+			if t.Client != "" {
+				bad(key+".client", "only for a token of role agent")
+			}
+		case api.Agent:
+			if !agents[t.Client] {
+				bad(key+".client", "an agent token names one of agents, not %q", t.Client)
+			}
+		default:
+			bad(key+".role", "unknown role %q", t.Role)
+		}
+		if t.ID == "" {
+			bad(key+".id", "required")
+		}
+		if t.TokenEnv == "" && t.TokenFile == "" {
+			bad(key, "tokenEnv or tokenFile is required")
+		}
+		if t.Kind != "" && t.Kind != "client" && t.Kind != "person" {
+			bad(key+".kind", "want client or person, not %q", t.Kind)
+		}
+	}
+}
+
+// checkSources checks the sources under prefix.
+func checkSources(prefix string, src *sourceConfig, bad func(key, format string, args ...any)) {
+	if st := src.STIL; st != nil {
 		if len(st.Institutions) == 0 {
-			bad("sources.stil.institutions", "at least one institution number")
+			bad(prefix+".stil.institutions", "at least one institution number")
 		}
 		if len(st.Times) == 0 || len(st.Times) > broker.MaxFetchTimes {
-			bad("sources.stil.times", "want 1 to %d times a day (STIL allows %d exports per institution per day), not %d", broker.MaxFetchTimes, broker.MaxFetchTimes, len(st.Times))
+			bad(prefix+".stil.times", "want 1 to %d times a day (STIL allows %d exports per institution per day), not %d", broker.MaxFetchTimes, broker.MaxFetchTimes, len(st.Times))
 		}
 		for i, t := range st.Times {
 			if _, err := time.Parse("15:04", t); err != nil {
-				bad(fmt.Sprintf("sources.stil.times[%d]", i), "%q is not a time of day (HH:MM)", t)
+				bad(fmt.Sprintf("%s.stil.times[%d]", prefix, i), "%q is not a time of day (HH:MM)", t)
 			}
 		}
 		switch {
 		case st.Folder != "" && (st.CertFile != "" || st.KeyFile != ""):
-			bad("sources.stil", "folder or certFile/keyFile, not both")
+			bad(prefix+".stil", "folder or certFile/keyFile, not both")
 		case st.Folder == "" && (st.CertFile == "" || st.KeyFile == ""):
-			bad("sources.stil", "folder, or certFile and keyFile for the WS-17 service, are required")
+			bad(prefix+".stil", "folder, or certFile and keyFile for the WS-17 service, are required")
 		}
 	}
-	fc.Audit.check(bad)
-	if g := fc.Sources.Guard; g.MinShare >= 1 {
-		bad("sources.guard.minShare", "want a share below 1, not %v", g.MinShare)
+	if g := src.Guard; g.MinShare >= 1 {
+		bad(prefix+".guard.minShare", "want a share below 1, not %v", g.MinShare)
 	}
-	return fc, errors.Join(errs...)
 }
 
 func sortedTypes() []string { return slices.Sorted(maps.Keys(targetTypes)) }
 
 // tokens reads the configured tokens.
 func (fc *fileConfig) tokens(getenv func(string) string) (api.Tokens, error) {
+	return readTokens("tokens", fc.Tokens, getenv)
+}
+
+// readTokens reads the tokens under prefix.
+func readTokens(prefix string, tokens []tokenConfig, getenv func(string) string) (api.Tokens, error) {
 	out := api.Tokens{}
-	for i, t := range fc.Tokens {
+	for i, t := range tokens {
 		var tok string
 		if t.TokenFile != "" {
 			b, err := os.ReadFile(t.TokenFile)
 			if err != nil {
-				return nil, fmt.Errorf("%w: tokens[%d].tokenFile: %w", provision.ErrConfig, i, err)
+				return nil, fmt.Errorf("%w: %s[%d].tokenFile: %w", provision.ErrConfig, prefix, i, err)
 			}
 			tok = strings.TrimSpace(string(b))
 		} else {
 			tok = getenv(t.TokenEnv)
 		}
 		if len(tok) < 16 {
-			return nil, fmt.Errorf("%w: tokens[%d]: the token of %s is missing or shorter than 16 characters", provision.ErrConfig, i, t.ID)
+			return nil, fmt.Errorf("%w: %s[%d]: the token of %s is missing or shorter than 16 characters", provision.ErrConfig, prefix, i, t.ID)
 		}
 		kind := t.Kind
 		if kind == "" {

@@ -8,6 +8,11 @@
 //
 //	broker -demo                       # a synthetic municipality, memdir clients, on localhost
 //	broker -config broker.yaml         # see broker.example.yaml
+//	broker -config broker.yaml -purge 0101  # delete a removed municipality's state
+//
+// With "municipalities" in the configuration, one service hosts several
+// municipalities (municipalities.go, broker/tenant), each with its own
+// clients, tokens, sources and state, its API under /m/<id>/.
 //
 // This binary knows memdir, Active Directory and Google Workspace clients
 // (target). Entra ID clients need a build with -tags entra (entra.go): the
@@ -86,6 +91,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	demo := fs.Bool("demo", false, "run a demo: a synthetic municipality and two memdir clients on localhost")
 	listen := fs.String("listen", "", "the API's address (overrides the configuration; demo default 127.0.0.1:8080, :0 picks a free port)")
 	stateDir := fs.String("state", "", "the state folder (demo default: a fresh temporary folder)")
+	purgeID := fs.String("purge", "", "delete the state of this municipality, which must no longer be in the configuration, and exit")
 	if err := fs.Parse(args); err != nil {
 		return 4
 	}
@@ -116,7 +122,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if *listen != "" {
 		fc.Listen = *listen
 	}
-	if err := serve(ctx, fc, *demo, adminToken, stdout, log, getenv); err != nil {
+	do := func() error { return serve(ctx, fc, *demo, adminToken, stdout, log, getenv) }
+	switch {
+	case *purgeID != "":
+		do = func() error { return purge(ctx, fc, *purgeID, stdout, getenv) }
+	case len(fc.Municipalities) > 0:
+		do = func() error { return serveMunicipalities(ctx, fc, stdout, log, getenv) }
+	}
+	if err := do(); err != nil {
 		fmt.Fprintln(stderr, "broker:", err)
 		if errors.Is(err, provision.ErrConfig) {
 			return 4

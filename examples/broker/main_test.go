@@ -222,7 +222,7 @@ func TestSIGTERM(t *testing.T) {
 	if !strings.Contains(stderr.String(), "state saved") {
 		t.Errorf("no 'state saved' log line:\n%s", stderr.String())
 	}
-	for _, f := range []string{"school-directory.json", "broker/broker.json", "broker/client%2Fschool-directory%2Fstate.json"} {
+	for _, f := range []string{"school-directory.json", "broker/client%2Fschool-directory%2Fstatus.json", "broker/source-version.json", "broker/client%2Fschool-directory%2Fstate.json"} {
 		if fi, err := os.Stat(filepath.Join(state, f)); err != nil || fi.Size() == 0 {
 			t.Errorf("state file %s: %v", f, err)
 		}

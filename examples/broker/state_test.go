@@ -2,50 +2,22 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
-	"os"
 	"testing"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/orgsync/orgsync/broker"
+	"github.com/orgsync/orgsync/internal/testdb"
 )
 
 // TestDatabaseState: with database: the state is in MariaDB and two
 // instances on one database share the clients by leases.
 func TestDatabaseState(t *testing.T) {
-	dsn := os.Getenv("ORGSYNC_MYSQL_DSN")
-	if dsn == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("ORGSYNC_MYSQL_DSN not set in CI")
-		}
-		t.Skip("ORGSYNC_MYSQL_DSN not set; run .ci/servers/mariadb.sh start")
-	}
 	ctx := context.Background()
-	cfg, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rnd [4]byte
-	_, _ = rand.Read(rnd[:])
-	name := "orgsync_example_" + hex.EncodeToString(rnd[:])
-	admin, err := sql.Open("mysql", cfg.FormatDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Exec("DROP DATABASE " + name) //nolint:errcheck
-	cfg.DBName = name
-	cfg.ParseTime = false // openState sets it
+	_, dsn := testdb.New(t)
 	env := func(k string) string {
 		if k == "BROKER_DSN" {
-			return cfg.FormatDSN()
+			return dsn
 		}
 		return ""
 	}
@@ -59,10 +31,10 @@ func TestDatabaseState(t *testing.T) {
 		defer st.close()
 		states = append(states, st)
 	}
-	if err := states[0].store.Put(ctx, "broker", []byte("{}")); err != nil {
+	if err := states[0].store.Put(ctx, "client/ad/status", []byte("{}")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := states[1].store.Get(ctx, "broker"); err != nil {
+	if _, err := states[1].store.Get(ctx, "client/ad/status"); err != nil {
 		t.Errorf("the second instance does not see the first's state: %v", err)
 	}
 	_, done, err := states[0].leases.Hold(ctx, "ad")
