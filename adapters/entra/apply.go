@@ -425,20 +425,32 @@ func (c *Client) createGroup(ctx context.Context, o *diff.Object) error {
 		}
 		return response{status: http.StatusOK, body: m, recovered: true}, true, nil
 	}
-	r, err := c.send(ctx, request{op: op, recover: lookup, lag: len(refs) > 0,
-		build: func(ctx context.Context) (*abs.RequestInformation, error) {
-			ri, err := c.gs.Groups().ToPostRequestInformation(ctx, models.NewGroup(), nil)
-			return withJSON(ri, err, body)
-		}})
-	if err != nil {
-		return err
+	var r response
+	inUnit := false
+	if auID != "" && !c.noUnitCreate.Load() {
+		r, inUnit, err = c.createGroupInUnit(ctx, op, auID, body, lookup)
+		if err != nil {
+			return err
+		}
+	}
+	if !inUnit {
+		r, err = c.send(ctx, request{op: op, recover: lookup, lag: len(refs) > 0,
+			build: func(ctx context.Context) (*abs.RequestInformation, error) {
+				ri, err := c.gs.Groups().ToPostRequestInformation(ctx, models.NewGroup(), nil)
+				return withJSON(ri, err, body)
+			}})
+		if err != nil {
+			return err
+		}
 	}
 	id := r.str("id")
 	if r.recovered {
 		bound = nil // recovered: an earlier attempt made it; members unknown
 	}
 	c.setEntry(o.Key, &entry{kind: diff.Group, id: id, ext: ext, members: set(bound)})
-	if auID != "" {
+	if inUnit {
+		c.update(o.Key, func(e *entry) { e.parent = o.Parent })
+	} else if auID != "" {
 		if err := c.auLink(ctx, o.Key, id, auID, true); err != nil {
 			return err
 		}
@@ -448,6 +460,40 @@ func (c *Client) createGroup(ctx context.Context, o *diff.Object) error {
 		return c.makeTeam(ctx, o.Key, id)
 	}
 	return nil
+}
+
+// createGroupInUnit creates a group inside its administrative unit in one
+// request (POST /directory/administrativeUnits/{id}/members with the group
+// as body, which Graph v1.0 allows for groups only), saving the separate
+// link. It needs the Groups or User Administrator role scoped on the unit:
+// when Graph refuses with 403 — or with a 400 that is not replication lag,
+// since the reference documents only the group's core properties for this
+// body, not extension properties or members@odata.bind — it warns once,
+// turns the shortcut off for the client and reports ok false, so that the
+// caller creates the group and links it (a body Graph refuses anyway is
+// then refused by POST /groups too). A recovered create (lost answer) is
+// found by its key; created this way it is in the unit already.
+func (c *Client) createGroupInUnit(ctx context.Context, op, auID string, body map[string]any,
+	lookup func(context.Context) (response, bool, error)) (response, bool, error) {
+	inUnit := make(map[string]any, len(body)+1)
+	for k, v := range body {
+		inUnit[k] = v
+	}
+	inUnit["@odata.type"] = "#microsoft.graph.group"
+	r, err := c.send(ctx, request{op: op + " in administrative unit " + auID, recover: lookup, lag: true,
+		build: func(ctx context.Context) (*abs.RequestInformation, error) {
+			ri, err := c.gs.Directory().AdministrativeUnits().ByAdministrativeUnitId(auID).Members().ToPostRequestInformation(ctx, models.NewDirectoryObject(), nil)
+			return withJSON(ri, err, inUnit)
+		}})
+	var ge *GraphError
+	if err != nil && errors.As(err, &ge) && (ge.Status == http.StatusForbidden || (ge.Status == http.StatusBadRequest && !ge.lagging())) {
+		if !c.noUnitCreate.Swap(true) {
+			c.log.Warn("entra: creating groups inside their administrative unit was refused (the app needs the Groups Administrator or User Administrator role scoped on the units, docs/PERMISSIONS.md); creating and linking them in two requests from now on",
+				"op", op, "err", err)
+		}
+		return response{}, false, nil
+	}
+	return r, err == nil, err
 }
 
 func set(keys []string) map[string]bool {

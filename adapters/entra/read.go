@@ -238,7 +238,9 @@ func (c *Client) readMembers(ctx context.Context, typ string, ids []string, into
 				return c.gs.Directory().AdministrativeUnits().ByAdministrativeUnitId(id).Members().ToGetRequestInformation(ctx, &directory.AdministrativeUnitsItemMembersRequestBuilderGetRequestConfiguration{
 					QueryParameters: &directory.AdministrativeUnitsItemMembersRequestBuilderGetQueryParameters{Select: []string{"id"}, Top: ptr(int32(c.cfg.PageSize))}})
 			}
-			r, err := c.send(ctx, request{op: op, build: first})
+			// the list may show a group or unit that a read by id still
+			// misses (replication lag): wait for it, as for a write
+			r, err := c.send(ctx, request{op: op, build: first, lag: true})
 			for err == nil {
 				var page struct {
 					Value    []map[string]any `json:"value"`

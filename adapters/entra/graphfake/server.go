@@ -101,6 +101,11 @@ type Options struct {
 	// RetryAfter is the Retry-After, in seconds, of throttled answers
 	// (default 0).
 	RetryAfter int
+	// NoUnitRole: the app holds no Groups Administrator or User
+	// Administrator role scoped on the administrative units, so creating
+	// a group inside a unit (POST /directory/administrativeUnits/{id}/members)
+	// answers 403, as Graph does without the role.
+	NoUnitRole bool
 }
 
 // Counts are the server's request counters.
