@@ -147,20 +147,30 @@ func asBool(v any) (bool, bool) {
 
 // exec sends requests, coalescing concurrent ones into $batch envelopes of
 // at most Config.BatchSize from one queue, whatever stage or kind of
-// change they come from. A full envelope leaves at once; a partial one
-// leaves when its oldest request has waited Config.BatchWindow, so the
-// requests of one step, and those re-sent after throttling, join the
-// next envelope instead of going in half-empty ones of their own. At
-// most Config.Concurrency envelopes are in flight. Per-item 429/503/504
-// and transport failures are reported to the caller, which re-sends (see
+// change they come from. A full envelope leaves at once. A partial one
+// leaves when its oldest request has waited Config.BatchWindow, but not
+// while envelopes are still out (up to holdWindows windows): their answers
+// set their callers going again, and the requests those make — the next
+// step of a change, or a re-send after throttling — fill the waiting
+// envelope instead of going in half-empty ones of their own. At most
+// Config.Concurrency envelopes are in flight. Per-item 429/503/504 and
+// transport failures are reported to the caller, which re-sends (see
 // Client.send); the SDK's own retry handler covers the envelope.
 type exec struct {
 	c       *Client
 	mu      sync.Mutex
 	pending []*call
 	timer   *time.Timer // armed while pending is not empty
-	sem     chan struct{}
+	// out counts the envelopes cut and not yet answered; last is when
+	// the latest of them was answered.
+	out  int
+	last time.Time
+	sem  chan struct{}
 }
+
+// holdWindows bounds how long a partial envelope waits for the answers of
+// the envelopes out, in batch windows.
+const holdWindows = 50
 
 type call struct {
 	ctx  context.Context
@@ -183,6 +193,9 @@ func (x *exec) do(ctx context.Context, op string, req *abs.RequestInformation) r
 	x.mu.Lock()
 	x.pending = append(x.pending, cl)
 	full := x.cut(false)
+	if len(full) > 0 || x.timer == nil {
+		x.arm()
+	}
 	x.mu.Unlock()
 	for _, chunk := range full {
 		go x.send(chunk)
@@ -196,7 +209,7 @@ func (x *exec) do(ctx context.Context, op string, req *abs.RequestInformation) r
 }
 
 // cut takes the full envelopes off the queue (every request when all is
-// set) and arms the timer for what is left. Caller holds x.mu.
+// set) and counts them out. Caller holds x.mu.
 func (x *exec) cut(all bool) [][]*call {
 	n := x.c.cfg.BatchSize
 	var out [][]*call
@@ -207,32 +220,52 @@ func (x *exec) cut(all bool) [][]*call {
 	}
 	if len(x.pending) == 0 {
 		x.pending = nil
-		if x.timer != nil {
-			x.timer.Stop()
-			x.timer = nil
-		}
-		return out
 	}
-	if x.timer == nil || len(out) > 0 {
-		// the window runs from the arrival of the oldest request waiting
-		d := time.Until(x.pending[0].at.Add(x.c.cfg.BatchWindow))
-		if x.timer != nil {
-			x.timer.Stop()
-		}
-		x.timer = time.AfterFunc(max(d, 0), x.flush)
-	}
+	x.out += len(out)
 	return out
 }
 
-// flush sends what waits in the queue once the window has passed.
+// due is when the partial envelope waiting may leave: a window after its
+// oldest request and after the last answer; while envelopes are out, not
+// before holdWindows windows after its oldest request (an answer arms the
+// timer again). Caller holds x.mu; pending is not empty.
+func (x *exec) due() time.Time {
+	w := x.c.cfg.BatchWindow
+	oldest := x.pending[0].at
+	at := oldest.Add(w)
+	if l := x.last.Add(w); l.After(at) {
+		at = l
+	}
+	if x.out > 0 {
+		if h := oldest.Add(holdWindows * w); h.After(at) {
+			at = h
+		}
+	}
+	return at
+}
+
+// arm sets the timer for the waiting partial envelope. Caller holds x.mu.
+func (x *exec) arm() {
+	if x.timer != nil {
+		x.timer.Stop()
+		x.timer = nil
+	}
+	if len(x.pending) > 0 {
+		x.timer = time.AfterFunc(max(time.Until(x.due()), 0), x.flush)
+	}
+}
+
+// flush sends the partial envelope when it is due.
 func (x *exec) flush() {
 	x.mu.Lock()
 	x.timer = nil
 	var chunks [][]*call
-	if len(x.pending) > 0 && time.Since(x.pending[0].at) < x.c.cfg.BatchWindow {
-		chunks = x.cut(false) // a newer oldest request: wait for its window
-	} else {
-		chunks = x.cut(true)
+	if len(x.pending) > 0 {
+		if time.Now().Before(x.due()) {
+			x.arm()
+		} else {
+			chunks = x.cut(true)
+		}
 	}
 	x.mu.Unlock()
 	for _, chunk := range chunks {
@@ -244,6 +277,13 @@ func (x *exec) flush() {
 // context of its first request, without its cancellation: the callers
 // stop waiting on their own contexts.
 func (x *exec) send(chunk []*call) {
+	defer func() {
+		x.mu.Lock()
+		x.out--
+		x.last = time.Now()
+		x.arm()
+		x.mu.Unlock()
+	}()
 	ctx := context.WithoutCancel(chunk[0].ctx)
 	x.sem <- struct{}{}
 	defer func() { <-x.sem }()

@@ -260,7 +260,7 @@ func TestFirstSyncConvergesWithRealism(t *testing.T) {
 			noDuplicates(t, tn.srv, creates(p))
 			t.Logf("%d changes: %d HTTP requests (%.1f per 1,000 changes), %d batch items, %d look-ups missed by lag",
 				len(p.Changes), c.Requests, float64(c.Requests)*1000/float64(len(p.Changes)), c.BatchItems, c.LagMisses)
-			t.Logf("batch items by route %v", c.ItemsByRoute)
+			t.Logf("batch items by route %v; requests by route %v; envelopes by size %v", c.ItemsByRoute, c.ByRoute, c.Envelopes)
 		})
 	}
 }

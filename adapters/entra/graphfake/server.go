@@ -126,6 +126,10 @@ type Counts struct {
 	// LagMisses counts look-ups and references that missed an object
 	// because of Options.Lag.
 	LagMisses int
+	// Envelopes counts the well-formed $batch envelopes that reached the
+	// batch handler (not throttled as a whole request) by their number of
+	// items: how full the client's batches are.
+	Envelopes map[int]int
 }
 
 // Server is a running fake Graph service. Its methods are safe for
@@ -167,7 +171,7 @@ func New(opts Options) *Server {
 		faults: opts.Faults,
 		objs:   map[string]*object{},
 		seen:   map[uint64]int{},
-		counts: Counts{ByRoute: map[string]int{}, ItemsByRoute: map[string]int{}, Writes: map[string]int{}},
+		counts: Counts{ByRoute: map[string]int{}, ItemsByRoute: map[string]int{}, Writes: map[string]int{}, Envelopes: map[int]int{}},
 	}
 	if opts.ExtensionProperties != nil {
 		s.extReg = map[string]bool{}
@@ -210,6 +214,7 @@ func (s *Server) Counts() Counts {
 	c.ByRoute = maps.Clone(c.ByRoute)
 	c.ItemsByRoute = maps.Clone(c.ItemsByRoute)
 	c.Writes = maps.Clone(c.Writes)
+	c.Envelopes = maps.Clone(c.Envelopes)
 	return c
 }
 
@@ -217,7 +222,7 @@ func (s *Server) Counts() Counts {
 func (s *Server) ResetCounts() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.counts = Counts{ByRoute: map[string]int{}, ItemsByRoute: map[string]int{}, Writes: map[string]int{}}
+	s.counts = Counts{ByRoute: map[string]int{}, ItemsByRoute: map[string]int{}, Writes: map[string]int{}, Envelopes: map[int]int{}}
 }
 
 // ExpireDeltaTokens invalidates every delta and skip token handed out so
