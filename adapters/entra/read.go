@@ -66,7 +66,9 @@ func (c *Client) auSelect() []string {
 // administrative units (as containers), plus, with Config.Adopt, unmarked
 // users as adoption candidates. With Config.Delta the second and later
 // reads are incremental (delta queries); an expired delta link
-// (syncStateNotFound) falls back to a full read.
+// (syncStateNotFound) falls back to a full read. A group or unit the list
+// shows but whose members a read by id still misses (404 while a new
+// object replicates) is waited for, up to Config.LagRetries times.
 func (c *Client) Read(ctx context.Context) ([]diff.Object, error) {
 	snap, err := c.readSnapshot(ctx)
 	if err != nil {
