@@ -46,6 +46,10 @@ type Client struct {
 	gonly     groupsOnly // Config.GroupsOnly (groupsonly.go)
 
 	sends, resends atomic.Int64
+	// noUnitCreate: creating a group inside its administrative unit was
+	// refused once (no role scoped on the unit); groups are then created
+	// and linked in two requests (apply.go, createGroupInUnit).
+	noUnitCreate atomic.Bool
 }
 
 // entry is what the client knows about a managed object.

@@ -136,8 +136,9 @@ type Config struct {
 	// BatchSize is the number of requests per $batch (1..20, default 20);
 	// 1 sends every request on its own, without $batch.
 	BatchSize int `yaml:"batchSize,omitempty" json:"batchSize,omitempty"`
-	// BatchWindow is how long the first request waits for others to join
-	// its batch; default 5 ms.
+	// BatchWindow is how long a request waits in the queue for others to
+	// fill its batch (a full batch of BatchSize leaves at once); default
+	// 5 ms.
 	BatchWindow time.Duration `yaml:"batchWindow,omitempty" json:"batchWindow,omitempty"`
 	// Concurrency bounds the $batch (or single) requests in flight;
 	// default 4.

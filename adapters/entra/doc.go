@@ -65,7 +65,11 @@
 // Parent is its membership of that unit, which scopes who may administer
 // it. Prepare adapts any desired state to this (and drops attributes the
 // configuration does not store); callers should run desired objects
-// through it before planning.
+// through it before planning. A group of an institution is created inside
+// its unit in one request (POST /directory/administrativeUnits/{id}/members
+// with the group as body), which needs the Groups Administrator role
+// scoped on the unit (docs/PERMISSIONS.md); when Graph refuses that, the
+// client warns once and creates and links groups in two requests.
 //
 // Disable sets accountEnabled=false and the disabledDate extension; a
 // retired group or unit gets the date only. Delete removes the object
@@ -76,9 +80,11 @@
 // Writes (and single look-ups) go out in JSON batches of up to
 // Config.BatchSize (20) requests. Apply may be called concurrently — as
 // diff.Apply does for the changes of a stage — and the client coalesces
-// the requests of concurrent calls: the first waits Config.BatchWindow
-// (5 ms) or until 20 have gathered and sends them as one $batch, at most
-// Config.Concurrency envelopes at a time. Batches fill only when enough
+// the requests of concurrent calls in one queue, whatever their stage or
+// kind: 20 waiting requests leave at once as one $batch, fewer leave when
+// the oldest has waited Config.BatchWindow (5 ms), at most
+// Config.Concurrency envelopes at a time; a request re-sent after
+// throttling joins the queue again and so the next envelope. Batches fill only when enough
 // changes run at once: give diff.ApplyOptions.Concurrency 20 or more
 // (the starter binary uses 64). AddMember calls for one group are further
 // coalesced into one PATCH with members@odata.bind (up to 20 members),

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -145,23 +146,37 @@ func asBool(v any) (bool, bool) {
 }
 
 // exec sends requests, coalescing concurrent ones into $batch envelopes of
-// at most Config.BatchSize. The first request to arrive waits
-// Config.BatchWindow (or until the batch is full) and then sends
-// everything that has gathered, in chunks, with at most
-// Config.Concurrency envelopes in flight. Per-item 429/503/504 and
+// at most Config.BatchSize from one queue, whatever stage or kind of
+// change they come from. A full envelope leaves at once. A partial one
+// leaves when its oldest request has waited Config.BatchWindow, but not
+// while envelopes are still out (up to holdWindows windows): their answers
+// set their callers going again, and the requests those make — the next
+// step of a change, or a re-send after throttling — fill the waiting
+// envelope instead of going in half-empty ones of their own. At most
+// Config.Concurrency envelopes are in flight. Per-item 429/503/504 and
 // transport failures are reported to the caller, which re-sends (see
 // Client.send); the SDK's own retry handler covers the envelope.
 type exec struct {
 	c       *Client
 	mu      sync.Mutex
 	pending []*call
-	full    chan struct{}
-	sem     chan struct{}
+	timer   *time.Timer // armed while pending is not empty
+	// out counts the envelopes cut and not yet answered; last is when
+	// the latest of them was answered.
+	out  int
+	last time.Time
+	sem  chan struct{}
 }
 
+// holdWindows bounds how long a partial envelope waits for the answers of
+// the envelopes out, in batch windows.
+const holdWindows = 50
+
 type call struct {
+	ctx  context.Context
 	op   string
 	req  *abs.RequestInformation
+	at   time.Time // when it joined the queue
 	done chan response
 }
 
@@ -171,57 +186,117 @@ func newExec(c *Client) *exec {
 
 // do sends one request and waits for its response.
 func (x *exec) do(ctx context.Context, op string, req *abs.RequestInformation) response {
-	cl := &call{op: op, req: req, done: make(chan response, 1)}
 	if x.c.cfg.BatchSize == 1 {
 		return x.single(ctx, op, req)
 	}
+	cl := &call{ctx: ctx, op: op, req: req, at: time.Now(), done: make(chan response, 1)}
 	x.mu.Lock()
 	x.pending = append(x.pending, cl)
-	leader := len(x.pending) == 1
-	if leader {
-		x.full = make(chan struct{})
-	}
-	full := x.full
-	if len(x.pending) == x.c.cfg.BatchSize {
-		close(full)
+	full := x.cut(false)
+	if len(full) > 0 || x.timer == nil {
+		x.arm()
 	}
 	x.mu.Unlock()
-
-	if leader {
-		t := time.NewTimer(x.c.cfg.BatchWindow)
-		select {
-		case <-t.C:
-		case <-full:
-		case <-ctx.Done():
-		}
-		t.Stop()
-		x.mu.Lock()
-		calls := x.pending
-		x.pending = nil
-		x.mu.Unlock()
-		var wg sync.WaitGroup
-		for start := 0; start < len(calls); start += x.c.cfg.BatchSize {
-			chunk := calls[start:min(start+x.c.cfg.BatchSize, len(calls))]
-			wg.Go(func() {
-				select {
-				case x.sem <- struct{}{}:
-				case <-ctx.Done():
-					for _, cl := range chunk {
-						cl.done <- failed(cl.op, ctx.Err())
-					}
-					return
-				}
-				defer func() { <-x.sem }()
-				x.c.batch(ctx, chunk)
-			})
-		}
-		wg.Wait()
+	for _, chunk := range full {
+		go x.send(chunk)
 	}
 	select {
 	case r := <-cl.done:
 		return r
 	case <-ctx.Done():
 		return failed(op, ctx.Err())
+	}
+}
+
+// cut takes the full envelopes off the queue (every request when all is
+// set) and counts them out. Caller holds x.mu.
+func (x *exec) cut(all bool) [][]*call {
+	n := x.c.cfg.BatchSize
+	var out [][]*call
+	for len(x.pending) >= n || (all && len(x.pending) > 0) {
+		k := min(n, len(x.pending))
+		out = append(out, slices.Clone(x.pending[:k]))
+		x.pending = x.pending[k:]
+	}
+	if len(x.pending) == 0 {
+		x.pending = nil
+	}
+	x.out += len(out)
+	return out
+}
+
+// due is when the partial envelope waiting may leave: a window after its
+// oldest request and after the last answer; while envelopes are out, not
+// before holdWindows windows after its oldest request (an answer arms the
+// timer again). Caller holds x.mu; pending is not empty.
+func (x *exec) due() time.Time {
+	w := x.c.cfg.BatchWindow
+	oldest := x.pending[0].at
+	at := oldest.Add(w)
+	if l := x.last.Add(w); l.After(at) {
+		at = l
+	}
+	if x.out > 0 {
+		if h := oldest.Add(holdWindows * w); h.After(at) {
+			at = h
+		}
+	}
+	return at
+}
+
+// arm sets the timer for the waiting partial envelope. Caller holds x.mu.
+func (x *exec) arm() {
+	if x.timer != nil {
+		x.timer.Stop()
+		x.timer = nil
+	}
+	if len(x.pending) > 0 {
+		x.timer = time.AfterFunc(max(time.Until(x.due()), 0), x.flush)
+	}
+}
+
+// flush sends the partial envelope when it is due.
+func (x *exec) flush() {
+	x.mu.Lock()
+	x.timer = nil
+	var chunks [][]*call
+	if len(x.pending) > 0 {
+		if time.Now().Before(x.due()) {
+			x.arm()
+		} else {
+			chunks = x.cut(true)
+		}
+	}
+	x.mu.Unlock()
+	for _, chunk := range chunks {
+		go x.send(chunk)
+	}
+}
+
+// send posts one envelope within the concurrency bound. It runs on the
+// context of its first request, without its cancellation: the callers
+// stop waiting on their own contexts.
+func (x *exec) send(chunk []*call) {
+	defer func() {
+		x.mu.Lock()
+		x.out--
+		x.last = time.Now()
+		x.arm()
+		x.mu.Unlock()
+	}()
+	ctx := context.WithoutCancel(chunk[0].ctx)
+	x.sem <- struct{}{}
+	defer func() { <-x.sem }()
+	live := chunk[:0:0]
+	for _, cl := range chunk {
+		if err := cl.ctx.Err(); err != nil {
+			cl.done <- failed(cl.op, err)
+			continue
+		}
+		live = append(live, cl)
+	}
+	if len(live) > 0 {
+		x.c.batch(ctx, live)
 	}
 }
 

@@ -66,7 +66,9 @@ func (c *Client) auSelect() []string {
 // administrative units (as containers), plus, with Config.Adopt, unmarked
 // users as adoption candidates. With Config.Delta the second and later
 // reads are incremental (delta queries); an expired delta link
-// (syncStateNotFound) falls back to a full read.
+// (syncStateNotFound) falls back to a full read. A group or unit the list
+// shows but whose members a read by id still misses (404 while a new
+// object replicates) is waited for, up to Config.LagRetries times.
 func (c *Client) Read(ctx context.Context) ([]diff.Object, error) {
 	snap, err := c.readSnapshot(ctx)
 	if err != nil {
@@ -238,7 +240,9 @@ func (c *Client) readMembers(ctx context.Context, typ string, ids []string, into
 				return c.gs.Directory().AdministrativeUnits().ByAdministrativeUnitId(id).Members().ToGetRequestInformation(ctx, &directory.AdministrativeUnitsItemMembersRequestBuilderGetRequestConfiguration{
 					QueryParameters: &directory.AdministrativeUnitsItemMembersRequestBuilderGetQueryParameters{Select: []string{"id"}, Top: ptr(int32(c.cfg.PageSize))}})
 			}
-			r, err := c.send(ctx, request{op: op, build: first})
+			// the list may show a group or unit that a read by id still
+			// misses (replication lag): wait for it, as for a write
+			r, err := c.send(ctx, request{op: op, build: first, lag: true})
 			for err == nil {
 				var page struct {
 					Value    []map[string]any `json:"value"`

@@ -3,6 +3,9 @@ package entra_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -182,6 +185,25 @@ func TestBadUsernameFailsOnlyThatPerson(t *testing.T) {
 	}
 }
 
+// realismSeeds are the fake's seeds for TestFirstSyncConvergesWithRealism:
+// 35, or the comma-separated list in ORGSYNC_REALISM_SEEDS (each seed a
+// different draw of faults, for a range of figures).
+func realismSeeds(t *testing.T) []uint64 {
+	env := os.Getenv("ORGSYNC_REALISM_SEEDS")
+	if env == "" {
+		return []uint64{35}
+	}
+	var seeds []uint64
+	for _, f := range strings.Split(env, ",") {
+		n, err := strconv.ParseUint(strings.TrimSpace(f), 10, 64)
+		if err != nil {
+			t.Fatalf("ORGSYNC_REALISM_SEEDS: %q is not a seed: %v", f, err)
+		}
+		seeds = append(seeds, n)
+	}
+	return seeds
+}
+
 // realism is every awkward behaviour of the fake at once: replication lag
 // (each new object missed by its first look-up or reference), reordered
 // batch answers, 30 % of requests and of batch items throttled, 5 % of
@@ -200,7 +222,8 @@ func realism(seed uint64, lost bool) graphfake.Options {
 // municipality lands with the realism switches on — lag and throttling,
 // then lost answers too; the next plan is empty and no object exists
 // twice. It reports the HTTP requests per 1,000 changes, also without
-// faults for comparison (docs/BENCHMARKS.md). diff.Apply runs 400 changes
+// faults and with lost answers only, for comparison (docs/BENCHMARKS.md);
+// ORGSYNC_REALISM_SEEDS runs it for several seeds. diff.Apply runs 400 changes
 // at once with a batch window of 10 ms, so that re-sent requests find
 // company in their batches.
 func TestFirstSyncConvergesWithRealism(t *testing.T) {
@@ -208,14 +231,20 @@ func TestFirstSyncConvergesWithRealism(t *testing.T) {
 		t.Skip("a whole small municipality, three times")
 	}
 	m := newMunicipality(t, synth.Small)
-	for _, tc := range []struct {
+	type variant struct {
 		name string
 		opts graphfake.Options
-	}{
-		{"plain", graphfake.Options{Seed: 35, PageSize: 100, YoungGroupAttempts: 1}},
-		{"lag+throttling", realism(35, false)},
-		{"lag+throttling+lost", realism(35, true)},
-	} {
+	}
+	var variants []variant
+	for _, seed := range realismSeeds(t) {
+		variants = append(variants,
+			variant{fmt.Sprintf("plain/seed=%d", seed), graphfake.Options{Seed: seed, PageSize: 100, YoungGroupAttempts: 1}},
+			variant{fmt.Sprintf("lag+throttling/seed=%d", seed), realism(seed, false)},
+			variant{fmt.Sprintf("lost-only/seed=%d", seed), graphfake.Options{Seed: seed, PageSize: 100, YoungGroupAttempts: 1,
+				Faults: graphfake.Faults{LostResponse: 0.05, ItemLostResponse: 0.05}}},
+			variant{fmt.Sprintf("lag+throttling+lost/seed=%d", seed), realism(seed, true)})
+	}
+	for _, tc := range variants {
 		t.Run(tc.name, func(t *testing.T) {
 			tn := newTenant(t, tc.opts, func(c *entra.Config) { c.MaxAttempts = 40; c.BatchWindow = 10 * time.Millisecond })
 			want := tn.c.Prepare(m.build(t))
@@ -231,7 +260,93 @@ func TestFirstSyncConvergesWithRealism(t *testing.T) {
 			noDuplicates(t, tn.srv, creates(p))
 			t.Logf("%d changes: %d HTTP requests (%.1f per 1,000 changes), %d batch items, %d look-ups missed by lag",
 				len(p.Changes), c.Requests, float64(c.Requests)*1000/float64(len(p.Changes)), c.BatchItems, c.LagMisses)
-			t.Logf("batch items by route %v", c.ItemsByRoute)
+			t.Logf("batch items by route %v; requests by route %v; envelopes by size %v", c.ItemsByRoute, c.ByRoute, c.Envelopes)
+		})
+	}
+}
+
+// TestReadWaitsForReplicatingGroup: a group created moments ago shows in
+// the list of groups, but reading its members by id still answers 404
+// while it replicates. Read waits for it instead of failing, and returns
+// the group with its member.
+func TestReadWaitsForReplicatingGroup(t *testing.T) {
+	tn := newTenant(t, graphfake.Options{Seed: 41, PageSize: 40, Lag: 2}, func(c *entra.Config) { c.TeamKinds = nil })
+	tn.c.SetSleep(noSleep)
+	uid := tn.srv.Seed("user", map[string]any{"accountEnabled": true, "displayName": "a", "mailNickname": "ua",
+		"userPrincipalName": "ua@" + testDomain, "companyName": testMark, ext("orgsyncKey"): "user/a"})
+	hc := tn.srv.Client()
+	body := `{"displayName":"7A","mailNickname":"7a","mailEnabled":false,"securityEnabled":true,"groupTypes":[],` +
+		`"` + ext("orgsyncKey") + `":"group/7a","members@odata.bind":["` + tn.srv.BaseURL() + `/directoryObjects/` + uid + `"]}`
+	resp, err := hc.Post(tn.srv.BaseURL()+"/groups", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("create group: %d", resp.StatusCode)
+	}
+	tn.srv.ResetCounts()
+	objs, err := tn.c.Read(context.Background())
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	if tn.srv.Counts().LagMisses != 2 {
+		t.Errorf("%d look-ups missed the group, want 2: the lag did not bite", tn.srv.Counts().LagMisses)
+	}
+	for _, o := range objs {
+		if o.Key == "group/7a" {
+			if len(o.Members) != 1 || o.Members[0] != "user/a" {
+				t.Errorf("group members %v, want [user/a]", o.Members)
+			}
+			return
+		}
+	}
+	t.Error("group/7a not read")
+}
+
+// TestGroupsCreatedInTheirUnit: with the Groups Administrator role scoped
+// on the administrative units, each group of an institution is created
+// inside its unit in one request, with no separate link; without the role
+// (NoUnitRole) Graph refuses that, and the adapter creates and links the
+// groups in two requests instead. Both converge with the groups in their
+// units.
+func TestGroupsCreatedInTheirUnit(t *testing.T) {
+	m := newMunicipality(t, synth.Tiny)
+	for _, noRole := range []bool{false, true} {
+		t.Run(map[bool]string{false: "role on the units", true: "no role"}[noRole], func(t *testing.T) {
+			tn := newTenant(t, graphfake.Options{Seed: 42, PageSize: 40, YoungGroupAttempts: 1, NoUnitRole: noRole},
+				func(c *entra.Config) { c.AdministrativeUnits = true })
+			want := tn.c.Prepare(m.build(t))
+			inUnit := 0
+			for _, o := range want {
+				if o.Kind == diff.Group && o.Parent != "" {
+					inUnit++
+				}
+			}
+			if inUnit == 0 {
+				t.Fatal("no group belongs to an administrative unit: the test proves nothing")
+			}
+			p, _ := plan(t, tn.c, want, m.at)
+			tn.srv.ResetCounts()
+			if _, err := diff.Apply(context.Background(), tn.c, p, diff.ApplyOptions{Concurrency: 64, Sleep: noSleep}); err != nil {
+				t.Fatalf("apply: %v", err)
+			}
+			c := tn.srv.Counts()
+			converged(t, tn.c, want, m.at)
+			created := c.Writes["POST /directory/administrativeUnits/{id}/members"]
+			links := c.Writes["POST /directory/administrativeUnits/{id}/members/$ref"]
+			users := 0
+			for _, o := range want {
+				if o.Kind == diff.User && o.Parent != "" {
+					users++
+				}
+			}
+			if !noRole && (created != inUnit || links != users) {
+				t.Errorf("%d groups created in their unit, %d links; want %d and %d (the users' only)", created, links, inUnit, users)
+			}
+			if noRole && (created != 0 || links != users+inUnit) {
+				t.Errorf("%d groups created in their unit, %d links; want 0 and %d", created, links, users+inUnit)
+			}
 		})
 	}
 }

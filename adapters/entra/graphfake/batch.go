@@ -53,6 +53,7 @@ func (s *Server) batch(body []byte) (int, map[string]string, any) {
 		seen[it.ID] = true
 	}
 	s.mu.Lock()
+	s.counts.Envelopes[len(req.Requests)]++
 	failEnvelope := s.faults.BatchFailedDependency > 0 && s.roll("envelope", http.MethodPost, "/$batch", body) < s.faults.BatchFailedDependency
 	failItems := s.faults.BatchThrottledItems > 0 && s.roll("envelope-items", http.MethodPost, "/$batch", body) < s.faults.BatchThrottledItems
 	s.mu.Unlock()

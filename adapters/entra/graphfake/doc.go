@@ -15,7 +15,9 @@
 //   - passwords (password.go): Entra's password policy for cloud accounts
 //     on every passwordProfile.password, User-PasswordProfile.ReadWrite.All
 //     for a PATCH of the password profile, and PasswordIs for tests;
-//   - administrative units under /directory/administrativeUnits with members;
+//   - administrative units under /directory/administrativeUnits with members,
+//     and a new group created inside a unit (POST …/members with a group
+//     body);
 //   - directory extension properties and schema extensions (refused when not
 //     registered, if a registry is configured);
 //   - JSON batching on /$batch: at most 20 requests, relative URLs, per-item
@@ -137,6 +139,23 @@
 //     fake takes the usual set (onprem.go). SyncRefusals lists refused
 //     writes. Member changes of synced groups are not refused (not
 //     modelled). TestSyncedUserRefusesSyncOwnedWrites.
+//   - Creating a group inside an administrative unit. POST
+//     /directory/administrativeUnits/{id}/members with a body of
+//     @odata.type #microsoft.graph.group creates the group and makes it a
+//     member of the unit in one request; v1.0 documents it for groups
+//     only, so a user body (or one without @odata.type) answers 400. It
+//     needs Group.Create or Group.ReadWrite.All together with
+//     AdministrativeUnit.Read.All (or its ReadWrite), and the Groups
+//     Administrator or User Administrator role scoped on the unit: without
+//     the role (Options.NoUnitRole) it answers 403
+//     Authorization_RequestDenied. "Add a member" (administrativeunit-post-members),
+//     https://learn.microsoft.com/graph/api/administrativeunit-post-members
+//     ("Permissions to create a new group" and the group property table).
+//     That page lists the group's core properties only; whether Graph takes
+//     members@odata.bind and extension properties in this body as POST
+//     /groups does is not documented — the fake accepts what POST /groups
+//     accepts (not established). Graph's message for a non-group body is
+//     not documented; the fake's is its own. TestCreateGroupInUnit.
 //
 // Not modelled: authentication, $expand, $orderby, $search, other
 // operators than eq, the advanced-query rules of groups and units, lag of

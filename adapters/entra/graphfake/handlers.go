@@ -126,6 +126,8 @@ func (s *Server) route(method, path string, q url.Values, hdr map[string]string,
 		}
 		s.remove(o)
 		return ok(http.StatusNoContent, nil)
+	case len(rest) == 1 && rest[0] == "members" && typ == "administrativeUnit" && method == http.MethodPost:
+		return s.createInUnit(o, body)
 	case len(rest) >= 1 && (rest[0] == "members" || rest[0] == "owners") && (typ == "group" || (typ == "administrativeUnit" && rest[0] == "members")):
 		return s.relation(o, rest[0], method, rest[1:], path, q, body)
 	case len(rest) == 1 && rest[0] == "team" && typ == "group":
@@ -631,4 +633,34 @@ func cloneValues(q url.Values) url.Values {
 		n[k] = slices.Clone(v)
 	}
 	return n
+}
+
+// createInUnit handles POST /directory/administrativeUnits/{id}/members:
+// Graph v1.0 creates a new group inside the unit (body with @odata.type
+// #microsoft.graph.group and the group's properties); it creates no other
+// kind of object there — a user is created first and added by reference.
+// The caller needs the Groups or User Administrator role scoped on the
+// unit (Options.NoUnitRole). Caller holds s.mu.
+func (s *Server) createInUnit(au *object, body []byte) result {
+	if s.opts.NoUnitRole {
+		return fail(http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+	}
+	m, err := jsonBody(body)
+	if err != nil {
+		return fail(http.StatusBadRequest, "BadRequest", "Unable to read JSON request payload: "+err.Error())
+	}
+	switch t := str(m["@odata.type"]); t {
+	case "#microsoft.graph.group":
+	case "":
+		return fail(http.StatusBadRequest, "Request_BadRequest", "The @odata.type of the object to create is required; add an existing object with POST members/$ref.")
+	default:
+		return fail(http.StatusBadRequest, "Request_BadRequest", "Only groups can be created in an administrative unit, not '"+t+"'; create the object first and add it with POST members/$ref.")
+	}
+	r := s.create("group", body)
+	if r.status != http.StatusCreated {
+		return r
+	}
+	id := str(r.body.(map[string]any)["id"])
+	s.link(au, "members", id)
+	return r
 }

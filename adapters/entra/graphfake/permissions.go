@@ -49,6 +49,11 @@ func allowedBy(method, path string) []string {
 			return []string{"Group.Read.All", "GroupMember.Read.All", "Group.ReadWrite.All"}
 		}
 		return []string{"Group.ReadWrite.All"}
+	case segs[0] == "directory" && len(segs) == 4 && segs[1] == "administrativeUnits" && segs[3] == "members" && method == http.MethodPost:
+		// "Add a member", creating a new group in the unit: Group.Create
+		// or Group.ReadWrite.All, each with AdministrativeUnit.Read.All
+		// (unitRead)
+		return []string{"Group.Create", "Group.ReadWrite.All"}
 	case segs[0] == "directory" && len(segs) > 1 && segs[1] == "administrativeUnits":
 		if read {
 			return []string{"AdministrativeUnit.Read.All", "AdministrativeUnit.ReadWrite.All"}
@@ -57,6 +62,10 @@ func allowedBy(method, path string) []string {
 	}
 	return []string{"(unknown operation)"}
 }
+
+// unitRead is what creating a group in an administrative unit needs
+// beside a group permission: to read the unit.
+var unitRead = []string{"AdministrativeUnit.Read.All", "AdministrativeUnit.ReadWrite.All"}
 
 // authorize checks one request against Options.Permissions; nil allows
 // it. Caller holds s.mu.
@@ -74,6 +83,17 @@ func (s *Server) grant(method, path string, need []string) *result {
 	if need == nil {
 		return nil
 	}
+	if slices.Contains(need, "Group.Create") {
+		if r := s.authorizeAny(method, path, unitRead); r != nil {
+			return r
+		}
+	}
+	return s.authorizeAny(method, path, need)
+}
+
+// authorizeAny allows a request when one of need is granted. Caller
+// holds s.mu.
+func (s *Server) authorizeAny(method, path string, need []string) *result {
 	for _, p := range need {
 		if slices.Contains(s.opts.Permissions, p) {
 			if s.usedPerms == nil {

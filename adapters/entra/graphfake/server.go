@@ -101,6 +101,11 @@ type Options struct {
 	// RetryAfter is the Retry-After, in seconds, of throttled answers
 	// (default 0).
 	RetryAfter int
+	// NoUnitRole: the app holds no Groups Administrator or User
+	// Administrator role scoped on the administrative units, so creating
+	// a group inside a unit (POST /directory/administrativeUnits/{id}/members)
+	// answers 403, as Graph does without the role.
+	NoUnitRole bool
 }
 
 // Counts are the server's request counters.
@@ -121,6 +126,10 @@ type Counts struct {
 	// LagMisses counts look-ups and references that missed an object
 	// because of Options.Lag.
 	LagMisses int
+	// Envelopes counts the well-formed $batch envelopes that reached the
+	// batch handler (not throttled as a whole request) by their number of
+	// items: how full the client's batches are.
+	Envelopes map[int]int
 }
 
 // Server is a running fake Graph service. Its methods are safe for
@@ -164,7 +173,7 @@ func New(opts Options) *Server {
 		faults: opts.Faults,
 		objs:   map[string]*object{},
 		seen:   map[uint64]int{},
-		counts: Counts{ByRoute: map[string]int{}, ItemsByRoute: map[string]int{}, Writes: map[string]int{}},
+		counts: Counts{ByRoute: map[string]int{}, ItemsByRoute: map[string]int{}, Writes: map[string]int{}, Envelopes: map[int]int{}},
 	}
 	if opts.ExtensionProperties != nil {
 		s.extReg = map[string]bool{}
@@ -207,6 +216,7 @@ func (s *Server) Counts() Counts {
 	c.ByRoute = maps.Clone(c.ByRoute)
 	c.ItemsByRoute = maps.Clone(c.ItemsByRoute)
 	c.Writes = maps.Clone(c.Writes)
+	c.Envelopes = maps.Clone(c.Envelopes)
 	return c
 }
 
@@ -214,7 +224,7 @@ func (s *Server) Counts() Counts {
 func (s *Server) ResetCounts() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.counts = Counts{ByRoute: map[string]int{}, ItemsByRoute: map[string]int{}, Writes: map[string]int{}}
+	s.counts = Counts{ByRoute: map[string]int{}, ItemsByRoute: map[string]int{}, Writes: map[string]int{}, Envelopes: map[int]int{}}
 }
 
 // ExpireDeltaTokens invalidates every delta and skip token handed out so

@@ -178,3 +178,85 @@ func TestValuesRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestCreateGroupInUnit: POST /directory/administrativeUnits/{id}/members
+// with a group body creates the group inside the unit in one request; a
+// user body, or one without @odata.type, is refused (only groups are
+// created there); without the role scoped on the unit (NoUnitRole) it
+// answers 403 and creates nothing; with Options.Permissions it needs a
+// group permission and the unit's read permission together.
+func TestCreateGroupInUnit(t *testing.T) {
+	group := map[string]any{"@odata.type": "#microsoft.graph.group", "displayName": "7A", "mailNickname": "7a",
+		"mailEnabled": false, "securityEnabled": true, "groupTypes": []string{}}
+	newUnit := func(t *testing.T, s *graphfake.Server) string {
+		t.Helper()
+		st, _, body := call(t, s, "POST", "/directory/administrativeUnits", map[string]any{"displayName": "school"})
+		if st != 201 {
+			t.Fatalf("create unit: %d %v", st, body)
+		}
+		return body["id"].(string)
+	}
+	t.Run("group", func(t *testing.T) {
+		s := graphfake.New(graphfake.Options{})
+		defer s.Close()
+		au := newUnit(t, s)
+		st, _, body := call(t, s, "POST", "/directory/administrativeUnits/"+au+"/members", group)
+		if st != 201 {
+			t.Fatalf("create group in unit: %d %v", st, body)
+		}
+		id, _ := body["id"].(string)
+		g, ok := s.Get(id)
+		if !ok || g.Type != "group" || g.Str("displayName") != "7A" {
+			t.Fatalf("created %+v, want group 7A", g)
+		}
+		if u, _ := s.Get(au); len(u.Members) != 1 || u.Members[0] != id {
+			t.Errorf("unit members %v, want [%s]", u.Members, id)
+		}
+	})
+	t.Run("not a group", func(t *testing.T) {
+		s := graphfake.New(graphfake.Options{})
+		defer s.Close()
+		au := newUnit(t, s)
+		user := newUser(1)
+		user["@odata.type"] = "#microsoft.graph.user"
+		noType := map[string]any{"displayName": "7A", "mailNickname": "7a", "mailEnabled": false, "securityEnabled": true}
+		for name, body := range map[string]map[string]any{"user": user, "no type": noType} {
+			if st, _, resp := call(t, s, "POST", "/directory/administrativeUnits/"+au+"/members", body); st != 400 {
+				t.Errorf("%s: %d %v, want 400", name, st, resp)
+			}
+		}
+		if n := len(s.Objects("user")) + len(s.Objects("group")); n != 0 {
+			t.Errorf("%d objects created, want none", n)
+		}
+	})
+	t.Run("no role on the unit", func(t *testing.T) {
+		s := graphfake.New(graphfake.Options{NoUnitRole: true})
+		defer s.Close()
+		au := newUnit(t, s)
+		st, _, body := call(t, s, "POST", "/directory/administrativeUnits/"+au+"/members", group)
+		if st != 403 || errCode(body) != "Authorization_RequestDenied" {
+			t.Errorf("%d %v, want 403 Authorization_RequestDenied", st, body)
+		}
+		if n := len(s.Objects("group")); n != 0 {
+			t.Errorf("%d groups created, want none", n)
+		}
+	})
+	t.Run("permissions", func(t *testing.T) {
+		for _, tc := range []struct {
+			granted []string
+			status  int
+		}{
+			{[]string{"AdministrativeUnit.ReadWrite.All", "Group.ReadWrite.All"}, 201},
+			{[]string{"AdministrativeUnit.Read.All", "Group.Create"}, 201},
+			{[]string{"AdministrativeUnit.ReadWrite.All"}, 403},
+			{[]string{"Group.ReadWrite.All"}, 403},
+		} {
+			s := graphfake.New(graphfake.Options{Permissions: tc.granted})
+			au := s.Seed("administrativeUnit", map[string]any{"displayName": "school"})
+			if st, _, body := call(t, s, "POST", "/directory/administrativeUnits/"+au+"/members", group); st != tc.status {
+				t.Errorf("granted %v: %d %v, want %d", tc.granted, st, body, tc.status)
+			}
+			s.Close()
+		}
+	})
+}
