@@ -9,14 +9,14 @@ import (
 
 	"github.com/orgsync/orgsync/broker"
 	"github.com/orgsync/orgsync/broker/storetest"
-	"github.com/orgsync/orgsync/internal/testdb"
+	"github.com/orgsync/orgsync/internal/mariadbtest"
 )
 
-// newDB creates a database of the test's own (internal/testdb) and drops
+// newDB creates a database of the test's own (internal/mariadbtest) and drops
 // it at the end.
 func newDB(t testing.TB) *sql.DB {
 	t.Helper()
-	db, _ := testdb.New(t)
+	db, _ := mariadbtest.New(t, "orgsync_test_").WithParseTime(t)
 	return db
 }
 
@@ -24,7 +24,7 @@ func newDB(t testing.TB) *sql.DB {
 // process).
 func newDBDSN(t testing.TB) (*sql.DB, string) {
 	t.Helper()
-	return testdb.New(t)
+	return mariadbtest.New(t, "orgsync_test_").WithParseTime(t)
 }
 
 func TestSuite(t *testing.T) {

@@ -7,14 +7,14 @@ import (
 	"time"
 
 	"github.com/orgsync/orgsync/broker"
-	"github.com/orgsync/orgsync/internal/testdb"
+	"github.com/orgsync/orgsync/internal/mariadbtest"
 )
 
 // TestDatabaseState: with database: the state is in MariaDB and two
 // instances on one database share the clients by leases.
 func TestDatabaseState(t *testing.T) {
 	ctx := context.Background()
-	_, dsn := testdb.New(t)
+	_, dsn := mariadbtest.New(t, "orgsync_test_").WithParseTime(t)
 	env := func(k string) string {
 		if k == "BROKER_DSN" {
 			return dsn

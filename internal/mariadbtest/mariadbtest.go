@@ -74,3 +74,21 @@ func New(t testing.TB, prefix string) *DB {
 	})
 	return &DB{DB: db, Name: name, Config: cfg, Admin: admin}
 }
+
+// WithParseTime returns a second connection pool to the same database
+// with parseTime=true, and its DSN (for a child process), for code that
+// reads DATETIME columns into time.Time (the broker's store and leases).
+// The pool is closed at the end of the test, before the database is
+// dropped.
+func (d *DB) WithParseTime(t testing.TB) (*sql.DB, string) {
+	t.Helper()
+	cfg := d.Config.Clone()
+	cfg.ParseTime = true
+	dsn := cfg.FormatDSN()
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, dsn
+}
