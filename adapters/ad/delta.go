@@ -41,6 +41,9 @@ type deltaCache struct {
 	byID  map[string]raw
 	order []string // objectGUIDs in the order first read
 	last  bool     // the last read was a delta (for tests)
+	// lookups is how many update sequence numbers the last delta looked
+	// up by equality, -1 when it searched the open range (for tests).
+	lookups int64
 	// sees is whether the account sees tombstones, asked once after
 	// each full read (the question is slow to answer on a busy domain).
 	sees, asked bool
@@ -92,11 +95,16 @@ func (c *Client) usnMark(ctx context.Context) (usnMark, error) {
 }
 
 // ReadDelta returns what Read would return now, reading only the entries
-// that changed since the last read of this Client: one paged search of the
-// domain for uSNChanged above the highestCommittedUSN taken before that
-// read, with the show-deleted control so that the tombstones of entries
-// deleted since come in the same answer. The entries not changed come from
-// the last read (kept in memory by Read and ReadDelta).
+// that changed since the last read of this Client: those whose uSNChanged
+// lies between the highestCommittedUSN taken before that read and the one
+// taken now, with the show-deleted control so that the tombstones of
+// entries deleted since come in the same answer. When there are at most
+// 2,000 such numbers they are looked up by equality (ORs of 250
+// (uSNChanged=N) terms: uSNChanged is indexed, so this costs what changed),
+// else with one search for uSNChanged at or above the first (which the
+// server may answer by scanning the domain). Changes committed while it
+// reads are looked up too, for up to three rounds. The entries not changed
+// come from the last read (kept in memory by Read and ReadDelta).
 //
 // It reads everything (as Read) when there is no earlier read, when the
 // server answering is not the one read last time (update sequence numbers
@@ -136,6 +144,48 @@ func (c *Client) strayRoot() string {
 	return c.cfg.Domain
 }
 
+// usnTerms is the most update sequence numbers a delta looks up by
+// equality, in filters of usnChunk terms; a larger gap since the last read
+// is read with one range search. maxUSNRounds bounds the look-ups of
+// changes committed during a delta read.
+const (
+	usnTerms     = 2000
+	usnChunk     = 250
+	maxUSNRounds = 3
+)
+
+// usnFilters returns the filters that find every entry whose uSNChanged is
+// in [from, to]: ORs of equality terms when there are at most usnTerms
+// numbers (uSNChanged is indexed for equality in AD and Samba), else the
+// open range (uSNChanged>=from), which also finds later changes. None when
+// the range is empty.
+func usnFilters(from, to int64) []string {
+	if to < from {
+		return nil
+	}
+	if to-from+1 > usnTerms {
+		return []string{"(uSNChanged>=" + strconv.FormatInt(from, 10) + ")"}
+	}
+	var out []string
+	for lo := from; lo <= to; lo += usnChunk {
+		hi := min(lo+usnChunk-1, to)
+		if lo == hi {
+			out = append(out, "(uSNChanged="+strconv.FormatInt(lo, 10)+")")
+			continue
+		}
+		var b strings.Builder
+		b.WriteString("(|")
+		for n := lo; n <= hi; n++ {
+			b.WriteString("(uSNChanged=")
+			b.WriteString(strconv.FormatInt(n, 10))
+			b.WriteString(")")
+		}
+		b.WriteString(")")
+		out = append(out, b.String())
+	}
+	return out
+}
+
 func (c *Client) readDelta(ctx context.Context) ([]diff.Object, error) {
 	c.delta.mu.Lock()
 	defer c.delta.mu.Unlock()
@@ -156,7 +206,6 @@ func (c *Client) readDelta(ctx context.Context) ([]diff.Object, error) {
 	t0 := time.Now()
 	var steps []any
 	step := func(name string) { steps = append(steps, name, time.Since(t0)) }
-	since := "(uSNChanged>=" + strconv.FormatInt(d.mark.usn+1, 10) + ")"
 	byID := make(map[string]raw, len(d.byID))
 	for id, r := range d.byID {
 		byID[id] = r
@@ -193,9 +242,7 @@ func (c *Client) readDelta(ctx context.Context) ([]diff.Object, error) {
 	adopt := c.adoptAttr()
 	attrs := append(c.readAttrs(), "isDeleted", "objectCategory")
 	tombstones := 0
-	req := ldap.NewSearchRequest(now.domain, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
-		since, attrs, []ldap.Control{ldap.NewControlString(controlShowDeleted, true, "")})
-	err = c.search(ctx, req, func(le *ldap.Entry) error {
+	each := func(le *ldap.Entry) error {
 		e := toWire(le)
 		id := formatGUID(e.value("objectGUID"))
 		if strings.EqualFold(e.value("isDeleted"), "TRUE") {
@@ -226,12 +273,43 @@ func (c *Client) readDelta(ctx context.Context) ([]diff.Object, error) {
 			add(r)
 		}
 		return nil
-	})
-	if err != nil {
-		if errors.Is(err, errNoDelta) {
+	}
+	// The changes since the mark, up to now.usn: by equality on each
+	// update sequence number when they are few (an indexed look-up each),
+	// else one range search (which Samba answers by scanning the domain).
+	// Changes committed while we search are looked up too, for a few
+	// rounds, so that what is read is as of the last mark taken.
+	from := d.mark.usn + 1
+	var lookups int64
+	for round := 0; ; round++ {
+		fs := usnFilters(from, now.usn)
+		switch {
+		case len(fs) == 1 && strings.Contains(fs[0], ">="):
+			lookups = -1
+		case lookups >= 0 && len(fs) > 0:
+			lookups += now.usn - from + 1
+		}
+		for _, f := range fs {
+			req := ldap.NewSearchRequest(now.domain, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
+				f, attrs, []ldap.Control{ldap.NewControlString(controlShowDeleted, true, "")})
+			if err := c.search(ctx, req, each); err != nil {
+				if errors.Is(err, errNoDelta) {
+					return nil, err
+				}
+				return nil, opError("read changes", "", now.domain, err)
+			}
+		}
+		if round == maxUSNRounds {
+			break
+		}
+		again, err := c.usnMark(ctx)
+		if err != nil {
 			return nil, err
 		}
-		return nil, opError("read changes", "", now.domain, err)
+		if again.usn <= now.usn || !strings.EqualFold(again.server, now.server) {
+			break
+		}
+		from, now = now.usn+1, again
 	}
 	step("changed")
 	if tombstones == 0 {
@@ -273,7 +351,7 @@ func (c *Client) readDelta(ctx context.Context) ([]diff.Object, error) {
 		kept = append(kept, id)
 		raws = append(raws, r)
 	}
-	d.mark, d.byID, d.order, d.last = now, byID, kept, true
+	d.mark, d.byID, d.order, d.last, d.lookups = now, byID, kept, true, lookups
 	out := c.resolve(raws)
 	step("resolved")
 	c.cfg.Logger.Debug("ad: delta read", append([]any{"entries", len(out), "usn", now.usn}, steps...)...)

@@ -79,6 +79,8 @@ func BenchmarkDeltaRun(b *testing.B) {
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	opts := diff.Options{Now: time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)}
 	var dRead, dRun, fRead, fRun time.Duration
+	var looked int64 // update sequence numbers looked up by equality
+	ranged := 0      // delta reads that searched the open range
 	n := 0
 	for b.Loop() {
 		b.StopTimer()
@@ -106,7 +108,11 @@ func BenchmarkDeltaRun(b *testing.B) {
 		if !ad.LastReadWasDelta(delta) {
 			b.Fatal("ReadDelta read everything")
 		}
-
+		if l := ad.DeltaLookups(delta); l < 0 {
+			ranged++
+		} else {
+			looked += l
+		}
 		b.StopTimer()
 		start = time.Now()
 		all, err := full.Read(ctx)
@@ -131,6 +137,7 @@ func BenchmarkDeltaRun(b *testing.B) {
 	b.ReportMetric(per(fRun), "full-run-s")
 	b.ReportMetric(fRun.Seconds()/dRun.Seconds(), "run-ratio")
 	b.ReportMetric(fRead.Seconds()/dRead.Seconds(), "read-ratio")
+	b.Logf("%d delta reads: %d by equality (%.0f USNs each), %d by range search", n, n-ranged, float64(looked)/float64(max(n-ranged, 1)), ranged)
 }
 
 // seedDelta writes the LDIF that gives OU=bench-delta its 20,000 users

@@ -152,7 +152,7 @@ func deltaSteps(t *testing.T, s server, cfg ad.Config, served bool) {
 		if d := cmp.Diff(pf, pd); d != "" {
 			t.Errorf("%s: plan of the delta differs from the plan of a full read (-full +delta):\n%s", st.name, d)
 		}
-		t.Logf("%s: %d objects, %d changes planned, delta %v", st.name, len(got), len(pd.Changes), ad.LastReadWasDelta(c))
+		t.Logf("%s: %d objects, %d changes planned, delta %v (USNs looked up by equality: %d, -1: range search)", st.name, len(got), len(pd.Changes), ad.LastReadWasDelta(c), ad.DeltaLookups(c))
 	}
 }
 

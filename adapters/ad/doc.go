@@ -77,10 +77,11 @@
 //
 // Reading what changed. ReadDelta returns what Read would, reading only
 // the entries whose uSNChanged is above the highestCommittedUSN the
-// Client's previous read started at (one search for the GUIDs of every
-// changed entry of the domain, one for the tombstones under CN=Deleted
-// Objects with the show-deleted control, one for the changed entries that
-// belong to the read) and taking the rest from that read. It reads
+// Client's previous read started at and taking the rest from that read:
+// one search over the domain with the show-deleted control (tombstones
+// included), by equality on each update sequence number since when they
+// are at most 2,000 (an indexed look-up, so a delta costs what changed),
+// else by the open range. It reads
 // everything when it cannot be sure: no earlier read, another domain
 // controller answering, a managed OU renamed, moved or deleted, tombstones
 // not readable. provision.Job.Delta reads through it; keep a full run on a

@@ -37,3 +37,11 @@ func LastReadWasDelta(c *Client) bool {
 	defer c.delta.mu.Unlock()
 	return c.delta.last
 }
+
+// DeltaLookups reports how many update sequence numbers the Client's last
+// delta read looked up by equality; -1 when it searched the open range.
+func DeltaLookups(c *Client) int64 {
+	c.delta.mu.Lock()
+	defer c.delta.mu.Unlock()
+	return c.delta.lookups
+}
