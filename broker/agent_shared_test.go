@@ -3,8 +3,10 @@ package broker_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/orgsync/orgsync/broker"
 	"github.com/orgsync/orgsync/orgmodel/synth"
@@ -16,7 +18,7 @@ import (
 // of any but the last issued plan is refused as stale on either instance.
 func TestAgentsSharedStore(t *testing.T) {
 	ctx := context.Background()
-	store := &broker.MemoryStore{}
+	store := slowAgentStore{&broker.MemoryStore{}}
 	var ags [2]*broker.Agents
 	for i := range ags {
 		b, err := broker.New(ctx, broker.Options{Store: store, Log: quiet})
@@ -79,4 +81,17 @@ func TestAgentsSharedStore(t *testing.T) {
 	if err != nil || st.Seq != last || st.Started != last || st.Reported != last {
 		t.Errorf("status on the other instance: %+v, %v; want seq, started and reported %d", st, err, last)
 	}
+}
+
+// slowAgentStore widens the window between reading an agent record and
+// writing it back, as a database round trip does, so that a lost update
+// between two instances shows.
+type slowAgentStore struct{ *broker.MemoryStore }
+
+func (s slowAgentStore) Get(ctx context.Context, key string) ([]byte, error) {
+	v, err := s.MemoryStore.Get(ctx, key)
+	if strings.HasPrefix(key, "agent/") {
+		time.Sleep(time.Millisecond)
+	}
+	return v, err
 }
