@@ -175,6 +175,15 @@ func (b *Broker) hold(ctx context.Context, name string) (context.Context, func()
 // saved. With a ClaimReleaser (Options.Leases), the leases are then given
 // up, so that another instance takes the clients over at once.
 func (b *Broker) Loop(ctx context.Context, every, grace time.Duration) {
+	TickLoop(ctx, every, grace, b.Tick, b.releaseClaims)
+}
+
+// TickLoop is the scheduling loop of Broker.Loop for any ticker (a
+// tenant.Service carries several brokers): tick is called every interval
+// with a context that outlives ctx by up to grace, so that the runs in
+// flight finish their change in flight; when ctx is done and the last tick
+// has returned, release is called (nil: nothing to give up).
+func TickLoop(ctx context.Context, every, grace time.Duration, tick, release func(context.Context)) {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() {
@@ -190,10 +199,12 @@ func (b *Broker) Loop(ctx context.Context, every, grace time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		b.Tick(runCtx)
+		tick(runCtx)
 		select {
 		case <-ctx.Done():
-			b.releaseClaims(context.WithoutCancel(ctx))
+			if release != nil {
+				release(context.WithoutCancel(ctx))
+			}
 			return
 		case <-t.C:
 		}

@@ -3,10 +3,7 @@ package snapstore_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
-	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +13,7 @@ import (
 
 	"github.com/orgsync/orgsync/adapters/snapstore"
 	"github.com/orgsync/orgsync/diff"
+	"github.com/orgsync/orgsync/internal/mariadbtest"
 	"github.com/orgsync/orgsync/orgmodel"
 	"github.com/orgsync/orgsync/orgmodel/history"
 )
@@ -34,30 +32,7 @@ func TestMinimiser(t *testing.T) {
 
 // TestMinimiserSQL runs TestMinimiser on the SQL store in MariaDB.
 func TestMinimiserSQL(t *testing.T) {
-	dsn := os.Getenv("ORGSYNC_MYSQL_DSN")
-	if dsn == "" {
-		t.Skip("ORGSYNC_MYSQL_DSN not set; run .ci/servers/mariadb.sh start")
-	}
-	ctx := context.Background()
-	db, err := sql.Open("mysql", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	schema := fmt.Sprintf("orgsync_minimise_%d", time.Now().UnixNano())
-	if _, err := db.ExecContext(ctx, "CREATE DATABASE "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.ExecContext(context.Background(), "DROP DATABASE "+schema) })
-	db.SetMaxOpenConns(1) // USE is per connection
-	if _, err := db.ExecContext(ctx, "USE "+schema); err != nil {
-		t.Fatal(err)
-	}
-	store, err := snapstore.OpenSQL(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exerciseMinimiser(t, store)
+	exerciseMinimiser(t, sqlStore(t, "orgsync_minimise_"))
 }
 
 func minimiseSnap(given string) *orgmodel.Snapshot {
@@ -158,4 +133,15 @@ func exerciseMinimiser(t *testing.T, store interface {
 	if !holds(ids[2], "0101101234") || holds(ids[1], "0101101234") {
 		t.Error("years later: want the newest snapshot alone to keep the CPR")
 	}
+}
+
+// sqlStore opens the SQL store on a database of the test's own
+// (internal/mariadbtest, dropped at the end).
+func sqlStore(t *testing.T, prefix string) *snapstore.SQLStore {
+	t.Helper()
+	store, err := snapstore.OpenSQL(context.Background(), mariadbtest.New(t, prefix).DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store
 }

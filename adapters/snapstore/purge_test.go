@@ -3,10 +3,7 @@ package snapstore_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
-	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -45,30 +42,7 @@ func TestPurge(t *testing.T) {
 
 // TestPurgeSQL runs TestPurge on the SQL store in MariaDB.
 func TestPurgeSQL(t *testing.T) {
-	dsn := os.Getenv("ORGSYNC_MYSQL_DSN")
-	if dsn == "" {
-		t.Skip("ORGSYNC_MYSQL_DSN not set; run .ci/servers/mariadb.sh start")
-	}
-	ctx := context.Background()
-	db, err := sql.Open("mysql", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	schema := fmt.Sprintf("orgsync_purge_%d", time.Now().UnixNano())
-	if _, err := db.ExecContext(ctx, "CREATE DATABASE "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.ExecContext(context.Background(), "DROP DATABASE "+schema) })
-	db.SetMaxOpenConns(1) // USE is per connection
-	if _, err := db.ExecContext(ctx, "USE "+schema); err != nil {
-		t.Fatal(err)
-	}
-	store, err := snapstore.OpenSQL(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exercisePurge(t, store)
+	exercisePurge(t, sqlStore(t, "orgsync_purge_"))
 }
 
 func exercisePurge(t *testing.T, store interface {

@@ -253,29 +253,7 @@ func (s *Service) Tick(ctx context.Context) {
 // municipality's leases are given up, so that another instance takes
 // them over at once.
 func (s *Service) Loop(ctx context.Context, every, grace time.Duration) {
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancel()
-	stop := context.AfterFunc(ctx, func() {
-		t := time.NewTimer(grace)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			cancel()
-		case <-runCtx.Done():
-		}
-	})
-	defer stop()
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		s.Tick(runCtx)
-		select {
-		case <-ctx.Done():
-			s.releaseClaims(context.WithoutCancel(ctx))
-			return
-		case <-t.C:
-		}
-	}
+	broker.TickLoop(ctx, every, grace, s.Tick, s.releaseClaims)
 }
 
 func (s *Service) releaseClaims(ctx context.Context) {
