@@ -58,6 +58,20 @@ func main() {
 	os.Exit(code)
 }
 
+// brokerClient is the broker's client of c on target t: full read from
+// 02:00 unless fullSyncHour says otherwise, actor "orgsync-broker" unless
+// set.
+func (c clientConfig) brokerClient(t diff.Target, taken func(context.Context) ([]string, error)) broker.Client {
+	full := 2
+	if c.FullSyncHour != nil {
+		full = *c.FullSyncHour
+	}
+	if c.Actor == "" {
+		c.Actor = "orgsync-broker"
+	}
+	return broker.Client{Name: c.Name, Target: t, Config: c.Config, Delta: c.Delta, FullSyncHour: full, Taken: taken}
+}
+
 // target builds a client's target by its type: the target, a function
 // run after each run and at shutdown (memdir: save; entra: make the
 // pending teams), and the usernames taken beyond what
@@ -198,14 +212,7 @@ func serve(ctx context.Context, fc *fileConfig, demo bool, demoToken string, std
 		if cl, ok := t.(io.Closer); ok {
 			defer cl.Close()
 		}
-		full := 2
-		if c.FullSyncHour != nil {
-			full = *c.FullSyncHour
-		}
-		if c.Actor == "" {
-			c.Actor = "orgsync-broker"
-		}
-		clients = append(clients, broker.Client{Name: c.Name, Target: t, Config: c.Config, Delta: c.Delta, FullSyncHour: full, Taken: taken})
+		clients = append(clients, c.brokerClient(t, taken))
 		if save != nil {
 			savers[c.Name] = save
 		}

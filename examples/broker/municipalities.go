@@ -230,14 +230,7 @@ func municipalities(ctx context.Context, fc *fileConfig, st *state, log *slog.Lo
 			if cl, ok := t.(io.Closer); ok {
 				closers = append(closers, cl)
 			}
-			full := 2
-			if c.FullSyncHour != nil {
-				full = *c.FullSyncHour
-			}
-			if c.Actor == "" {
-				c.Actor = "orgsync-broker"
-			}
-			clients = append(clients, broker.Client{Name: c.Name, Target: t, Config: c.Config, Delta: c.Delta, FullSyncHour: full, Taken: taken})
+			clients = append(clients, c.brokerClient(t, taken))
 			if save != nil {
 				savers[m.ID+"/"+c.Name] = save
 			}
