@@ -3,16 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
-	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
-
 	"github.com/orgsync/orgsync/adapters/snapstore"
+	"github.com/orgsync/orgsync/internal/mariadbtest"
 	"github.com/orgsync/orgsync/orgmodel"
 )
 
@@ -20,32 +16,10 @@ import (
 // MariaDB (the broker's database): the leaver is purged and the replaced
 // snapshot minimised there.
 func TestPurgeCommandSQL(t *testing.T) {
-	dsn := os.Getenv("ORGSYNC_MYSQL_DSN")
-	if dsn == "" {
-		t.Skip("ORGSYNC_MYSQL_DSN not set; run .ci/servers/mariadb.sh start")
-	}
 	ctx := context.Background()
-	admin, err := sql.Open("mysql", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	schema := fmt.Sprintf("orgsync_purgecmd_%d", time.Now().UnixNano())
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.ExecContext(context.Background(), "DROP DATABASE "+schema) })
-	cfg, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.DBName = schema
-	t.Setenv("ORGSYNC_PURGE_TEST_DSN", cfg.FormatDSN())
-	db, err := sql.Open("mysql", cfg.FormatDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	d := mariadbtest.New(t, "orgsync_purgecmd_")
+	t.Setenv("ORGSYNC_PURGE_TEST_DSN", d.Config.FormatDSN())
+	db := d.DB
 	store, err := snapstore.OpenSQL(ctx, db)
 	if err != nil {
 		t.Fatal(err)
