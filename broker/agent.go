@@ -89,7 +89,7 @@ type Agents struct {
 	b       *Broker
 	clients map[string]AgentClient
 	names   []string
-	mu      sync.Mutex // guards the Store's agent keys and the digest cache
+	mu      sync.Mutex // guards the digest cache (the agent records change by swaps)
 	// lastSnap and lastDigest cache the digest of the last snapshot
 	// issued (the broker's own while no lock or keep-alive entry alters
 	// it).
@@ -119,8 +119,8 @@ func (a *Agents) Clients() []string { return slices.Clone(a.names) }
 
 func agentKey(client string) string { return "agent/" + client + "/seq" }
 
-// statusLocked loads a client's status; a.mu is held.
-func (a *Agents) statusLocked(ctx context.Context, client string) (*AgentStatus, error) {
+// loadStatus loads a client's status.
+func (a *Agents) loadStatus(ctx context.Context, client string) (*AgentStatus, error) {
 	if _, ok := a.clients[client]; !ok {
 		return nil, fmt.Errorf("agent client %q: %w", client, ErrUnknown)
 	}
@@ -140,9 +140,7 @@ func (a *Agents) statusLocked(ctx context.Context, client string) (*AgentStatus,
 
 // Status returns what the broker keeps of an agent client.
 func (a *Agents) Status(ctx context.Context, client string) (AgentStatus, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	st, err := a.statusLocked(ctx, client)
+	st, err := a.loadStatus(ctx, client)
 	if err != nil {
 		return AgentStatus{}, err
 	}

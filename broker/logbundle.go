@@ -64,16 +64,14 @@ func (a *Agents) PutLogs(ctx context.Context, client, id string, data []byte) er
 	if len(data) > MaxLogBundle {
 		return fmt.Errorf("agent %s: log bundle %s: %d bytes, the limit is %d", client, id, len(data), MaxLogBundle)
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	st, err := a.statusLocked(ctx, client)
+	st, err := a.loadStatus(ctx, client)
 	if err != nil {
 		return err
 	}
 	if id == "" || st.LogBundle != id {
 		return fmt.Errorf("agent %s: log bundle %q: %w", client, id, ErrNoLogRequest)
 	}
-	lb, err := a.logsLocked(ctx, client, id)
+	lb, err := a.loadLogs(ctx, client, id)
 	if err != nil {
 		return err
 	}
@@ -95,15 +93,13 @@ func (a *Agents) PutLogs(ctx context.Context, client, id string, data []byte) er
 // Logs returns a requested log bundle; its Data is empty until the agent
 // uploaded it.
 func (a *Agents) Logs(ctx context.Context, client, id string) (*LogBundle, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if _, err := a.statusLocked(ctx, client); err != nil {
+	if _, err := a.loadStatus(ctx, client); err != nil {
 		return nil, err
 	}
-	return a.logsLocked(ctx, client, id)
+	return a.loadLogs(ctx, client, id)
 }
 
-func (a *Agents) logsLocked(ctx context.Context, client, id string) (*LogBundle, error) {
+func (a *Agents) loadLogs(ctx context.Context, client, id string) (*LogBundle, error) {
 	raw, err := a.b.opt.Store.Get(ctx, logKey(client, id))
 	if errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("agent %s: log bundle %q: %w", client, id, ErrUnknown)
